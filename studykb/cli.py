@@ -1,0 +1,421 @@
+"""The ``studykb`` command. Heavy modules (the TUI, SQLAlchemy, pydantic) load lazily,
+so that ``studykb due`` stays fast enough for a shell prompt."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from studykb import __version__
+from studykb.errors import BadInputError, StudykbError
+
+if TYPE_CHECKING:
+    from studykb.services import Store
+    from studykb.storage.repository import CardView
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, db: Path | None) -> None:
+        self.db = db
+        self._store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            from studykb.services import open_store
+
+            self._store = open_store(self.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _safe(text: str) -> str:
+    """Card and paper text is data: neutralise control and escape characters before
+    it reaches the terminal."""
+    return "".join(
+        ch
+        if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0)
+        else f"\\x{ord(ch):02x}"
+        for ch in text
+    )
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="STUDYKB_DB",
+    help="Database file (default: studykb.db in the user data dir; env STUDYKB_DB).",
+)
+@click.version_option(__version__, "--version", prog_name="studykb")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """studykb: spaced-repetition flashcards for the papers you read."""
+    context = Context(db)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(status)
+
+
+@cli.command()
+@pass_ctx
+def status(ctx: Context) -> None:
+    """Today's summary: due and new cards per deck, reading progress."""
+    repo = ctx.store().repo
+    due = repo.due_counts()
+    stats = repo.stats()
+    summaries = {s.id: s for s in repo.deck_summaries()}
+    papers = repo.papers()
+    click.echo(f"studykb · study day {due.day.isoformat()}")
+    click.echo(
+        f"Today: {due.reviews} due, {due.new} new, {due.drills} drills pending · "
+        f"done {stats.reviews_today} · streak {stats.streak} day{'s' if stats.streak != 1 else ''}"
+    )
+    if not summaries:
+        click.echo("No decks yet. Import one: studykb import PATH")
+    else:
+        click.echo("")
+        width = min(48, max(len(s.title) for s in summaries.values()))
+        click.echo(f"  {'Deck':<{width}}  {'Due':>4} {'New':>4}  Learned")
+        for deck in due.decks:
+            s = summaries[deck.deck_id]
+            title = s.title if len(s.title) <= width else s.title[: width - 1] + "…"
+            click.echo(
+                f"  {_safe(title):<{width}}  {deck.reviews:>4} {deck.new:>4}  {s.learned}/{s.cards}"
+            )
+    if papers:
+        read = sum(p.status == "read" for p in papers)
+        click.echo("")
+        line = f"Reading: {read} of {len(papers)} read"
+        suggestion = repo.suggested_paper()
+        if suggestion is not None:
+            wr = f" (WR {suggestion.worth_reading})" if suggestion.worth_reading else ""
+            line += f" · next: {_safe(suggestion.title)}{wr}"
+        click.echo(line)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@pass_ctx
+def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Import deck files (TOML) or directories of them."""
+    from studykb.decks.toml_deck import deck_files, read_decks
+
+    # Everything is parsed and validated before the database is even opened:
+    # a bad file leaves it byte for byte as it was.
+    specs = read_decks(deck_files(paths))
+    if not specs:
+        raise StudykbError("no deck files (*.toml) found in " + ", ".join(map(str, paths)))
+    reports = ctx.store().repo.import_decks(specs, dry_run=dry_run)
+    prefix = "would import" if dry_run else "imported"
+    for report in reports:
+        click.echo(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def decks(ctx: Context, as_json: bool) -> None:
+    """The decks, with their card counts."""
+    summaries = ctx.store().repo.deck_summaries()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "paper_id": s.paper_id,
+                    "worth_reading": s.worth_reading,
+                    "reading_status": s.reading_status,
+                    "cards": s.cards,
+                    "learned": s.learned,
+                    "mature": s.mature,
+                    "suspended": s.suspended,
+                    "retired": s.retired,
+                    "due_today": s.due_today,
+                    "new_today": s.new_today,
+                }
+                for s in summaries
+            ]
+        )
+        return
+    if not summaries:
+        click.echo("No decks yet. Import one: studykb import PATH")
+        return
+    for s in summaries:
+        click.echo(
+            f"{s.id:<26} {s.cards:>4} cards  {s.learned:>4} learned  "
+            f"{s.due_today:>3} due  {s.new_today:>3} new  {_safe(s.title)}"
+        )
+
+
+@cli.command()
+@click.option(
+    "--on",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Study day to count for (YYYY-MM-DD; default today).",
+)
+@click.option("--deck", "deck_id", help="Only this deck.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def due(ctx: Context, on: Any, deck_id: str | None, as_json: bool) -> None:
+    """Cards due on a study day: reviews and new, in total and per deck."""
+    day: date | None = on.date() if on is not None else None
+    repo = ctx.store().repo
+    if day is not None and day < repo.today():
+        raise StudykbError(f"--on {day.isoformat()} is in the past (today is {repo.today()})")
+    counts = repo.due_counts(day, deck_id)
+    if as_json:
+        _print_json(
+            {
+                "day": counts.day.isoformat(),
+                "reviews": counts.reviews,
+                "new": counts.new,
+                "drills": counts.drills,
+                "total": counts.total,
+                "decks": [
+                    {"id": d.deck_id, "title": d.title, "reviews": d.reviews, "new": d.new}
+                    for d in counts.decks
+                ],
+            }
+        )
+        return
+    click.echo(
+        f"{counts.day.isoformat()}: {counts.reviews} reviews, {counts.new} new"
+        + (f", {counts.drills} drills" if counts.drills else "")
+    )
+    for d in counts.decks:
+        if d.reviews or d.new:
+            click.echo(f"  {d.deck_id:<26} {d.reviews:>4} reviews {d.new:>4} new")
+
+
+def _paper_json(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "slug": p.slug,
+        "title": p.title,
+        "authors": list(p.authors),
+        "year": p.year,
+        "url": p.url,
+        "worth_reading": p.worth_reading,
+        "section": p.section,
+        "status": p.status,
+        "status_changed_at": p.status_changed_at,
+        "started_on": p.started_on.isoformat() if p.started_on else None,
+        "read_on": p.read_on.isoformat() if p.read_on else None,
+        "note": p.note,
+        "after": list(p.after),
+        "deck": p.deck_id,
+        "cards": p.cards,
+        "mastery": None if p.mastery is None else round(p.mastery, 4),
+        "due": p.due,
+    }
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def papers(click_ctx: click.Context, as_json: bool) -> None:
+    """The reading list and your progress through it."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
+    repo = ctx.store().repo
+    rows = repo.papers()
+    if as_json:
+        _print_json([_paper_json(p) for p in rows])
+        return
+    if not rows:
+        click.echo("No papers yet. Import a deck or a reading list: studykb import PATH")
+        return
+    for p in rows:
+        stars = "★" * (p.worth_reading or 0)
+        mastery = f"{p.mastery:4.0%}" if p.mastery is not None else "   -"
+        click.echo(
+            f"{p.slug:<26} {p.status:<8} {stars:<3} {p.year or '':<4} {mastery}  {_safe(p.title)}"
+        )
+    read = sum(p.status == "read" for p in rows)
+    click.echo(f"{read} of {len(rows)} read")
+
+
+@papers.command("set")
+@click.argument("paper")
+@click.argument("status", type=click.Choice(["unread", "reading", "read"]))
+@pass_ctx
+def papers_set(ctx: Context, paper: str, status: str) -> None:
+    """Set a paper's reading status (PAPER: its slug, id, deck id or URL)."""
+    repo = ctx.store().repo
+    paper_id = repo.find_paper(paper)
+    repo.set_paper_status(paper_id, status)
+    row = next(p for p in repo.papers() if p.id == paper_id)
+    click.echo(f"{row.slug}: {row.status}")
+
+
+@cli.command()
+@click.option("--deck", "deck_id", help="Only this deck.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
+    """Reviews today, streak, 30-day retention, cards by state."""
+    s = ctx.store().repo.stats(deck_id)
+    if as_json:
+        _print_json(
+            {
+                "today": s.today.isoformat(),
+                "reviews_today": s.reviews_today,
+                "drills_today": s.drills_today,
+                "new_today": s.new_today,
+                "streak": s.streak,
+                "retention_30d": None if s.retention_30d is None else round(s.retention_30d, 4),
+                "reviews_30d": s.reviews_30d,
+                "cards_by_state": s.cards_by_state,
+            }
+        )
+        return
+    retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
+    click.echo(f"Study day {s.today.isoformat()}")
+    click.echo(f"Reviews today: {s.reviews_today} (+{s.drills_today} drills), {s.new_today} new")
+    click.echo(f"Streak: {s.streak} day{'s' if s.streak != 1 else ''}")
+    click.echo(f"Retention, last 30 days: {retention} of {s.reviews_30d} reviews")
+    click.echo("Cards: " + ", ".join(f"{n} {name}" for name, n in s.cards_by_state.items()))
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Rebuild card states from the review log.")
+@pass_ctx
+def check(ctx: Context, repair: bool) -> None:
+    """Verify the database: SQLite's integrity check and states against the replayed log."""
+    report = ctx.store().repo.check(repair=repair)
+    click.echo(f"integrity: {report.integrity}")
+    click.echo(f"cards: {report.cards}, answers in the log: {report.log_rows}")
+    for problem in report.problems[:50]:
+        click.echo(f"problem: {problem}")
+    if len(report.problems) > 50:
+        click.echo(f"... and {len(report.problems) - 50} more")
+    if report.repaired:
+        click.echo(f"repaired: {report.repaired} card states rebuilt from the log")
+    elif report.ok:
+        click.echo("ok: every card's state equals the replay of its log")
+    if not report.ok and not report.repaired:
+        raise StudykbError(
+            f"{len(report.problems)} problems found"
+            + ("" if repair else "; `studykb check --repair` rebuilds the states from the log")
+        )
+
+
+def _card_json(card: CardView) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "ref": card.ref,
+        "deck": card.deck_id,
+        "kind": card.kind,
+        "question": card.question,
+        "answer": card.answer,
+        "source": card.source,
+        "tags": list(card.tags),
+        "repetitions": card.state.repetitions,
+        "easiness": float(card.state.easiness),
+        "interval": card.state.interval,
+        "due": card.state.due.isoformat() if card.state.due else None,
+    }
+
+
+@cli.command("next")
+@click.option("--deck", "deck_id", help="Only this deck.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
+    """Show the next card of today's queue (for scripts; the TUI is the way to review)."""
+    repo = ctx.store().repo
+    card_id = repo.next_card(deck_id)
+    if card_id is None:
+        if as_json:
+            _print_json(None)
+        else:
+            click.echo("Nothing left to review today.")
+        return
+    card = repo.card(card_id)
+    if as_json:
+        _print_json(_card_json(card))
+        return
+    click.echo(f"[{card.ref}] {_safe(card.question)}")
+    click.echo(f"answer: {_safe(card.answer)}")
+
+
+@cli.command()
+@click.argument("card")
+@click.argument("grade", type=click.IntRange(0, 5))
+@click.option("--ms", "answer_ms", type=click.IntRange(0, None), default=0, help="Answer time.")
+@pass_ctx
+def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
+    """Grade a card 0-5 (CARD: deck-id/card-id or numeric id)."""
+    repo = ctx.store().repo
+    result = repo.answer(repo.find_card(card), grade, answer_ms)
+    after = result.after
+    due_text = after.due.isoformat() if after.due else "-"
+    click.echo(
+        f"{result.kind} {result.uid}: n={after.repetitions} EF={after.easiness} "
+        f"I={after.interval}d due {due_text}"
+    )
+
+
+@cli.command()
+@pass_ctx
+def undo(ctx: Context) -> None:
+    """Undo the last answer."""
+    undone = ctx.store().repo.undo()
+    click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit."""
+    try:
+        cli.main(args=argv, prog_name="studykb", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BadInputError as exc:
+        for problem in exc.problems:
+            click.echo(f"studykb: error: {_safe(problem)}", err=True)
+        sys.exit(exc.exit_code)
+    except StudykbError as exc:
+        click.echo(f"studykb: error: {_safe(exc.message)}", err=True)
+        sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        click.echo(f"studykb: error: database: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The current state is derivable: replaying a card's review log reproduces it exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from studykb.core.scheduler import Sm2State, review
+
+LogKind = Literal["review", "drill"]
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    kind: LogKind
+    quality: int
+    study_day: date
+    before: Sm2State
+    after: Sm2State
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    state: Sm2State
+    problems: tuple[str, ...]
+
+
+def apply(state: Sm2State, kind: LogKind, quality: int, day: date) -> Sm2State:
+    """One answer's effect: a review runs SM-2, a same-day drill changes nothing (rule 7)."""
+    if kind == "drill":
+        return state
+    return review(state, quality, day)
+
+
+def replay(entries: Iterable[LogEntry]) -> Replay:
+    """Fold a card's log (oldest first) into its state, noting every row whose
+    recorded before/after disagrees with the recomputation."""
+    state = Sm2State()
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        if entry.before != state:
+            problems.append(f"answer {index + 1}: recorded state before differs from the replay")
+        state = apply(state, entry.kind, entry.quality, entry.study_day)
+        if entry.after != state:
+            problems.append(f"answer {index + 1}: recorded state after differs from the replay")
+    return Replay(state, tuple(problems))

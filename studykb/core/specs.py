@@ -1,0 +1,99 @@
+"""What a deck file says, as plain data: parsed and validated in studykb.decks,
+applied to the store by studykb.storage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+CardKind = Literal["basic", "cloze"]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperSpec:
+    title: str
+    url: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    worth_reading: int | None = None
+    section: str | None = None
+    after: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CardSpec:
+    """One reviewable card. For a cloze card ``front`` is the note's text with its
+    markers and ``back`` the optional extra; ``cloze_number`` says which deletion."""
+
+    key: str
+    note_key: str
+    kind: CardKind
+    front: str
+    back: str
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    cloze_number: int | None = None
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps(
+            [self.kind, self.front, self.back, list(self.tags), self.source, self.cloze_number],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSpec:
+    deck_id: str
+    title: str
+    source: str
+    description: str = ""
+    paper: PaperSpec | None = None
+    cards: tuple[CardSpec, ...] = field(default=())
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps(
+            [
+                self.title,
+                self.description,
+                None
+                if self.paper is None
+                else [
+                    self.paper.title,
+                    self.paper.url,
+                    list(self.paper.authors),
+                    self.paper.year,
+                    self.paper.worth_reading,
+                    self.paper.section,
+                    list(self.paper.after),
+                ],
+                [c.key for c in self.cards],
+                [c.content_hash for c in self.cards],
+            ],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do, in a dry run) for one file."""
+
+    source: str
+    deck_id: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.retired} retired"
+        )

@@ -1,0 +1,1 @@
+"""Deck files and reading lists: schemas, parsers, the importer and the linter."""

@@ -1,0 +1,200 @@
+"""Parse and validate TOML deck files into DeckSpecs; every problem is one line."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from studykb.core import cloze
+from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
+from studykb.decks.schema import MAX_FILE_BYTES, CardEntry, DeckFile
+from studykb.errors import BadInputError
+
+
+def _location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """'card ID: field' for an error inside [[cards]], else the dotted key."""
+    if len(loc) >= 2 and loc[0] == "cards" and isinstance(loc[1], int):
+        index = loc[1]
+        cards = data.get("cards")
+        card_id = None
+        if isinstance(cards, list) and index < len(cards) and isinstance(cards[index], dict):
+            raw = cards[index].get("id")
+            card_id = raw if isinstance(raw, str) and raw else None
+        where = f"card {card_id}" if card_id else f"card #{index + 1}"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{where}: {rest}" if rest else where
+    return ".".join(str(p) for p in loc) or "(file)"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing"
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "id":
+        return "must be letters, digits, '-', '_' or '.' (deck ids lowercase), at most 80"
+    return str(error["msg"])
+
+
+def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardSpec]:
+    tags = tuple(entry.tags)
+    if entry.text is not None:
+        if entry.front is not None:
+            problems.append(f"{where}: front: a cloze card has `text`, not `front`")
+            return []
+        try:
+            numbers = cloze.numbers(entry.text)
+        except cloze.ClozeError as exc:
+            problems.append(f"{where}: text: {exc}")
+            return []
+        if not numbers:
+            problems.append(f"{where}: text: no cloze deletion ({{{{c1::...}}}}) in a cloze card")
+            return []
+        return [
+            CardSpec(
+                key=f"{entry.id}:c{n}",
+                note_key=entry.id,
+                kind="cloze",
+                front=entry.text,
+                back=entry.back or "",
+                tags=tags,
+                source=entry.source,
+                cloze_number=n,
+            )
+            for n in numbers
+        ]
+    if entry.front is None or not entry.front.strip():
+        problems.append(
+            f"{where}: front: missing or empty (a card needs `front` and `back`, or a cloze `text`)"
+        )
+        return []
+    if entry.back is None or not entry.back.strip():
+        problems.append(f"{where}: back: missing or empty")
+        return []
+    try:
+        if cloze.parse(entry.front) or cloze.parse(entry.back):
+            problems.append(f"{where}: front: cloze markers belong in `text`, not `front`/`back`")
+            return []
+    except cloze.ClozeError as exc:
+        problems.append(f"{where}: front: {exc}")
+        return []
+    return [
+        CardSpec(
+            key=entry.id,
+            note_key=entry.id,
+            kind="basic",
+            front=entry.front,
+            back=entry.back,
+            tags=tags,
+            source=entry.source,
+        )
+    ]
+
+
+def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
+    """A validated deck from a file's bytes; BadInputError lists every problem."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise BadInputError([f"{name}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError([f"{name}: not UTF-8 text (byte {exc.start})"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError([f"{name}: TOML syntax error: {exc}"]) from exc
+    try:
+        deck = DeckFile.model_validate(data)
+    except ValidationError as exc:
+        raise BadInputError(
+            [f"{name}: {_location(data, tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
+        ) from exc
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    specs: list[CardSpec] = []
+    for index, entry in enumerate(deck.cards):
+        where = f"{name}: card {entry.id}"
+        if entry.id in seen:
+            problems.append(f"{where}: id: duplicate card id (also card #{seen[entry.id] + 1})")
+            continue
+        seen[entry.id] = index
+        specs.extend(_card_specs(entry, where, problems))
+    if problems:
+        raise BadInputError(problems)
+    paper = None
+    if deck.paper is not None:
+        p = deck.paper
+        paper = PaperSpec(
+            title=p.title,
+            url=p.url,
+            authors=tuple(p.authors),
+            year=p.year,
+            worth_reading=p.worth_reading,
+            section=p.section,
+            after=tuple(p.after),
+            description=p.description,
+        )
+    return DeckSpec(
+        deck_id=deck.deck.id,
+        title=deck.deck.title,
+        description=deck.deck.description,
+        source=name,
+        paper=paper,
+        cards=tuple(specs),
+    )
+
+
+def read_deck_file(path: Path) -> DeckSpec:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInputError(
+                [f"{path}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+    return parse_deck_bytes(raw, str(path))
+
+
+def deck_files(paths: Iterable[Path]) -> list[Path]:
+    """The deck files named, directories expanded to their *.toml files (sorted)."""
+    found: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.glob("*.toml") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(f"{path}: no such file or directory")
+    if problems:
+        raise BadInputError(problems)
+    return found
+
+
+def read_decks(paths: Iterable[Path]) -> list[DeckSpec]:
+    """Parse every file; raise one BadInputError listing the problems of all of them."""
+    specs: list[DeckSpec] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            specs.append(read_deck_file(path))
+        except BadInputError as exc:
+            problems.extend(exc.problems)
+    by_id: dict[str, str] = {}
+    for spec in specs:
+        if spec.deck_id in by_id:
+            problems.append(
+                f"{spec.source}: deck.id: deck {spec.deck_id!r} "
+                f"is also defined in {by_id[spec.deck_id]}"
+            )
+        by_id.setdefault(spec.deck_id, spec.source)
+    if problems:
+        raise BadInputError(problems)
+    return specs

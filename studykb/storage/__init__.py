@@ -1,0 +1,1 @@
+"""Storage: the SQLite schema (SQLModel tables), migrations and the repository."""

@@ -1,0 +1,152 @@
+"""Opening the database: file permissions, pragmas, migrations, transactions.
+
+The repository talks to SQLite through the standard ``sqlite3`` module in
+autocommit mode and opens every transaction itself: ``BEGIN IMMEDIATE`` for
+writes, so two processes never deadlock upgrading a read lock, with a busy
+timeout so a concurrent writer is waited for instead of failing. SQLAlchemy and
+Alembic are loaded only when the schema is behind and must be upgraded.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from studykb.errors import StudykbError
+from studykb.paths import ensure_private_dir
+
+SCHEMA_HEAD = "0002"  # the newest migration; a test checks it against Alembic's head
+BUSY_TIMEOUT_MS = 15_000
+
+
+class DatabaseError(StudykbError):
+    pass
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the data directory (0700) and an empty database file (0600) if missing."""
+    ensure_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL, foreign keys and a busy timeout."""
+    path = path.expanduser()
+    if readonly:
+        if not path.exists():
+            raise DatabaseError(f"no database at {path}")
+        uri = f"file:{path.resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        if not path.exists():
+            if not create:
+                raise DatabaseError(f"no database at {path}")
+            if not path.parent.exists() and not create:
+                raise DatabaseError(f"directory {path.parent} does not exist")
+            try:
+                _prepare_file(path)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot create the database at {path}: {exc.strerror}"
+                ) from exc
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise DatabaseError(f"{path}: cannot switch to WAL mode (got {mode})")
+            # Every answer is fsynced before the call returns: durable even on power loss.
+            conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(f"{path}: not a usable studykb database ({exc})") from exc
+    return conn
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One atomic write: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A consistent snapshot for several reads."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+def schema_version(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else str(row[0])
+
+
+def migrate(path: Path) -> bool:
+    """Bring the schema at ``path`` up to SCHEMA_HEAD; return whether anything ran."""
+    with connect(path) as probe:
+        version = schema_version(probe)
+    probe.close()
+    if version == SCHEMA_HEAD:
+        return False
+    _run_alembic_upgrade(path)
+    return True
+
+
+def alembic_config(connection: object | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "studykb.storage:migrations")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _run_alembic_upgrade(path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's BEGIN below be the only transaction control, so that
+        # DDL runs inside it and a migration is all or nothing.
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: object) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), SCHEMA_HEAD)
+    except Exception as exc:
+        raise DatabaseError(f"{path}: upgrading the database failed: {exc}") from exc
+    finally:
+        engine.dispose()

@@ -1,0 +1,1017 @@
+"""The repository: every read and write of studykb's data, as plain SQL on sqlite3.
+
+Each public write is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``):
+an answer is durable the moment :meth:`Repository.answer` returns, an import
+is all or nothing, an undo restores the previous state and removes the log row
+together.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, timedelta
+from typing import Any, Literal
+
+from studykb.core import cloze
+from studykb.core.clock import Clock
+from studykb.core.queue import DayQueue, DoneToday, DueCard, Limits, NewCard, build_queue
+from studykb.core.reading import READING_STATUSES, PaperView, ReadingStatus, next_paper
+from studykb.core.replay import LogEntry, LogKind, apply, replay
+from studykb.core.scheduler import Sm2State, check_quality
+from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
+from studykb.core.stats import CARD_STATES, MATURE_INTERVAL, CardStateName, retention, streak
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, moment_of, study_day
+from studykb.core.urls import paper_key
+from studykb.errors import NotFoundError, StudykbError
+from studykb.storage.db import read_transaction, write_transaction
+
+
+class StaleUndoError(StudykbError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    id: int
+    deck_id: str
+    deck_title: str
+    key: str
+    kind: str
+    cloze_number: int | None
+    question: str
+    answer: str
+    raw_front: str
+    raw_back: str
+    tags: tuple[str, ...]
+    source: str
+    paper_title: str | None
+    paper_url: str | None
+    state: Sm2State
+    suspended: bool
+    retired: bool
+
+    @property
+    def ref(self) -> str:
+        return f"{self.deck_id}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    uid: str
+    card_id: int
+    kind: LogKind
+    quality: int
+    study_day: date
+    before: Sm2State
+    after: Sm2State
+
+
+@dataclass(frozen=True, slots=True)
+class DeckDue:
+    deck_id: str
+    title: str
+    reviews: int
+    new: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueCounts:
+    day: date
+    reviews: int
+    new: int
+    drills: int
+    decks: tuple[DeckDue, ...]
+
+    @property
+    def total(self) -> int:
+        return self.reviews + self.new + self.drills
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSummary:
+    id: str
+    title: str
+    paper_id: int | None
+    worth_reading: int | None
+    reading_status: str | None
+    cards: int
+    learned: int
+    mature: int
+    suspended: int
+    retired: int
+    due_today: int
+    new_today: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRow:
+    id: int
+    slug: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    url: str
+    worth_reading: int | None
+    section: str
+    description: str
+    position: int | None
+    status: ReadingStatus
+    status_changed_at: str | None
+    started_on: date | None
+    read_on: date | None
+    note: str
+    after: tuple[str, ...]
+    deck_id: str | None
+    cards: int
+    mastered: int
+    due: int
+
+    @property
+    def mastery(self) -> float | None:
+        return None if self.cards == 0 else self.mastered / self.cards
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    today: date
+    reviews_today: int
+    drills_today: int
+    new_today: int
+    streak: int
+    retention_30d: float | None
+    reviews_30d: int
+    cards_by_state: dict[CardStateName, int]
+
+
+@dataclass
+class CheckReport:
+    integrity: str
+    cards: int
+    log_rows: int
+    problems: list[str] = field(default_factory=list)
+    repaired: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok" and not self.problems
+
+
+def _d(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _state(row: Sequence[Any], offset: int = 0) -> Sm2State:
+    return Sm2State(
+        repetitions=int(row[offset]),
+        easiness_x100=int(row[offset + 1]),
+        interval=int(row[offset + 2]),
+        due=_d(row[offset + 3]),
+        lapses=int(row[offset + 4]),
+    )
+
+
+_CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
+_NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
+
+
+class Repository:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: Clock,
+        *,
+        limits: Limits | None = None,
+        day_start_hour: int = DEFAULT_DAY_START_HOUR,
+    ) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.day_start_hour = day_start_hour
+
+    # ------------------------------------------------------------------ time
+    def today(self) -> date:
+        return study_day(self.clock.now(), self.day_start_hour)
+
+    def _now_utc(self) -> str:
+        return self.clock.now().astimezone(UTC).isoformat(timespec="seconds")
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with write_transaction(self.conn):
+            self._set_meta(key, value)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM deck LIMIT 1").fetchone() is None
+
+    # ------------------------------------------------------------------ cards
+    def card(self, card_id: int) -> CardView:
+        row = self.conn.execute(
+            """
+            SELECT c.id, c.deck_id, d.title, c.key, c.kind, c.cloze_number, c.front, c.back,
+                   c.tags, c.source, p.title, p.url, c.suspended, c.retired_at,
+                   s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses
+            FROM card c JOIN deck d ON d.id = c.deck_id
+            JOIN card_state s ON s.card_id = c.id
+            LEFT JOIN paper p ON p.id = d.paper_id
+            WHERE c.id = ?
+            """,
+            (card_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        kind, number, front, back = row[4], row[5], row[6], row[7]
+        if kind == "cloze" and number is not None:
+            question = cloze.front(front, number)
+            answer = cloze.back(front, number) + (f"\n\n{back}" if back else "")
+        else:
+            question, answer = front, back
+        return CardView(
+            id=row[0],
+            deck_id=row[1],
+            deck_title=row[2],
+            key=row[3],
+            kind=kind,
+            cloze_number=number,
+            question=question,
+            answer=answer,
+            raw_front=front,
+            raw_back=back,
+            tags=tuple(json.loads(row[8])),
+            source=row[9],
+            paper_title=row[10],
+            paper_url=row[11],
+            suspended=bool(row[12]),
+            retired=row[13] is not None,
+            state=_state(row, 14),
+        )
+
+    def find_card(self, ref: str) -> int:
+        """The card id for ``deck-id/card-id`` (or a numeric id)."""
+        if ref.isdigit():
+            row = self.conn.execute("SELECT id FROM card WHERE id = ?", (int(ref),)).fetchone()
+        else:
+            deck_id, _, key = ref.partition("/")
+            row = self.conn.execute(
+                "SELECT id FROM card WHERE deck_id = ? AND key = ?", (deck_id, key)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card {ref!r}")
+        return int(row[0])
+
+    def deck_exists(self, deck_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM deck WHERE id = ?", (deck_id,)).fetchone() is not None
+        )
+
+    def _require_deck(self, deck_id: str | None) -> None:
+        if deck_id is not None and not self.deck_exists(deck_id):
+            raise NotFoundError(f"no deck {deck_id!r} (see `studykb decks`)")
+
+    # ------------------------------------------------------------------ queue
+    def done_on(self, day: date) -> DoneToday:
+        row = self.conn.execute(
+            """
+            SELECT
+              COALESCE(SUM(kind = 'review' AND before_due IS NOT NULL), 0),
+              COALESCE(SUM(kind = 'review' AND before_due IS NULL), 0)
+            FROM review_log WHERE study_day = ?
+            """,
+            (day.isoformat(),),
+        ).fetchone()
+        return DoneToday(reviews=int(row[0]), new=int(row[1]))
+
+    def pending_drills(self, day: date, deck_id: str | None = None) -> list[int]:
+        """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
+        rows = self.conn.execute(
+            f"""
+            SELECT r.card_id FROM review_log r
+            JOIN card c ON c.id = r.card_id
+            WHERE r.study_day = :day AND r.quality < 4
+              AND r.seq = (SELECT MAX(seq) FROM review_log
+                           WHERE card_id = r.card_id AND study_day = :day)
+              AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+              AND (:deck IS NULL OR c.deck_id = :deck)
+            ORDER BY r.seq
+            """,
+            {"day": day.isoformat(), "deck": deck_id},
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[DueCard]:
+        rows = self.conn.execute(
+            f"""
+            SELECT c.id, s.due, d.position, c.position
+            FROM card_state s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id
+            WHERE s.due IS NOT NULL AND s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+              AND (:deck IS NULL OR c.deck_id = :deck)
+            ORDER BY s.due, d.position, c.position, c.id
+            LIMIT :limit
+            """,
+            {"day": day.isoformat(), "deck": deck_id, "limit": limit},
+        ).fetchall()
+        return [DueCard(int(r[0]), date.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+
+    def _new_candidates(self, day: date, limit: int, deck_id: str | None) -> list[NewCard]:
+        rows = self.conn.execute(
+            f"""
+            SELECT c.id, d.position, c.position
+            FROM card_state s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id
+            WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+              AND (:deck IS NULL OR c.deck_id = :deck)
+            ORDER BY d.position, c.position, c.id
+            LIMIT :limit
+            """,
+            {"day": day.isoformat(), "deck": deck_id, "limit": limit},
+        ).fetchall()
+        return [NewCard(int(r[0]), r[1], r[2]) for r in rows]
+
+    def day_queue(self, deck_id: str | None = None, day: date | None = None) -> DayQueue:
+        """Today's queue (or that of a later study day, with nothing done on it yet)."""
+        self._require_deck(deck_id)
+        today = self.today()
+        day = day or today
+        with read_transaction(self.conn):
+            done = self.done_on(day) if day == today else DoneToday()
+            drills = self.pending_drills(day, deck_id) if day == today else []
+            due = self._due_candidates(day, self.limits.reviews_per_day + len(drills), deck_id)
+            new = self._new_candidates(day, self.limits.new_per_day + len(drills), deck_id)
+        return build_queue(due, new, drills, self.limits, done)
+
+    def next_card(self, deck_id: str | None = None) -> int | None:
+        entries = self.day_queue(deck_id).entries
+        return entries[0].card_id if entries else None
+
+    def due_counts(self, day: date | None = None, deck_id: str | None = None) -> DueCounts:
+        """Review and new counts for a study day, in total and per deck. Per deck is
+        what that deck alone would give; the total respects the daily limits once."""
+        self._require_deck(deck_id)
+        today = self.today()
+        day = day or today
+        params = {"day": day.isoformat(), "deck": deck_id}
+        with read_transaction(self.conn):
+            done = self.done_on(day) if day == today else DoneToday()
+            drills = len(self.pending_drills(day, deck_id)) if day == today else 0
+            rows = self.conn.execute(
+                f"""
+                SELECT d.id, d.title,
+                  COALESCE(SUM(s.due IS NOT NULL AND s.due <= :day
+                               AND {_CARD_ACTIVE} AND {_NOT_BURIED}), 0),
+                  COALESCE(SUM(s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}), 0)
+                FROM deck d
+                LEFT JOIN card c ON c.deck_id = d.id
+                LEFT JOIN card_state s ON s.card_id = c.id
+                WHERE (:deck IS NULL OR d.id = :deck)
+                GROUP BY d.id ORDER BY d.position, d.id
+                """,
+                params,
+            ).fetchall()
+        review_room = max(0, self.limits.reviews_per_day - done.reviews)
+        new_room = max(0, self.limits.new_per_day - done.new)
+        decks = tuple(
+            DeckDue(r[0], r[1], min(int(r[2]), review_room), min(int(r[3]), new_room)) for r in rows
+        )
+        return DueCounts(
+            day=day,
+            reviews=min(sum(int(r[2]) for r in rows), review_room),
+            new=min(sum(int(r[3]) for r in rows), new_room),
+            drills=drills,
+            decks=decks,
+        )
+
+    # ------------------------------------------------------------------ answers
+    def answer(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:
+        """Record one answer and apply SM-2, committed before this returns.
+
+        The first answer of a card on a study day is a review; any later answer
+        that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
+        check_quality(quality)
+        moment = moment_of(self.clock.now(), self.day_start_hour)
+        day = moment.study_day.isoformat()
+        with write_transaction(self.conn):
+            row = self.conn.execute(
+                """
+                SELECT s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses, c.retired_at
+                FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
+                """,
+                (card_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no card with id {card_id}")
+            if row[5] is not None:
+                raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
+            before = _state(row)
+            answered_today = self.conn.execute(
+                "SELECT 1 FROM review_log WHERE card_id = ? AND study_day = ? LIMIT 1",
+                (card_id, day),
+            ).fetchone()
+            kind: LogKind = "drill" if answered_today else "review"
+            after = apply(before, kind, quality, moment.study_day)
+            uid = uuid.uuid4().hex
+            self.conn.execute(
+                """
+                INSERT INTO review_log (
+                  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
+                  answer_ms, before_repetitions, before_easiness_x100, before_interval,
+                  before_due, before_lapses, after_repetitions, after_easiness_x100,
+                  after_interval, after_due, after_lapses)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    uid,
+                    card_id,
+                    moment.utc.isoformat(timespec="milliseconds"),
+                    moment.utc_offset_minutes,
+                    day,
+                    quality,
+                    kind,
+                    max(0, int(answer_ms)),
+                    *self._state_values(before),
+                    *self._state_values(after),
+                ),
+            )
+            if after != before:
+                self._write_state(card_id, after)
+        return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
+
+    @staticmethod
+    def _state_values(state: Sm2State) -> tuple[int, int, int, str | None, int]:
+        return (
+            state.repetitions,
+            state.easiness_x100,
+            state.interval,
+            _iso(state.due),
+            state.lapses,
+        )
+
+    def _write_state(self, card_id: int, state: Sm2State) -> None:
+        self.conn.execute(
+            """
+            UPDATE card_state SET repetitions = ?, easiness_x100 = ?, interval = ?, due = ?,
+                   lapses = ?
+            WHERE card_id = ?
+            """,
+            (*self._state_values(state), card_id),
+        )
+
+    def undo(self, uid: str | None = None) -> Answer | None:
+        """Take back an answer (the newest overall, or the one named), atomically:
+        the card's previous state is restored and the log row removed. Only a
+        card's latest answer can be undone. Returns what was undone, or None."""
+        with write_transaction(self.conn):
+            if uid is None:
+                row = self.conn.execute(
+                    f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                if row is None:
+                    return None
+            else:
+                row = self.conn.execute(
+                    f"SELECT {_LOG_COLUMNS} FROM review_log WHERE uid = ?", (uid,)
+                ).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no answer {uid} to undo")
+            seq, card_id = int(row[0]), int(row[2])
+            newer = self.conn.execute(
+                "SELECT 1 FROM review_log WHERE card_id = ? AND seq > ? LIMIT 1", (card_id, seq)
+            ).fetchone()
+            if newer is not None:
+                raise StaleUndoError("that card has been answered again since; undo that first")
+            answer = _answer_from_row(row)
+            self._write_state(card_id, answer.before)
+            self.conn.execute("DELETE FROM review_log WHERE seq = ?", (seq,))
+        return answer
+
+    def set_suspended(self, card_id: int, suspended: bool = True) -> None:
+        with write_transaction(self.conn):
+            cur = self.conn.execute(
+                "UPDATE card SET suspended = ?, updated_at = ? WHERE id = ?",
+                (int(suspended), self._now_utc(), card_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no card with id {card_id}")
+
+    def bury(self, card_id: int) -> date:
+        """Hide a card until the next study day; returns the day it comes back."""
+        until = self.today() + timedelta(days=1)
+        with write_transaction(self.conn):
+            cur = self.conn.execute(
+                "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no card with id {card_id}")
+        return until
+
+    def log_for_card(self, card_id: int) -> list[Answer]:
+        rows = self.conn.execute(
+            f"SELECT {_LOG_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq", (card_id,)
+        ).fetchall()
+        return [_answer_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ decks
+    def import_decks(
+        self, decks: Sequence[DeckSpec], *, dry_run: bool = False
+    ) -> list[ImportReport]:
+        """Apply parsed decks in one transaction; with ``dry_run`` roll it back.
+
+        Cards are matched by (deck id, card key): new keys are added, changed
+        content updated in place (history kept), keys no longer in the file
+        retired (kept with history, no longer shown), retired keys that come
+        back restored."""
+        reports: list[ImportReport] = []
+        now = self._now_utc()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for spec in decks:
+                reports.append(self._import_deck(spec, now))
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        return reports
+
+    def _import_deck(self, spec: DeckSpec, now: str) -> ImportReport:
+        report = ImportReport(source=spec.source, deck_id=spec.deck_id)
+        paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
+        existing_deck = self.conn.execute(
+            "SELECT content_hash, paper_id FROM deck WHERE id = ?", (spec.deck_id,)
+        ).fetchone()
+        if existing_deck is None:
+            position = self.conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
+            ).fetchone()[0]
+            self.conn.execute(
+                """
+                INSERT INTO deck (id, title, description, paper_id, position, source,
+                                  content_hash, imported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    spec.deck_id,
+                    spec.title,
+                    spec.description,
+                    paper_id,
+                    position,
+                    spec.source,
+                    spec.content_hash,
+                    now,
+                ),
+            )
+        elif existing_deck[0] == spec.content_hash and existing_deck[1] == paper_id:
+            report.unchanged = len(spec.cards)
+            return report
+        else:
+            self.conn.execute(
+                """
+                UPDATE deck SET title = ?, description = ?, paper_id = ?, source = ?,
+                       content_hash = ?, imported_at = ?
+                WHERE id = ?
+                """,
+                (
+                    spec.title,
+                    spec.description,
+                    paper_id,
+                    spec.source,
+                    spec.content_hash,
+                    now,
+                    spec.deck_id,
+                ),
+            )
+        current = {
+            r[1]: (int(r[0]), r[2], r[3], r[4])
+            for r in self.conn.execute(
+                "SELECT id, key, content_hash, position, retired_at FROM card WHERE deck_id = ?",
+                (spec.deck_id,),
+            )
+        }
+        inserts: list[tuple[Any, ...]] = []
+        for position, card in enumerate(spec.cards):
+            values = (
+                card.note_key,
+                card.kind,
+                card.cloze_number,
+                card.front,
+                card.back,
+                json.dumps(list(card.tags), ensure_ascii=False),
+                card.source,
+                position,
+                card.content_hash,
+            )
+            found = current.pop(card.key, None)
+            if found is None:
+                inserts.append((spec.deck_id, card.key, *values, now, now))
+                report.added += 1
+                continue
+            card_id, old_hash, old_position, retired_at = found
+            if old_hash == card.content_hash and retired_at is None:
+                if old_position != position:
+                    self.conn.execute(
+                        "UPDATE card SET position = ? WHERE id = ?", (position, card_id)
+                    )
+                report.unchanged += 1
+                continue
+            self.conn.execute(
+                """
+                UPDATE card SET note_key = ?, kind = ?, cloze_number = ?, front = ?, back = ?,
+                       tags = ?, source = ?, position = ?, content_hash = ?, updated_at = ?,
+                       retired_at = NULL
+                WHERE id = ?
+                """,
+                (*values, now, card_id),
+            )
+            report.updated += 1
+        if inserts:
+            self.conn.executemany(
+                """
+                INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, tags,
+                                  source, position, content_hash, suspended, created_at,
+                                  updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                """,
+                inserts,
+            )
+            self.conn.execute(
+                """
+                INSERT INTO card_state (card_id, repetitions, easiness_x100, interval, due, lapses)
+                SELECT c.id, 0, 250, 0, NULL, 0 FROM card c
+                LEFT JOIN card_state s ON s.card_id = c.id
+                WHERE c.deck_id = ? AND s.card_id IS NULL
+                """,
+                (spec.deck_id,),
+            )
+        gone = [v[0] for v in current.values() if v[3] is None]
+        if gone:
+            self.conn.executemany(
+                "UPDATE card SET retired_at = ?, updated_at = ? WHERE id = ?",
+                [(now, now, card_id) for card_id in gone],
+            )
+            report.retired = len(gone)
+        return report
+
+    def _upsert_paper_for_deck(self, deck_id: str, paper: PaperSpec) -> int:
+        key = paper_key(paper.url)
+        rows = self.conn.execute(
+            "SELECT id, title FROM paper WHERE url_key = ? ORDER BY id", (key,)
+        ).fetchall()
+        linked = self.conn.execute(
+            "SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (deck_id,)
+        ).fetchone()
+        paper_id: int | None = None
+        if linked is not None and any(r[0] == linked[0] for r in rows):
+            paper_id = int(linked[0])
+        elif rows:
+            same_title = [r for r in rows if r[1] == paper.title]
+            paper_id = int((same_title or rows)[0][0])
+        values: dict[str, Any] = {
+            "title": paper.title,
+            "url": paper.url,
+            "url_key": key,
+            "authors": json.dumps(list(paper.authors), ensure_ascii=False),
+            "year": paper.year,
+            "after": json.dumps(list(paper.after)),
+        }
+        # Fields a deck may leave out keep what the reading list gave them.
+        if paper.worth_reading is not None:
+            values["worth_reading"] = paper.worth_reading
+        if paper.section is not None:
+            values["section"] = paper.section
+        if paper.description is not None:
+            values["description"] = paper.description
+        if paper_id is None:
+            values = {"section": "", "description": "", "status": "unread", **values}
+            values["slug"] = self._free_slug(deck_id)
+            columns = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            cur = self.conn.execute(f"INSERT INTO paper ({columns}) VALUES ({marks})", values)
+            assert cur.lastrowid is not None
+            return int(cur.lastrowid)
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        self.conn.execute(f"UPDATE paper SET {sets} WHERE id = :id", {**values, "id": paper_id})
+        return paper_id
+
+    def _free_slug(self, wanted: str) -> str:
+        slug, n = wanted, 2
+        while self.conn.execute("SELECT 1 FROM paper WHERE slug = ?", (slug,)).fetchone():
+            slug, n = f"{wanted}-{n}", n + 1
+        return slug
+
+    def deck_summaries(self) -> list[DeckSummary]:
+        today = self.today()
+        counts = {d.deck_id: d for d in self.due_counts(today).decks}
+        rows = self.conn.execute(
+            f"""
+            SELECT d.id, d.title, d.paper_id, p.worth_reading, p.status,
+              COALESCE(SUM(c.retired_at IS NULL), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND s.repetitions > 0), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND s.interval >= {MATURE_INTERVAL}
+                           AND s.due IS NOT NULL), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
+              COALESCE(SUM(c.retired_at IS NOT NULL), 0)
+            FROM deck d
+            LEFT JOIN paper p ON p.id = d.paper_id
+            LEFT JOIN card c ON c.deck_id = d.id
+            LEFT JOIN card_state s ON s.card_id = c.id
+            GROUP BY d.id ORDER BY d.position, d.id
+            """
+        ).fetchall()
+        out = []
+        for r in rows:
+            due = counts.get(r[0])
+            out.append(
+                DeckSummary(
+                    id=r[0],
+                    title=r[1],
+                    paper_id=r[2],
+                    worth_reading=r[3],
+                    reading_status=r[4],
+                    cards=int(r[5]),
+                    learned=int(r[6]),
+                    mature=int(r[7]),
+                    suspended=int(r[8]),
+                    retired=int(r[9]),
+                    due_today=due.reviews if due else 0,
+                    new_today=due.new if due else 0,
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------------ papers
+    def papers(self) -> list[PaperRow]:
+        today = self.today().isoformat()
+        rows = self.conn.execute(
+            f"""
+            SELECT p.id, p.slug, p.title, p.authors, p.year, p.url, p.worth_reading, p.section,
+                   p.description, p.position, p.status, p.status_changed_at, p.started_on,
+                   p.read_on, p.note, p.after,
+                   (SELECT MIN(d.id) FROM deck d WHERE d.paper_id = p.id),
+                   COALESCE(SUM(c.id IS NOT NULL AND c.retired_at IS NULL), 0),
+                   COALESCE(SUM(c.retired_at IS NULL AND s.due IS NOT NULL
+                                AND s.interval >= {MATURE_INTERVAL}), 0),
+                   COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0
+                                AND s.due IS NOT NULL AND s.due <= :today), 0)
+            FROM paper p
+            LEFT JOIN deck d ON d.paper_id = p.id
+            LEFT JOIN card c ON c.deck_id = d.id
+            LEFT JOIN card_state s ON s.card_id = c.id
+            GROUP BY p.id
+            ORDER BY p.position IS NULL, p.position, p.id
+            """,
+            {"today": today},
+        ).fetchall()
+        return [
+            PaperRow(
+                id=r[0],
+                slug=r[1],
+                title=r[2],
+                authors=tuple(json.loads(r[3])),
+                year=r[4],
+                url=r[5],
+                worth_reading=r[6],
+                section=r[7],
+                description=r[8],
+                position=r[9],
+                status=r[10],
+                status_changed_at=r[11],
+                started_on=_d(r[12]),
+                read_on=_d(r[13]),
+                note=r[14],
+                after=tuple(json.loads(r[15])),
+                deck_id=r[16],
+                cards=int(r[17]),
+                mastered=int(r[18]),
+                due=int(r[19]),
+            )
+            for r in rows
+        ]
+
+    def find_paper(self, ref: str) -> int:
+        """A paper by slug, numeric id, deck id or URL."""
+        row = None
+        if ref.isdigit():
+            row = self.conn.execute("SELECT id FROM paper WHERE id = ?", (int(ref),)).fetchone()
+        if row is None:
+            row = self.conn.execute("SELECT id FROM paper WHERE slug = ?", (ref,)).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                "SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (ref,)
+            ).fetchone()
+        if row is None and "/" in ref:
+            row = self.conn.execute(
+                "SELECT id FROM paper WHERE url_key = ? ORDER BY id", (paper_key(ref),)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no paper {ref!r} (see `studykb papers`)")
+        return int(row[0])
+
+    def set_paper_status(self, paper_id: int, status: str) -> None:
+        if status not in READING_STATUSES:
+            raise StudykbError(f"status must be one of {', '.join(READING_STATUSES)}")
+        today = self.today().isoformat()
+        with write_transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT status, started_on FROM paper WHERE id = ?", (paper_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no paper with id {paper_id}")
+            if row[0] == status:
+                return
+            started = row[1]
+            if status in ("reading", "read") and started is None:
+                started = today
+            if status == "unread":
+                started = None
+            self.conn.execute(
+                """
+                UPDATE paper SET status = ?, status_changed_at = ?, started_on = ?, read_on = ?
+                WHERE id = ?
+                """,
+                (status, self._now_utc(), started, today if status == "read" else None, paper_id),
+            )
+
+    def set_paper_note(self, paper_id: int, note: str) -> None:
+        with write_transaction(self.conn):
+            cur = self.conn.execute("UPDATE paper SET note = ? WHERE id = ?", (note, paper_id))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no paper with id {paper_id}")
+
+    def suggested_paper(self) -> PaperRow | None:
+        papers = self.papers()
+        views = [
+            PaperView(
+                paper_id=p.id,
+                title=p.title,
+                status=p.status,
+                worth_reading=p.worth_reading,
+                position=p.position if p.position is not None else 1_000_000 + p.id,
+                deck_id=p.deck_id,
+                after=p.after,
+            )
+            for p in papers
+        ]
+        choice = next_paper(views)
+        return None if choice is None else next(p for p in papers if p.id == choice.paper_id)
+
+    # ------------------------------------------------------------------ stats
+    def stats(self, deck_id: str | None = None) -> Stats:
+        self._require_deck(deck_id)
+        today = self.today()
+        since = (today - timedelta(days=29)).isoformat()
+        params = {"deck": deck_id, "today": today.isoformat(), "since": since}
+        deck_filter = "(:deck IS NULL OR c.deck_id = :deck)"
+        with read_transaction(self.conn):
+            days = [
+                date.fromisoformat(r[0])
+                for r in self.conn.execute(
+                    f"""
+                    SELECT DISTINCT r.study_day FROM review_log r JOIN card c ON c.id = r.card_id
+                    WHERE {deck_filter} ORDER BY r.study_day DESC LIMIT 4000
+                    """,
+                    params,
+                )
+            ]
+            today_row = self.conn.execute(
+                f"""
+                SELECT COALESCE(SUM(r.kind = 'review'), 0), COALESCE(SUM(r.kind = 'drill'), 0),
+                       COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
+                FROM review_log r JOIN card c ON c.id = r.card_id
+                WHERE r.study_day = :today AND {deck_filter}
+                """,
+                params,
+            ).fetchone()
+            ret_row = self.conn.execute(
+                f"""
+                SELECT COALESCE(SUM(r.quality >= 3), 0), COUNT(*)
+                FROM review_log r JOIN card c ON c.id = r.card_id
+                WHERE r.kind = 'review' AND r.study_day >= :since AND {deck_filter}
+                """,
+                params,
+            ).fetchone()
+            state_row = self.conn.execute(
+                f"""
+                SELECT
+                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NULL), 0),
+                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NOT NULL
+                               AND s.repetitions = 0), 0),
+                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
+                               AND s.interval < {MATURE_INTERVAL}), 0),
+                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
+                               AND s.interval >= {MATURE_INTERVAL}), 0),
+                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
+                  COALESCE(SUM(c.retired_at IS NOT NULL), 0)
+                FROM card c JOIN card_state s ON s.card_id = c.id
+                WHERE {deck_filter}
+                """,
+                params,
+            ).fetchone()
+        by_state: dict[CardStateName, int] = {
+            name: int(state_row[i]) for i, name in enumerate(CARD_STATES)
+        }
+        return Stats(
+            today=today,
+            reviews_today=int(today_row[0]),
+            drills_today=int(today_row[1]),
+            new_today=int(today_row[2]),
+            streak=streak(days, today),
+            retention_30d=retention(int(ret_row[0]), int(ret_row[1])),
+            reviews_30d=int(ret_row[1]),
+            cards_by_state=by_state,
+        )
+
+    # ------------------------------------------------------------------ check
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """SQLite's integrity check, then every card's state against the replay of its log."""
+        integrity = "; ".join(
+            str(r[0]) for r in self.conn.execute("PRAGMA integrity_check").fetchall()
+        )
+        fk_problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        report = CheckReport(integrity=integrity, cards=0, log_rows=0)
+        for fk in fk_problems[:20]:
+            report.problems.append(
+                f"foreign key: row {fk[1]} of {fk[0]} points to a missing {fk[2]}"
+            )
+        fixes: list[tuple[int, Sm2State]] = []
+        with read_transaction(self.conn):
+            for card_id, ref, stored, entries in self._states_and_logs():
+                report.cards += 1
+                report.log_rows += len(entries)
+                result = replay(entries)
+                for problem in result.problems:
+                    report.problems.append(f"{ref}: {problem}")
+                if result.state != stored:
+                    report.problems.append(
+                        f"{ref}: stored state {_fmt(stored)} differs from the replayed "
+                        f"log {_fmt(result.state)}"
+                    )
+                    fixes.append((card_id, result.state))
+        if repair and fixes:
+            with write_transaction(self.conn):
+                for card_id, state in fixes:
+                    self._write_state(card_id, state)
+            report.repaired = len(fixes)
+        return report
+
+    def _states_and_logs(self) -> Iterator[tuple[int, str, Sm2State, list[LogEntry]]]:
+        states = self.conn.execute(
+            """
+            SELECT c.id, c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval,
+                   s.due, s.lapses
+            FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id
+            """
+        )
+        logs = self.conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY card_id, seq")
+        pending = logs.fetchone()
+        for row in states:
+            card_id = int(row[0])
+            entries: list[LogEntry] = []
+            while pending is not None and int(pending[2]) < card_id:
+                pending = logs.fetchone()  # log rows of a card with no state: FK check reports
+            while pending is not None and int(pending[2]) == card_id:
+                a = _answer_from_row(pending)
+                entries.append(LogEntry(a.kind, a.quality, a.study_day, a.before, a.after))
+                pending = logs.fetchone()
+            yield card_id, str(row[1]), _state(row, 2), entries
+
+    def history_days(self) -> Iterable[date]:
+        for r in self.conn.execute("SELECT DISTINCT study_day FROM review_log"):
+            yield date.fromisoformat(r[0])
+
+
+_LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
+  before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
+  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses"""
+
+
+def _answer_from_row(row: Sequence[Any]) -> Answer:
+    kind: Literal["review", "drill"] = "drill" if row[5] == "drill" else "review"
+    return Answer(
+        uid=str(row[1]),
+        card_id=int(row[2]),
+        kind=kind,
+        quality=int(row[4]),
+        study_day=date.fromisoformat(row[3]),
+        before=_state(row, 6),
+        after=_state(row, 11),
+    )
+
+
+def _fmt(state: Sm2State) -> str:
+    due = state.due.isoformat() if state.due else "new"
+    return f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due})"

@@ -1,0 +1,141 @@
+"""The schema, as SQLModel tables.
+
+These classes are the single description of the database: the Alembic
+migrations build exactly this (a test compares them), and the repository
+queries these tables with plain SQL through the standard sqlite3 module, so
+that hot paths such as ``studykb due`` never load SQLAlchemy.
+
+Dates are ISO strings (``YYYY-MM-DD``) and moments ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_HEAD = "0002"
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Paper(SQLModel, table=True):
+    """A paper or tutorial on the reading list, with the user's progress on it."""
+
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    title: str
+    authors: str = Field(default="[]", description="JSON list of names")
+    year: int | None = None
+    url: str
+    url_key: str = Field(index=True, description="paper_key(url): one key per paper")
+    worth_reading: int | None = None
+    section: str = ""
+    description: str = ""
+    after: str = Field(default="[]", description="JSON list of deck ids best read first")
+    position: int | None = Field(default=None, description="order in the reading list")
+    status: str = "unread"
+    status_changed_at: str | None = None
+    started_on: date | None = None
+    read_on: date | None = None
+    note: str = ""
+
+
+class Deck(SQLModel, table=True):
+    __tablename__ = "deck"
+
+    id: str = Field(primary_key=True)
+    title: str
+    description: str = ""
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="SET NULL"), nullable=True),
+    )
+    position: int = 0
+    source: str = ""
+    content_hash: str = ""
+    imported_at: str = ""
+
+
+class Card(SQLModel, table=True):
+    """One reviewable card. Identity is (deck_id, key): ``key`` is the card id in
+    the deck file, ``note-id:cN`` for the N-th deletion of a cloze note."""
+
+    __tablename__ = "card"
+    __table_args__ = (UniqueConstraint("deck_id", "key", name="uq_card_deck_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: str = Field(
+        sa_column=Column(String, ForeignKey("deck.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str
+    note_key: str
+    kind: str = Field(description="basic | cloze")
+    cloze_number: int | None = None
+    front: str = Field(sa_column=Column(Text, nullable=False))
+    back: str = Field(sa_column=Column(Text, nullable=False))
+    tags: str = "[]"
+    source: str = ""
+    position: int = 0
+    content_hash: str = ""
+    suspended: bool = False
+    buried_until: date | None = None
+    retired_at: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class CardState(SQLModel, table=True):
+    """The current SM-2 state of a card; always equal to the replay of its log."""
+
+    __tablename__ = "card_state"
+    __table_args__ = (Index("ix_card_state_due", "due"),)
+
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
+    )
+    repetitions: int = 0
+    easiness_x100: int = 250
+    interval: int = 0
+    due: date | None = None
+    lapses: int = 0
+
+
+class ReviewLog(SQLModel, table=True):
+    """Append-only: one row per answer (undo removes the last one)."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (
+        Index("ix_review_log_card", "card_id", "seq"),
+        Index("ix_review_log_day", "study_day", "card_id"),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), nullable=False)
+    )
+    answered_at: str = Field(description="ISO-8601 UTC")
+    utc_offset_minutes: int
+    study_day: date
+    quality: int
+    kind: str = Field(description="review | drill")
+    answer_ms: int = 0
+    before_repetitions: int
+    before_easiness_x100: int
+    before_interval: int
+    before_due: date | None = None
+    before_lapses: int = 0
+    after_repetitions: int
+    after_easiness_x100: int
+    after_interval: int
+    after_due: date | None = None
+    after_lapses: int = 0
