@@ -1,33 +1,61 @@
-"""User settings: a TOML file under the platformdirs config dir, validated with pydantic."""
+"""User settings: a TOML file under the platformdirs config dir, validated with pydantic.
+
+``Settings`` is a plain dataclass so that commands run without a settings file
+never load pydantic (``studykb due`` is meant for shell prompts); the file, when
+there is one, is validated by the pydantic model in ``_SettingsFile``.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 import tomllib
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studykb.core.queue import Limits
 from studykb.errors import BadInputError
 
+DESCRIPTIONS = {
+    "new_per_day": "New cards per study day",
+    "reviews_per_day": "Reviews per study day",
+    "day_start_hour": "Hour (local time, 0-23) at which a study day starts",
+}
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    new_per_day: int = Field(default=20, ge=0, le=100_000, description="New cards per study day")
-    reviews_per_day: int = Field(
-        default=200, ge=0, le=1_000_000, description="Reviews per study day"
-    )
-    day_start_hour: int = Field(
-        default=4, ge=0, le=23, description="Hour (local time) a study day starts"
-    )
+@dataclass(frozen=True, slots=True)
+class Settings:
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    day_start_hour: int = 4
 
     @property
     def limits(self) -> Limits:
         return Limits(new_per_day=self.new_per_day, reviews_per_day=self.reviews_per_day)
+
+
+def validate_settings(data: dict[str, Any], origin: str) -> Settings:
+    """Settings from untrusted data; BadInputError names each bad key."""
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    class _SettingsFile(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+
+        new_per_day: int = Field(default=20, ge=0, le=100_000)
+        reviews_per_day: int = Field(default=200, ge=0, le=1_000_000)
+        day_start_hour: int = Field(default=4, ge=0, le=23)
+
+    try:
+        model = _SettingsFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(p) for p in error["loc"]) or "(file)"
+            message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{origin}: {key}: {message}")
+        raise BadInputError(problems) from exc
+    return Settings(**model.model_dump())
 
 
 def load_settings(path: Path) -> Settings:
@@ -44,24 +72,16 @@ def load_settings(path: Path) -> Settings:
         raise BadInputError([f"{path}: not UTF-8 text"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError([f"{path}: TOML syntax error: {exc}"]) from exc
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = ".".join(str(p) for p in error["loc"]) or "(file)"
-            message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
-            problems.append(f"{path}: {key}: {message}")
-        raise BadInputError(problems) from exc
+    return validate_settings(data, str(path))
 
 
 def save_settings(settings: Settings, path: Path) -> None:
     """Write the settings file atomically: a temporary file in the same directory, then rename."""
+    validate_settings(asdict(settings), str(path))
     lines = ["# studykb settings", ""]
-    for name, field in Settings.model_fields.items():
-        if field.description:
-            lines.append(f"# {field.description}")
-        lines.append(f"{name} = {getattr(settings, name)}")
+    for f in fields(Settings):
+        lines.append(f"# {DESCRIPTIONS[f.name]}")
+        lines.append(f"{f.name} = {getattr(settings, f.name)}")
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 

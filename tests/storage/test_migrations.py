@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import studykb.storage.tables  # noqa: F401
+from studykb.core.clock import FixedClock
+from studykb.services import open_store
+from studykb.settings import Settings
+from studykb.storage.db import SCHEMA_HEAD, alembic_config, connect, migrate, schema_version
+from studykb.storage.tables import SCHEMA_HEAD as TABLES_HEAD
+
+OLD_DB = Path(__file__).parent.parent / "data" / "studykb-v0001.db"
+
+
+def test_schema_head_constant_is_alembics_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_current_head() == SCHEMA_HEAD == TABLES_HEAD
+
+
+def test_migrations_build_exactly_the_sqlmodel_schema(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    assert migrate(path) is True
+    assert migrate(path) is False  # already at head: nothing runs
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_a_real_v0001_database_keeps_everything(tmp_path: Path, clock: FixedClock) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(OLD_DB, path)
+    raw = sqlite3.connect(path)
+    assert schema_version(raw) == "0001"
+    raw.close()
+    store = open_store(path, clock=clock, settings=Settings(), seed_bundled=False)
+    try:
+        repo = store.repo
+        assert schema_version(repo.conn) == SCHEMA_HEAD
+        card = repo.card(repo.find_card("old/a"))
+        assert (card.state.repetitions, card.state.interval, card.state.due) == (
+            2,
+            6,
+            date(2025, 6, 8),
+        )
+        assert len(repo.log_for_card(card.id)) == 2
+        [paper] = repo.papers()
+        assert (paper.status, paper.started_on, paper.note) == ("reading", date(2025, 6, 1), "")
+        assert repo.check().ok
+        # The columns 0002 added work.
+        repo.set_paper_note(paper.id, "read §3 again")
+        repo.bury(repo.find_card("old/b"))
+    finally:
+        store.close()
+
+
+def test_connect_sets_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    migrate(path)
+    conn = connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+    assert (path.stat().st_mode & 0o777) == 0o600
