@@ -114,23 +114,76 @@ def status(ctx: Context) -> None:
         click.echo(line)
 
 
+READING_LIST_SUFFIXES = (".md", ".markdown")
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @pass_ctx
 def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
-    """Import deck files (TOML) or directories of them."""
+    """Import deck files (TOML), directories of them, or Markdown reading lists."""
+    from studykb.decks.reading_list import ReadingList, read_reading_list
     from studykb.decks.toml_deck import deck_files, read_decks
 
     # Everything is parsed and validated before the database is even opened:
     # a bad file leaves it byte for byte as it was.
-    specs = read_decks(deck_files(paths))
-    if not specs:
+    lists: list[ReadingList] = []
+    problems: list[str] = []
+    deck_paths: list[Path] = []
+    for path in paths:
+        if path.suffix.lower() in READING_LIST_SUFFIXES and not path.is_dir():
+            try:
+                lists.append(read_reading_list(path))
+            except BadInputError as exc:
+                problems.extend(exc.problems)
+        else:
+            deck_paths.append(path)
+    try:
+        specs = read_decks(deck_files(deck_paths))
+    except BadInputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise BadInputError(problems)
+    if not specs and not lists:
         raise StudykbError("no deck files (*.toml) found in " + ", ".join(map(str, paths)))
-    reports = ctx.store().repo.import_decks(specs, dry_run=dry_run)
+    for reading_list in lists:
+        for warning in reading_list.warnings:
+            click.echo(f"warning: {_safe(warning)}", err=True)
+    repo = ctx.store().repo
     prefix = "would import" if dry_run else "imported"
-    for report in reports:
-        click.echo(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+    if specs:
+        for report in repo.import_decks(specs, dry_run=dry_run):
+            click.echo(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+    for reading_list in lists:
+        report = repo.import_reading_list(
+            reading_list.entries, reading_list.source, dry_run=dry_run
+        )
+        click.echo(
+            f"{report.source}: {prefix} reading list: {len(reading_list.entries)} entries: "
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit code 2).")
+def lint(paths: tuple[Path, ...], strict: bool) -> None:
+    """Check deck files against the card-writing rules (default: the bundled decks)."""
+    from studykb.decks.lint import lint_paths
+    from studykb.decks.toml_deck import deck_files
+    from studykb.services import bundled_deck_paths
+
+    bundled = bundled_deck_paths()
+    files = deck_files(paths) if paths else bundled
+    findings = lint_paths(files, known_decks=[p.stem for p in bundled])
+    for finding in findings:
+        label = "error" if strict else "warning"
+        click.echo(f"{label}: {_safe(str(finding))}", err=True)
+    cards = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    if findings and strict:
+        raise BadInputError([f"lint: {len(findings)} problems in {cards}"])
+    click.echo(f"lint: {cards}, {len(findings)} warnings")
 
 
 @cli.command()

@@ -73,8 +73,17 @@ def open_store(
     return Store(repo, settings, path)
 
 
+BUNDLED_READING_LIST = "reading-list.md"
+
+
 def bundled_deck_paths() -> list[Path]:
     return sorted(bundled_decks_dir().glob("*.toml"))
+
+
+def bundled_paths() -> list[Path]:
+    """The bundled decks and, last, the bundled reading list."""
+    reading_list = bundled_decks_dir() / BUNDLED_READING_LIST
+    return bundled_deck_paths() + ([reading_list] if reading_list.is_file() else [])
 
 
 def bundled_hash(paths: Sequence[Path]) -> str:
@@ -86,14 +95,23 @@ def bundled_hash(paths: Sequence[Path]) -> str:
 
 
 def sync_bundled(repo: Repository) -> list[ImportReport]:
-    """Import the bundled decks on the first run, and again when a new version of
-    studykb ships changed decks (idempotent; history is kept by card identity)."""
-    paths = bundled_deck_paths()
+    """Import the bundled decks and reading list on the first run, and again when a
+    new version of studykb ships changed ones (idempotent: history is kept by card
+    identity, reading status by paper)."""
+    paths = bundled_paths()
     current = bundled_hash(paths)
     if repo.get_meta(BUNDLED_HASH_KEY) == current:
         return []
+    from studykb.decks.reading_list import read_reading_list
     from studykb.decks.toml_deck import read_decks
 
-    reports = repo.import_decks(read_decks(paths))
+    first_run = repo.is_empty()
+    reports = repo.import_decks(read_decks(p for p in paths if p.suffix == ".toml"))
+    for path in paths:
+        if path.suffix == ".md":
+            parsed = read_reading_list(path)
+            reports.append(repo.import_reading_list(parsed.entries, str(path)))
+    if first_run:
+        repo.order_decks_by_reading()
     repo.set_meta(BUNDLED_HASH_KEY, current)
     return reports

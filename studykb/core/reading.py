@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 ReadingStatus = Literal["unread", "reading", "read"]
@@ -44,3 +44,21 @@ def next_paper(papers: Sequence[PaperView]) -> PaperView | None:
             prerequisites, key=lambda p: (-(p.worth_reading or 0), p.position, p.paper_id)
         )
     return current
+
+
+def reading_order(papers: Sequence[PaperView]) -> list[PaperView]:
+    """All papers in the order :func:`next_paper` would suggest them, each taken as
+    read once suggested; papers the user has already read come last, in list order."""
+    by_id = {p.paper_id: p for p in papers}
+    taken: set[int] = set()
+    ordered: list[PaperView] = []
+    while len(taken) < len(by_id):
+        view = [replace(p, status="read") if p.paper_id in taken else p for p in by_id.values()]
+        choice = next_paper(view)
+        if choice is None:
+            rest = [p for p in by_id.values() if p.paper_id not in taken]
+            ordered.extend(sorted(rest, key=lambda p: (p.position, p.paper_id)))
+            break
+        ordered.append(by_id[choice.paper_id])
+        taken.add(choice.paper_id)
+    return ordered

@@ -80,6 +80,20 @@ class DeckSpec:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingListEntry:
+    """One entry of a reading list: a paper or tutorial worth reading."""
+
+    title: str
+    url: str
+    worth_reading: int | None = None
+    section: str = ""
+    year: int | None = None
+    description: str = ""
+    line: int = 0
+    duplicate_of: int | None = None  # line of an earlier entry with the same paper URL
+
+
 @dataclass
 class ImportReport:
     """What an import did (or would do, in a dry run) for one file."""

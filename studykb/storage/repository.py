@@ -9,6 +9,7 @@ together.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,10 +20,16 @@ from typing import Any, Literal
 from studykb.core import cloze
 from studykb.core.clock import Clock
 from studykb.core.queue import DayQueue, DoneToday, DueCard, Limits, NewCard, build_queue
-from studykb.core.reading import READING_STATUSES, PaperView, ReadingStatus, next_paper
+from studykb.core.reading import (
+    READING_STATUSES,
+    PaperView,
+    ReadingStatus,
+    next_paper,
+    reading_order,
+)
 from studykb.core.replay import LogEntry, LogKind, apply, replay
 from studykb.core.scheduler import Sm2State, check_quality
-from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
+from studykb.core.specs import DeckSpec, ImportReport, PaperSpec, ReadingListEntry
 from studykb.core.stats import CARD_STATES, MATURE_INTERVAL, CardStateName, retention, streak
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, moment_of, study_day
 from studykb.core.urls import paper_key
@@ -707,6 +714,105 @@ class Repository:
         self.conn.execute(f"UPDATE paper SET {sets} WHERE id = :id", {**values, "id": paper_id})
         return paper_id
 
+    def import_reading_list(
+        self, entries: Sequence[ReadingListEntry], source: str, *, dry_run: bool = False
+    ) -> ImportReport:
+        """Fill the papers table from a reading list, in one transaction.
+
+        An entry is matched to a paper by URL (any arXiv form of it), else by its
+        title; reading status and notes are never touched. An entry whose URL
+        repeats an earlier entry's is matched by title only and does not take
+        that URL. Titles: a paper declared by a deck keeps the deck's exact
+        title; the list's own wording is kept apart as ``list_title``."""
+        report = ImportReport(source=source, deck_id="")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            claimed: set[int] = set()
+            for position, entry in enumerate(entries):
+                key = paper_key(entry.url)
+                paper_id = self._match_paper(entry, key, claimed)
+                if paper_id is not None:
+                    claimed.add(paper_id)
+                if paper_id is None:
+                    slug = self._free_slug(_slugify(entry.title))
+                    self.conn.execute(
+                        """
+                        INSERT INTO paper (slug, title, list_title, authors, year, url, url_key,
+                          worth_reading, section, description, after, position, status, note)
+                        VALUES (?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, '[]', ?, 'unread', '')
+                        """,
+                        (
+                            slug,
+                            entry.title,
+                            entry.title,
+                            entry.year,
+                            entry.url,
+                            key,
+                            entry.worth_reading,
+                            entry.section,
+                            entry.description,
+                            position,
+                        ),
+                    )
+                    claimed.add(int(self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]))
+                    report.added += 1
+                    continue
+                row = self.conn.execute(
+                    """
+                    SELECT title, list_title, year, url, worth_reading, section, description,
+                           position, EXISTS(SELECT 1 FROM deck WHERE paper_id = paper.id)
+                    FROM paper WHERE id = ?
+                    """,
+                    (paper_id,),
+                ).fetchone()
+                has_deck = bool(row[8])
+                new = {
+                    "title": row[0] if has_deck else entry.title,
+                    "list_title": entry.title,
+                    "year": entry.year if entry.year is not None else row[2],
+                    "url": row[3] if entry.duplicate_of is not None else entry.url,
+                    "worth_reading": (
+                        entry.worth_reading if entry.worth_reading is not None else row[4]
+                    ),
+                    "section": entry.section or row[5],
+                    "description": entry.description,
+                    "position": position,
+                }
+                old = dict(zip(new, row[:8], strict=True))
+                if new == old:
+                    report.unchanged += 1
+                    continue
+                new["url_key"] = paper_key(str(new["url"]))
+                sets = ", ".join(f"{k} = :{k}" for k in new)
+                self.conn.execute(
+                    f"UPDATE paper SET {sets} WHERE id = :id", {**new, "id": paper_id}
+                )
+                report.updated += 1
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        return report
+
+    def _match_paper(self, entry: ReadingListEntry, key: str, claimed: set[int]) -> int | None:
+        if entry.duplicate_of is None:
+            rows = self.conn.execute(
+                "SELECT id, title, list_title FROM paper WHERE url_key = ? ORDER BY id", (key,)
+            ).fetchall()
+            rows = [r for r in rows if r[0] not in claimed]
+            if rows:
+                same = [r for r in rows if entry.title in (r[1], r[2])]
+                return int((same or rows)[0][0])
+        folded = entry.title.casefold()
+        for row in self.conn.execute(
+            "SELECT id FROM paper WHERE lower(title) = lower(?) OR lower(list_title) = lower(?) "
+            "ORDER BY id",
+            (folded, folded),
+        ):
+            if row[0] not in claimed:
+                return int(row[0])
+        return None
+
     def _free_slug(self, wanted: str) -> str:
         slug, n = wanted, 2
         while self.conn.execute("SELECT 1 FROM paper WHERE slug = ?", (slug,)).fetchone():
@@ -852,9 +958,9 @@ class Repository:
             if cur.rowcount == 0:
                 raise NotFoundError(f"no paper with id {paper_id}")
 
-    def suggested_paper(self) -> PaperRow | None:
-        papers = self.papers()
-        views = [
+    @staticmethod
+    def _paper_views(papers: Sequence[PaperRow]) -> list[PaperView]:
+        return [
             PaperView(
                 paper_id=p.id,
                 title=p.title,
@@ -866,8 +972,27 @@ class Repository:
             )
             for p in papers
         ]
-        choice = next_paper(views)
+
+    def suggested_paper(self) -> PaperRow | None:
+        """The next paper worth reading (see studykb.core.reading.next_paper)."""
+        papers = self.papers()
+        choice = next_paper(self._paper_views(papers))
         return None if choice is None else next(p for p in papers if p.id == choice.paper_id)
+
+    def order_decks_by_reading(self) -> None:
+        """Number decks in suggested reading order, so new cards come in that order."""
+        order = reading_order(self._paper_views(self.papers()))
+        rank = {p.paper_id: i for i, p in enumerate(order)}
+        decks = self.conn.execute("SELECT id, paper_id, position FROM deck").fetchall()
+        ranked = sorted(
+            decks,
+            key=lambda d: (rank.get(d[1], len(rank)) if d[1] is not None else len(rank), d[2]),
+        )
+        with write_transaction(self.conn):
+            self.conn.executemany(
+                "UPDATE deck SET position = ? WHERE id = ?",
+                [(i, d[0]) for i, d in enumerate(ranked)],
+            )
 
     # ------------------------------------------------------------------ stats
     def stats(self, deck_id: str | None = None) -> Stats:
@@ -1010,6 +1135,11 @@ def _answer_from_row(row: Sequence[Any]) -> Answer:
         before=_state(row, 6),
         after=_state(row, 11),
     )
+
+
+def _slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")
+    return slug[:60].rstrip("-") or "paper"
 
 
 def _fmt(state: Sm2State) -> str:

@@ -47,6 +47,7 @@ class Paper(SQLModel, table=True):
     started_on: date | None = None
     read_on: date | None = None
     note: str = ""
+    list_title: str | None = Field(default=None, description="the title a reading list gives it")
 
 
 class Deck(SQLModel, table=True):

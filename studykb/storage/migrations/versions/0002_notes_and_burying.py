@@ -1,4 +1,4 @@
-"""A personal note per paper; cards buried until a later study day.
+"""A personal note per paper, the title a reading list gives it; cards buried until a later day.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("paper") as batch:
         batch.add_column(sa.Column("note", sa.String(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("list_title", sa.String(), nullable=True))
     with op.batch_alter_table("card") as batch:
         batch.add_column(sa.Column("buried_until", sa.Date(), nullable=True))
 
@@ -26,4 +27,5 @@ def downgrade() -> None:
     with op.batch_alter_table("card") as batch:
         batch.drop_column("buried_until")
     with op.batch_alter_table("paper") as batch:
+        batch.drop_column("list_title")
         batch.drop_column("note")

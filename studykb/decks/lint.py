@@ -1,0 +1,238 @@
+"""``studykb lint``: checks deck files beyond the schema, after SuperMemo's rules
+for formulating knowledge (one fact per card, short answers, no long lists).
+
+Each finding is ``FILE: card ID: rule: message``. Parse errors are errors;
+rule findings are warnings unless ``strict``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from studykb.core import cloze
+from studykb.core.specs import CardSpec, DeckSpec
+from studykb.decks.toml_deck import read_deck_file
+from studykb.errors import BadInputError
+
+MAX_ANSWER_WORDS = 35
+MAX_LIST_ITEMS = 3
+NEAR_DUPLICATE_RATIO = 0.9
+PAPER_FIELDS = ("title", "authors", "year", "url", "worth_reading", "section")
+
+RULES = {
+    "duplicate-front": "two cards ask the same question",
+    "near-duplicate-front": "two cards ask nearly the same question",
+    "answer-length": f"answers should be under {MAX_ANSWER_WORDS} words",
+    "missing-source": "every card names where in the paper it comes from",
+    "math": "math is LaTeX between balanced $...$ with balanced braces",
+    "enumeration": f"no lists of more than {MAX_LIST_ITEMS} items to recall at once",
+    "paper-fields": "a deck's [paper] table is complete",
+    "unknown-after": "`after` names existing decks",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    file: str
+    card: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"card {self.card}: " if self.card else ""
+        return f"{self.file}: {where}{self.rule}: {self.message}"
+
+
+_WORD = re.compile(r"[^\s]+")
+_MATH = re.compile(r"\$[^$]*\$")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+")
+
+
+def words(text: str) -> int:
+    """Words as a reader counts them: a formula between $...$ counts as one."""
+    return len(_WORD.findall(_MATH.sub(" formula ", text)))
+
+
+def _unescaped_dollars(text: str) -> int:
+    return len(re.findall(r"(?<!\\)\$", text))
+
+
+def math_problems(text: str) -> list[str]:
+    problems = []
+    if "$$" in text:
+        problems.append("display math $$...$$ is not supported; use $...$")
+    if _unescaped_dollars(text) % 2:
+        problems.append("unbalanced $: math must open and close on the same field")
+        return problems
+    for segment in re.findall(r"(?<!\\)\$(.*?)(?<!\\)\$", text, flags=re.S):
+        depth = 0
+        for ch in re.sub(r"\\[{}]", "", segment):
+            depth += ch == "{"
+            depth -= ch == "}"
+            if depth < 0:
+                break
+        if depth != 0:
+            problems.append(f"unbalanced braces in ${segment[:40]}$")
+    return problems
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split at commas/semicolons outside math and brackets."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, in_math = 0, False
+    for ch in text:
+        if ch == "$":
+            in_math = not in_math
+        elif not in_math and ch in "([{":
+            depth += 1
+        elif not in_math and ch in ")]}":
+            depth = max(0, depth - 1)
+        if not in_math and depth == 0 and ch in ",;":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def enumeration_size(answer: str) -> int:
+    """How many items an answer asks to recall, when it is a list: Markdown list
+    lines, or a run of short comma-separated items ending in 'and'/'or'."""
+    lines = [line for line in answer.splitlines() if _LIST_LINE.match(line)]
+    if len(lines) >= 2:
+        return len(lines)
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        parts = _split_top_level(sentence)
+        if len(parts) <= MAX_LIST_ITEMS:
+            continue
+        last = parts[-1]
+        if re.match(r"^(and|or)\s", last) and all(words(p) <= 6 for p in parts):
+            return len(parts)
+    return 0
+
+
+def _answers(card: CardSpec) -> list[str]:
+    if card.kind == "cloze" and card.cloze_number is not None:
+        out = cloze.answers(card.front, card.cloze_number)
+        return out + ([card.back] if card.back else [])
+    return [card.back]
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def lint_decks(
+    decks: Sequence[DeckSpec], raw_papers: dict[str, dict[str, object]], known_decks: Iterable[str]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    known = set(known_decks) | {d.deck_id for d in decks}
+    fronts: list[tuple[str, str, str, str]] = []  # (normalised, file, card, note)
+    for deck in decks:
+        paper = raw_papers.get(deck.source)
+        if paper is None:
+            findings.append(Finding(deck.source, None, "paper-fields", "no [paper] table"))
+        else:
+            missing = [f for f in PAPER_FIELDS if f not in paper or paper[f] in ("", [], None)]
+            if missing:
+                findings.append(
+                    Finding(deck.source, None, "paper-fields", "missing " + ", ".join(missing))
+                )
+        if deck.paper is not None:
+            for after in deck.paper.after:
+                if after not in known:
+                    findings.append(
+                        Finding(deck.source, None, "unknown-after", f"no deck {after!r}")
+                    )
+        notes_seen: set[str] = set()
+        for card in deck.cards:
+            first_of_note = card.note_key not in notes_seen
+            notes_seen.add(card.note_key)
+            if not card.source.strip() and first_of_note:
+                findings.append(Finding(deck.source, card.note_key, "missing-source", "no source"))
+            if first_of_note:
+                for field_name, text in (("front", card.front), ("back", card.back)):
+                    for problem in math_problems(text):
+                        findings.append(
+                            Finding(deck.source, card.note_key, "math", f"{field_name}: {problem}")
+                        )
+                question = card.front if card.kind == "basic" else cloze.front(card.front, 1)
+                fronts.append((_normal(question), deck.source, card.note_key, card.front))
+            for answer in _answers(card):
+                n = words(answer)
+                if n > MAX_ANSWER_WORDS:
+                    findings.append(
+                        Finding(
+                            deck.source,
+                            card.key,
+                            "answer-length",
+                            f"{n} words (aim for under {MAX_ANSWER_WORDS})",
+                        )
+                    )
+                items = enumeration_size(answer)
+                if items > MAX_LIST_ITEMS:
+                    findings.append(
+                        Finding(
+                            deck.source,
+                            card.key,
+                            "enumeration",
+                            f"an answer of {items} items; split it into cards or clozes",
+                        )
+                    )
+    findings.extend(_duplicates(fronts))
+    return findings
+
+
+def _duplicates(fronts: list[tuple[str, str, str, str]]) -> list[Finding]:
+    findings = []
+    for i, (a, file_a, card_a, _) in enumerate(fronts):
+        for b, file_b, card_b, _ in fronts[i + 1 :]:
+            if a == b:
+                findings.append(
+                    Finding(
+                        file_b,
+                        card_b,
+                        "duplicate-front",
+                        f"same question as {file_a} card {card_a}",
+                    )
+                )
+            elif abs(len(a) - len(b)) < 0.2 * max(len(a), len(b), 1):
+                ratio = SequenceMatcher(None, a, b).ratio()
+                if ratio >= NEAR_DUPLICATE_RATIO:
+                    findings.append(
+                        Finding(
+                            file_b,
+                            card_b,
+                            "near-duplicate-front",
+                            f"{ratio:.0%} like {file_a} card {card_a}",
+                        )
+                    )
+    return findings
+
+
+def lint_paths(paths: Sequence[Path], known_decks: Iterable[str] = ()) -> list[Finding]:
+    """Lint deck files; BadInputError if any file does not even parse."""
+    decks: list[DeckSpec] = []
+    problems: list[str] = []
+    raw_papers: dict[str, dict[str, object]] = {}
+    for path in paths:
+        try:
+            spec = read_deck_file(path)
+        except BadInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        decks.append(spec)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        paper = data.get("paper")
+        if isinstance(paper, dict):
+            raw_papers[spec.source] = paper
+    if problems:
+        raise BadInputError(problems)
+    return lint_decks(decks, raw_papers, known_decks)
