@@ -74,7 +74,34 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = context
     ctx.call_on_close(context.close)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(status)
+        # The TUI needs a terminal; piped or redirected, print the summary instead.
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            _run_tui(context)
+        else:
+            ctx.invoke(status)
+
+
+def _run_tui(context: Context, *, review: bool = False, deck: str | None = None) -> None:
+    from studykb.paths import config_path
+    from studykb.tui.app import StudyApp
+
+    store = context.store()
+    if deck is not None and not store.repo.deck_exists(deck):
+        raise StudykbError(f"no deck {deck!r} (see `studykb decks`)")
+    app = StudyApp(
+        store, clock=store.repo.clock, config_path=config_path(), review=review, review_deck=deck
+    )
+    app.run()
+
+
+@cli.command()
+@click.argument("deck", required=False)
+@pass_ctx
+def review(ctx: Context, deck: str | None) -> None:
+    """Open the TUI straight into a review session (all decks, or DECK)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise StudykbError("`studykb review` needs a terminal; for scripts use `next`/`answer`")
+    _run_tui(ctx, review=True, deck=deck)
 
 
 @cli.command()
@@ -114,55 +141,21 @@ def status(ctx: Context) -> None:
         click.echo(line)
 
 
-READING_LIST_SUFFIXES = (".md", ".markdown")
-
-
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @pass_ctx
 def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
     """Import deck files (TOML), directories of them, or Markdown reading lists."""
-    from studykb.decks.reading_list import ReadingList, read_reading_list
-    from studykb.decks.toml_deck import deck_files, read_decks
+    from studykb.services import apply_import, prepare_import
 
     # Everything is parsed and validated before the database is even opened:
     # a bad file leaves it byte for byte as it was.
-    lists: list[ReadingList] = []
-    problems: list[str] = []
-    deck_paths: list[Path] = []
-    for path in paths:
-        if path.suffix.lower() in READING_LIST_SUFFIXES and not path.is_dir():
-            try:
-                lists.append(read_reading_list(path))
-            except BadInputError as exc:
-                problems.extend(exc.problems)
-        else:
-            deck_paths.append(path)
-    try:
-        specs = read_decks(deck_files(deck_paths))
-    except BadInputError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise BadInputError(problems)
-    if not specs and not lists:
-        raise StudykbError("no deck files (*.toml) found in " + ", ".join(map(str, paths)))
-    for reading_list in lists:
-        for warning in reading_list.warnings:
-            click.echo(f"warning: {_safe(warning)}", err=True)
-    repo = ctx.store().repo
-    prefix = "would import" if dry_run else "imported"
-    if specs:
-        for report in repo.import_decks(specs, dry_run=dry_run):
-            click.echo(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
-    for reading_list in lists:
-        report = repo.import_reading_list(
-            reading_list.entries, reading_list.source, dry_run=dry_run
-        )
-        click.echo(
-            f"{report.source}: {prefix} reading list: {len(reading_list.entries)} entries: "
-            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
-        )
+    prepared = prepare_import(list(paths))
+    for warning in prepared.warnings:
+        click.echo(f"warning: {_safe(warning)}", err=True)
+    for line in apply_import(ctx.store().repo, prepared, dry_run=dry_run):
+        click.echo(_safe(line))
 
 
 @cli.command()

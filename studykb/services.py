@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studykb.core.clock import Clock, FixedClock, SystemClock
-from studykb.core.specs import ImportReport
-from studykb.errors import StudykbError
+from studykb.core.specs import DeckSpec, ImportReport
+from studykb.errors import BadInputError, StudykbError
 from studykb.paths import bundled_decks_dir, config_path, default_db_path
 from studykb.settings import Settings, load_settings
 from studykb.storage.db import connect, migrate
 from studykb.storage.repository import Repository
+
+if TYPE_CHECKING:
+    from studykb.decks.reading_list import ReadingList
 
 BUNDLED_HASH_KEY = "bundled_hash"
 
@@ -115,3 +120,102 @@ def sync_bundled(repo: Repository) -> list[ImportReport]:
         repo.order_decks_by_reading()
     repo.set_meta(BUNDLED_HASH_KEY, current)
     return reports
+
+
+READING_LIST_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass
+class PreparedImport:
+    """Parsed and validated files, ready to apply; nothing has touched the database."""
+
+    decks: list[DeckSpec]
+    reading_lists: list[ReadingList]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for r in self.reading_lists for w in r.warnings]
+
+
+def prepare_import(
+    paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+) -> PreparedImport:
+    """Parse every file named (directories give their *.toml decks; .md files are
+    reading lists). Raises BadInputError listing every problem in every file."""
+    from studykb.decks.reading_list import read_reading_list
+    from studykb.decks.toml_deck import check_unique_decks, deck_files, read_deck_file
+
+    problems: list[str] = []
+    list_paths = [p for p in paths if p.suffix.lower() in READING_LIST_SUFFIXES and not p.is_dir()]
+    other = [p for p in paths if p not in list_paths]
+    try:
+        deck_paths = deck_files(other)
+    except BadInputError as exc:
+        problems.extend(exc.problems)
+        deck_paths = []
+    total = len(deck_paths) + len(list_paths)
+    decks: list[DeckSpec] = []
+    lists: list[ReadingList] = []
+    for done, path in enumerate(deck_paths + list_paths, start=1):
+        try:
+            if path in list_paths:
+                lists.append(read_reading_list(path))
+            else:
+                decks.append(read_deck_file(path))
+        except BadInputError as exc:
+            problems.extend(exc.problems)
+        if progress is not None:
+            progress(done, total)
+    problems.extend(check_unique_decks(decks))
+    if problems:
+        raise BadInputError(problems)
+    if not decks and not lists:
+        raise BadInputError(
+            ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
+        )
+    return PreparedImport(decks, lists)
+
+
+def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
+    """Apply a prepared import; one report line per file."""
+    prefix = "would import" if dry_run else "imported"
+    lines = []
+    if prepared.decks:
+        for report in repo.import_decks(prepared.decks, dry_run=dry_run):
+            lines.append(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+    for reading_list in prepared.reading_lists:
+        report = repo.import_reading_list(
+            reading_list.entries, reading_list.source, dry_run=dry_run
+        )
+        lines.append(
+            f"{report.source}: {prefix} reading list: {len(reading_list.entries)} entries: "
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        )
+    return lines
+
+
+def import_in_worker(
+    db_path: Path,
+    clock: Clock,
+    settings: Settings,
+    path: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[bool, list[str]]:
+    """An import run off the UI thread, on its own connection. Returns (ok, lines)."""
+    try:
+        prepared = prepare_import([path], progress)
+    except BadInputError as exc:
+        return False, exc.problems
+    try:
+        store = open_store(db_path, clock=clock, settings=settings, seed_bundled=False)
+    except StudykbError as exc:
+        return False, [exc.message]
+    try:
+        lines = [f"warning: {w}" for w in prepared.warnings]
+        return True, lines + apply_import(store.repo, prepared)
+    except StudykbError as exc:
+        return False, [exc.message]
+    except sqlite3.Error as exc:
+        return False, [f"database: {exc}"]
+    finally:
+        store.close()

@@ -18,13 +18,22 @@ PASSING_QUALITY = 3
 DRILL_UNTIL_QUALITY = 4
 QUALITIES = range(0, 6)
 
+# Short labels for grade buttons, and SM-2's own meanings (Wozniak 1990).
 QUALITY_LABELS: dict[int, str] = {
     0: "blackout",
-    1: "wrong, familiar",
-    2: "wrong, easy to recall",
-    3: "right, hard",
-    4: "right, hesitant",
+    1: "wrong",
+    2: "almost",
+    3: "hard",
+    4: "good",
     5: "perfect",
+}
+QUALITY_MEANINGS: dict[int, str] = {
+    0: "complete blackout",
+    1: "incorrect response; the correct one remembered",
+    2: "incorrect response; the correct one seemed easy to recall",
+    3: "correct response recalled with serious difficulty",
+    4: "correct response after a hesitation",
+    5: "perfect response",
 }
 
 

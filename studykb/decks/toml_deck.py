@@ -187,6 +187,15 @@ def read_decks(paths: Iterable[Path]) -> list[DeckSpec]:
             specs.append(read_deck_file(path))
         except BadInputError as exc:
             problems.extend(exc.problems)
+    problems.extend(check_unique_decks(specs))
+    if problems:
+        raise BadInputError(problems)
+    return specs
+
+
+def check_unique_decks(specs: Iterable[DeckSpec]) -> list[str]:
+    """One problem per deck id defined in more than one file."""
+    problems = []
     by_id: dict[str, str] = {}
     for spec in specs:
         if spec.deck_id in by_id:
@@ -195,6 +204,4 @@ def read_decks(paths: Iterable[Path]) -> list[DeckSpec]:
                 f"is also defined in {by_id[spec.deck_id]}"
             )
         by_id.setdefault(spec.deck_id, spec.source)
-    if problems:
-        raise BadInputError(problems)
-    return specs
+    return problems

@@ -30,7 +30,17 @@ from studykb.core.reading import (
 from studykb.core.replay import LogEntry, LogKind, apply, replay
 from studykb.core.scheduler import Sm2State, check_quality
 from studykb.core.specs import DeckSpec, ImportReport, PaperSpec, ReadingListEntry
-from studykb.core.stats import CARD_STATES, MATURE_INTERVAL, CardStateName, retention, streak
+from studykb.core.stats import (
+    CARD_STATES,
+    FORECAST_DAYS,
+    HEATMAP_WEEKS,
+    HISTORY_DAYS,
+    MATURE_INTERVAL,
+    CardStateName,
+    StatsData,
+    retention,
+    streak,
+)
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, moment_of, study_day
 from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
@@ -1058,6 +1068,85 @@ class Repository:
             retention_30d=retention(int(ret_row[0]), int(ret_row[1])),
             reviews_30d=int(ret_row[1]),
             cards_by_state=by_state,
+        )
+
+    def stats_data(self, deck_id: str | None = None) -> StatsData:
+        """The statistics screen's data, aggregated in SQL (no row per review in Python)."""
+        self._require_deck(deck_id)
+        today = self.today()
+        start = today - timedelta(weeks=HEATMAP_WEEKS)
+        horizon = today + timedelta(days=FORECAST_DAYS - 1)
+        since = today - timedelta(days=HISTORY_DAYS - 1)
+        p = {
+            "deck": deck_id,
+            "start": start.isoformat(),
+            "today": today.isoformat(),
+            "horizon": horizon.isoformat(),
+            "since": since.isoformat(),
+        }
+        card_filter = "(:deck IS NULL OR c.deck_id = :deck)"
+        # Without a deck filter the log is read alone (no join): its study_day index covers it.
+        log_from = (
+            "review_log r"
+            if deck_id is None
+            else "review_log r JOIN card c ON c.id = r.card_id AND c.deck_id = :deck"
+        )
+        with read_transaction(self.conn):
+            per_day = {
+                date.fromisoformat(d): int(n)
+                for d, n in self.conn.execute(
+                    f"SELECT r.study_day, COUNT(*) FROM {log_from} "
+                    "WHERE r.study_day > :start GROUP BY r.study_day",
+                    p,
+                )
+            }
+            due_rows = self.conn.execute(
+                f"""
+                SELECT MAX(s.due, :today), COUNT(*)
+                FROM card_state s JOIN card c ON c.id = s.card_id
+                WHERE s.due IS NOT NULL AND s.due <= :horizon AND {_CARD_ACTIVE}
+                  AND {card_filter}
+                GROUP BY MAX(s.due, :today)
+                """,
+                p,
+            ).fetchall()
+            retention_rows = self.conn.execute(
+                f"""
+                SELECT r.before_interval >= {MATURE_INTERVAL}, SUM(r.quality >= 3), COUNT(*)
+                FROM {log_from}
+                WHERE r.kind = 'review' AND r.before_due IS NOT NULL AND r.study_day >= :since
+                GROUP BY 1
+                """,
+                p,
+            ).fetchall()
+            ef_rows = self.conn.execute(
+                f"""
+                SELECT s.easiness_x100 / 10, COUNT(*)
+                FROM card_state s JOIN card c ON c.id = s.card_id
+                WHERE s.due IS NOT NULL AND c.retired_at IS NULL AND {card_filter}
+                GROUP BY 1 ORDER BY 1
+                """,
+                p,
+            ).fetchall()
+        due_by_day = {date.fromisoformat(d): int(n) for d, n in due_rows}
+        forecast = [
+            (today + timedelta(days=i), due_by_day.get(today + timedelta(days=i), 0))
+            for i in range(FORECAST_DAYS)
+        ]
+        history = [
+            (since + timedelta(days=i), per_day.get(since + timedelta(days=i), 0))
+            for i in range(HISTORY_DAYS)
+        ]
+        retention_by = {bool(m): (int(ok), int(n)) for m, ok, n in retention_rows}
+        return StatsData(
+            today=today,
+            per_day=per_day,
+            forecast=forecast,
+            reviews_30d=history,
+            young_retention=retention_by.get(False, (0, 0)),
+            mature_retention=retention_by.get(True, (0, 0)),
+            cards_by_state=self.stats(deck_id).cards_by_state,
+            easiness=[(bucket / 10, int(n)) for bucket, n in ef_rows],
         )
 
     # ------------------------------------------------------------------ check

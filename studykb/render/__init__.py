@@ -1,0 +1,1 @@
+"""Card text for a terminal: Markdown with LaTeX math turned into readable Unicode."""

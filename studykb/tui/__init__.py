@@ -1,0 +1,1 @@
+"""The Textual application. Screens call the store and the core; they never schedule."""

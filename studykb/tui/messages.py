@@ -1,0 +1,55 @@
+"""Messages the review screen posts, in the past tense: what happened."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class CardRated(Message):
+    """A card was graded and the answer committed."""
+
+    def __init__(self, card_id: int, quality: int, uid: str, kind: str) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.quality = quality
+        self.uid = uid
+        self.kind = kind
+
+
+class AnswerUndone(Message):
+    def __init__(self, card_id: int, uid: str) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.uid = uid
+
+
+class CardSuspended(Message):
+    def __init__(self, card_id: int) -> None:
+        super().__init__()
+        self.card_id = card_id
+
+
+class CardBuried(Message):
+    def __init__(self, card_id: int) -> None:
+        super().__init__()
+        self.card_id = card_id
+
+
+class SessionFinished(Message):
+    def __init__(self, answers: int) -> None:
+        super().__init__()
+        self.answers = answers
+
+
+class PaperStatusChanged(Message):
+    def __init__(self, paper_id: int, status: str) -> None:
+        super().__init__()
+        self.paper_id = paper_id
+        self.status = status
+
+
+class ImportFinished(Message):
+    def __init__(self, ok: bool, lines: list[str]) -> None:
+        super().__init__()
+        self.ok = ok
+        self.lines = lines

@@ -1,0 +1,201 @@
+"""Home: today at a glance, one row per deck."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from studykb.tui.screens.base import StudyScreen
+from studykb.tui.text import plain
+
+STATUS_LABELS = {"unread": "unread", "reading": "reading", "read": "read ✓"}
+
+
+def stars(worth_reading: int | None) -> Text:
+    if not worth_reading:
+        return Text("")
+    return Text("★" * worth_reading + "☆" * (3 - worth_reading), style="#e5c07b")
+
+
+def truncate(text: str, width: int) -> Text:
+    shown = plain(text)
+    shown.truncate(width, overflow="ellipsis")
+    return shown
+
+
+def learned_bar(learned: int, total: int) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=10)
+    grid.add_column()
+    grid.add_row(
+        ProgressBar(total=max(total, 1), completed=learned, width=10),
+        Text(f"{learned}/{total}"),
+    )
+    return grid
+
+
+class HomeScreen(StudyScreen):
+    BINDINGS = [
+        Binding(
+            "r",
+            "review_all",
+            "Review all due",
+            id="review-all",
+            tooltip="Review every due card of every deck",
+        ),
+        Binding(
+            "enter",
+            "review_deck",
+            "Review deck",
+            id="review-deck",
+            tooltip="Review the highlighted deck",
+        ),
+        Binding("p", "papers", "Papers", id="papers", tooltip="Reading list and progress"),
+        Binding(
+            "t",
+            "stats",
+            "Statistics",
+            id="stats",
+            tooltip="Heatmap, forecast, retention, card states",
+        ),
+        Binding(
+            "comma",
+            "settings",
+            "Settings",
+            id="settings",
+            tooltip="Daily limits and the hour a study day starts",
+        ),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static(id="home-today", classes="banner")
+            yield Static(id="home-next", classes="subtle")
+            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="home-empty", classes="empty")
+        yield Footer()
+
+    # Columns other than the title take this many cells; the title gets the rest.
+    FIXED_COLUMNS = 52
+
+    def on_mount(self) -> None:
+        self._title_width = 0
+        self.refresh_data()
+
+    def on_resize(self) -> None:
+        self.refresh_data()
+
+    def _ensure_columns(self) -> int:
+        width = max(16, self.app.size.width - self.FIXED_COLUMNS)
+        table = self.query_one("#decks", DataTable)
+        if width != self._title_width:
+            table.clear(columns=True)
+            table.add_column("Deck", key="deck", width=width)
+            table.add_column("WR", key="wr")
+            table.add_column("Reading", key="reading", width=8)
+            table.add_column("Due", key="due")
+            table.add_column("New", key="new")
+            table.add_column("Learned", key="learned")
+            self._title_width = width
+        return width
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        repo = self.repo
+        due = repo.due_counts()
+        stats = repo.stats()
+        summaries = {s.id: s for s in repo.deck_summaries()}
+        streak = f"{stats.streak} day{'s' if stats.streak != 1 else ''}"
+        self.query_one("#home-today", Static).update(
+            Text.assemble(
+                ("Today ", "bold"),
+                f"{due.day.isoformat()}   ",
+                ("Due ", "bold"),
+                f"{due.reviews + due.drills}   ",
+                ("New ", "bold"),
+                f"{due.new}   ",
+                ("Done ", "bold"),
+                f"{stats.reviews_today}   ",
+                ("Streak ", "bold"),
+                streak,
+            )
+        )
+        suggestion = repo.suggested_paper()
+        next_line = Text("Next worth reading: ", style="bold")
+        if suggestion is None:
+            next_line.append("everything on the reading list is read", style="")
+        else:
+            next_line.append_text(plain(suggestion.title))
+            next_line.append(" ")
+            next_line.append_text(stars(suggestion.worth_reading))
+        self.query_one("#home-next", Static).update(next_line)
+
+        width = self._ensure_columns()
+        table = self.query_one("#decks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for deck in due.decks:
+            s = summaries[deck.deck_id]
+            table.add_row(
+                truncate(s.title, width),
+                stars(s.worth_reading),
+                Text(STATUS_LABELS.get(s.reading_status or "", "")),
+                Text(str(deck.reviews), style="bold #e06c75" if deck.reviews else "dim"),
+                Text(str(deck.new), style="bold #61afef" if deck.new else "dim"),
+                learned_bar(s.learned, s.cards),
+                key=deck.deck_id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        empty = self.query_one("#home-empty", Static)
+        if not summaries:
+            empty.update(
+                "No decks yet. Import one: ctrl+p → “Import deck or directory…”, "
+                "or `studykb import PATH` in a shell."
+            )
+        elif due.total == 0:
+            tomorrow = repo.due_counts(due.day + timedelta(days=1))
+            empty.update(
+                f"All done for today. Next review: tomorrow, "
+                f"{tomorrow.reviews + tomorrow.new} cards."
+            )
+        else:
+            empty.update("")
+        empty.display = bool(not summaries or due.total == 0)
+
+    def _highlighted_deck(self) -> str | None:
+        table = self.query_one("#decks", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.study.start_review(str(event.row_key.value))
+
+    def action_review_all(self) -> None:
+        self.study.start_review(None)
+
+    def action_review_deck(self) -> None:
+        deck = self._highlighted_deck()
+        if deck is not None:
+            self.study.start_review(deck)
+
+    def action_papers(self) -> None:
+        self.study.open_papers()
+
+    def action_stats(self) -> None:
+        self.study.open_stats()
+
+    def action_settings(self) -> None:
+        self.study.open_settings()

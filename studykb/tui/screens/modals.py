@@ -1,0 +1,160 @@
+"""Small dialogs: a paper's note, importing a deck, the key help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Static
+
+from studykb.tui.text import plain
+
+MAX_NOTE_CHARS = 500
+
+
+class NoteModal(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="note-cancel", tooltip="Keep the note")]
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.paper_title = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(f"Note on {self.paper_title}"), classes="dialog-title")
+            yield Input(
+                self.note,
+                placeholder="A short personal note",
+                id="note-input",
+                max_length=MAX_NOTE_CHARS,
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Save", variant="primary", id="note-save")
+                yield Button("Cancel", id="note-cancel-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-input", Input).focus()
+
+    @on(Input.Submitted, "#note-input")
+    @on(Button.Pressed, "#note-save")
+    def _save(self) -> None:
+        self.dismiss(self.query_one("#note-input", Input).value.strip())
+
+    @on(Button.Pressed, "#note-cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ImportModal(ModalScreen[bool]):
+    """Import a deck file, a directory of decks or a reading list, in a worker."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="import-close", tooltip="Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="import-dialog"):
+            yield Label("Import deck or directory…", classes="dialog-title")
+            yield Input(
+                placeholder="Path to a .toml deck, a directory, or a .md reading list",
+                id="import-path",
+            )
+            yield ProgressBar(id="import-progress", show_eta=False)
+            with VerticalScroll(id="import-report"):
+                yield Static(id="import-lines")
+            with Horizontal(classes="buttons"):
+                yield Button("Import", variant="primary", id="import-go")
+                yield Button("Close", id="import-close-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-path", Input).focus()
+        self.imported = False
+
+    @on(Input.Submitted, "#import-path")
+    @on(Button.Pressed, "#import-go")
+    def _start(self) -> None:
+        raw = self.query_one("#import-path", Input).value.strip()
+        if not raw:
+            return
+        self.query_one("#import-go", Button).disabled = True
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.query_one("#import-lines", Static).update("Importing…")
+        self.run_import(Path(raw).expanduser())
+
+    @work(thread=True, exclusive=True, group="import")
+    def run_import(self, path: Path) -> None:
+        from studykb.services import import_in_worker
+        from studykb.tui.app import StudyApp
+
+        app = self.app
+        assert isinstance(app, StudyApp)
+
+        def progress(done: int, total: int) -> None:
+            app.call_from_thread(self._progress, done, total)
+
+        ok, lines = import_in_worker(app.store.path, app.clock, app.store.settings, path, progress)
+        app.call_from_thread(self._done, ok, lines)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
+
+    def _done(self, ok: bool, lines: list[str]) -> None:
+        from studykb.tui.messages import ImportFinished
+
+        self.imported = self.imported or ok
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-go", Button).disabled = False
+        text = Text()
+        for line in lines:
+            text.append_text(plain(line))
+            text.append("\n")
+        if not ok:
+            text.stylize("#e06c75")
+        self.query_one("#import-lines", Static).update(text)
+        self.app.post_message(ImportFinished(ok, lines))
+        if ok:
+            self.notify(lines[-1] if lines else "Imported.", timeout=3, markup=False)
+        else:
+            self.notify("Import failed; nothing was changed.", severity="error")
+
+    @on(Button.Pressed, "#import-close-button")
+    def action_close(self) -> None:
+        self.dismiss(self.imported)
+
+
+class HelpModal(ModalScreen[None]):
+    """Every key of the screen below, with what it does."""
+
+    BINDINGS = [
+        Binding(
+            "escape,question_mark,q", "close", "Close", id="help-close", tooltip="Close the help"
+        )
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+        table.add_column("Key")
+        table.add_column("Action")
+        table.add_column("What it does", style="dim")
+        for key, description, tooltip in self.rows:
+            table.add_row(key, description, tooltip)
+        with Vertical(classes="dialog", id="help-dialog"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(table)
+            yield Static("ctrl+p opens the command palette · escape closes this", classes="subtle")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,237 @@
+"""Reading progress: the reading list, what is read, what to read next."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Input, Static
+
+from studykb.core.reading import READING_STATUSES
+from studykb.storage.repository import PaperRow
+from studykb.tui.messages import PaperStatusChanged
+from studykb.tui.screens.base import StudyScreen
+from studykb.tui.screens.home import stars, truncate
+from studykb.tui.screens.modals import NoteModal
+from studykb.tui.text import plain
+
+STATUS_STYLE = {"unread": "dim", "reading": "#e5c07b", "read": "#98c379"}
+
+
+def status_text(paper: PaperRow) -> Text:
+    """The status with the date it last changed: 'read 2026-01-03', 'reading 2025-12-20'."""
+    if paper.status == "read" and paper.read_on:
+        return Text(f"read {paper.read_on.isoformat()}", style=STATUS_STYLE["read"])
+    if paper.status == "reading" and paper.started_on:
+        return Text(f"reading {paper.started_on.isoformat()}", style=STATUS_STYLE["reading"])
+    return Text(paper.status, style=STATUS_STYLE.get(paper.status, ""))
+
+
+class PapersScreen(StudyScreen):
+    BINDINGS = [
+        Binding(
+            "s",
+            "cycle_status",
+            "Status",
+            id="cycle-status",
+            tooltip="unread → reading → read → unread",
+        ),
+        Binding("o", "open_link", "Open", id="open-link", tooltip="Open the paper in the browser"),
+        Binding("n", "note", "Note", id="note", tooltip="Write a short personal note"),
+        Binding(
+            "enter", "review", "Review deck", id="review-paper", tooltip="Review this paper's deck"
+        ),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Narrow the list by text"),
+        Binding("escape", "leave", "Back", id="papers-back", tooltip="Back (or clear the filter)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[PaperRow] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="papers"):
+            yield Static(id="papers-progress", classes="banner")
+            yield Static(id="papers-next", classes="subtle")
+            yield Input(placeholder="Filter: title, section, year, status…", id="papers-filter")
+            yield DataTable(id="papers-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="paper-detail", classes="detail")
+        yield Footer()
+
+    FIXED_COLUMNS = 54  # everything but the title, with cell padding
+
+    def on_mount(self) -> None:
+        self._title_width = 0
+        self.reload()
+        self.query_one("#papers-table", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.fill_table()
+
+    def _ensure_columns(self) -> int:
+        width = max(16, self.app.size.width - self.FIXED_COLUMNS)
+        if width != self._title_width:
+            table = self.query_one("#papers-table", DataTable)
+            table.clear(columns=True)
+            table.add_column("WR", key="wr", width=3)
+            table.add_column("Year", key="year", width=4)
+            table.add_column("Title", key="title", width=width)
+            table.add_column("Status", key="status", width=18)
+            table.add_column("Mastery", key="mastery", width=7)
+            table.add_column("Due", key="due", width=4)
+            self._title_width = width
+        return width
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.rows = self.repo.papers()
+        read = sum(p.status == "read" for p in self.rows)
+        self.query_one("#papers-progress", Static).update(
+            Text.assemble((f"{read} of {len(self.rows)} read", "bold"))
+        )
+        suggestion = self.repo.suggested_paper()
+        line = Text("Next worth reading: ", style="bold")
+        if suggestion is None:
+            line.append("nothing left: everything is read", style="")
+        else:
+            line.append_text(plain(suggestion.title))
+        self.query_one("#papers-next", Static).update(line)
+        self.fill_table()
+
+    def _matches(self, paper: PaperRow, needle: str) -> bool:
+        if not needle:
+            return True
+        hay = " ".join(
+            [
+                paper.title,
+                paper.section,
+                str(paper.year or ""),
+                paper.status,
+                paper.note,
+                paper.slug,
+                " ".join(paper.authors),
+            ]
+        ).casefold()
+        return all(word in hay for word in needle.casefold().split())
+
+    def fill_table(self) -> None:
+        selected = self.selected() if self._title_width else None
+        width = self._ensure_columns()
+        table = self.query_one("#papers-table", DataTable)
+        needle = self.query_one("#papers-filter", Input).value
+        table.clear()
+        for paper in self.rows:
+            if not self._matches(paper, needle):
+                continue
+            mastery = "–" if paper.mastery is None else f"{paper.mastery:.0%}"
+            table.add_row(
+                stars(paper.worth_reading),
+                Text(str(paper.year or "")),
+                truncate(paper.title, width),
+                status_text(paper),
+                Text(mastery, justify="right"),
+                Text(str(paper.due) if paper.deck_id else "–", justify="right"),
+                key=str(paper.id),
+            )
+        if selected is not None:
+            keys = [str(p.id) for p in self.rows if self._matches(p, needle)]
+            if str(selected.id) in keys:
+                table.move_cursor(row=keys.index(str(selected.id)))
+        self.show_detail()
+
+    def selected(self) -> PaperRow | None:
+        table = self.query_one("#papers-table", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((p for p in self.rows if str(p.id) == row_key.value), None)
+
+    def show_detail(self) -> None:
+        paper = self.selected()
+        detail = self.query_one("#paper-detail", Static)
+        if paper is None:
+            detail.update("No paper matches the filter." if self.rows else "No papers yet.")
+            return
+        text = Text()
+        text.append_text(plain(paper.title))
+        text.stylize("bold")
+        byline = ", ".join(paper.authors[:4]) + (" et al." if len(paper.authors) > 4 else "")
+        if byline:
+            text.append("\n")
+            text.append_text(plain(byline))
+        if paper.section:
+            text.append(f"\n{paper.section}", style="dim")
+        if paper.description:
+            text.append("\n")
+            text.append_text(plain(paper.description))
+        if paper.note:
+            text.append("\nNote: ", style="bold")
+            text.append_text(plain(paper.note))
+        detail.update(text)
+
+    @on(DataTable.RowHighlighted, "#papers-table")
+    def _highlighted(self) -> None:
+        self.show_detail()
+
+    @on(DataTable.RowSelected, "#papers-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_review()
+
+    @on(Input.Changed, "#papers-filter")
+    def _filter_changed(self) -> None:
+        self.fill_table()
+
+    @on(Input.Submitted, "#papers-filter")
+    def _filter_done(self) -> None:
+        self.query_one("#papers-table", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#papers-filter", Input).focus()
+
+    def action_cycle_status(self) -> None:
+        paper = self.selected()
+        if paper is None:
+            return
+        order = list(READING_STATUSES)
+        status = order[(order.index(paper.status) + 1) % len(order)]
+        if self.attempt(lambda: self.repo.set_paper_status(paper.id, status)):
+            self.post_message(PaperStatusChanged(paper.id, status))
+            self.reload()
+
+    def action_open_link(self) -> None:
+        paper = self.selected()
+        if paper is not None:
+            self.app.open_url(paper.url)
+
+    def action_note(self) -> None:
+        paper = self.selected()
+        if paper is None:
+            return
+
+        def save(note: str | None) -> None:
+            if note is not None and self.attempt(lambda: self.repo.set_paper_note(paper.id, note)):
+                self.reload()
+
+        self.app.push_screen(NoteModal(paper.title, paper.note), save)
+
+    def action_review(self) -> None:
+        paper = self.selected()
+        if paper is None:
+            return
+        if paper.deck_id is None:
+            self.notify("This entry has no deck.", timeout=2)
+            return
+        self.study.start_review(paper.deck_id)
+
+    def action_leave(self) -> None:
+        field = self.query_one("#papers-filter", Input)
+        if field.value:
+            field.value = ""
+            self.query_one("#papers-table", DataTable).focus()
+            return
+        self.app.pop_screen()

@@ -1,0 +1,273 @@
+"""Review: one card at a time, graded 0-5, answers committed as they are given."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Markdown, Rule, Static
+
+from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS, preview_intervals
+from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
+from studykb.storage.repository import CardView
+from studykb.tui.messages import AnswerUndone, CardBuried, CardRated, CardSuspended
+from studykb.tui.screens.base import StudyScreen
+from studykb.tui.text import card_markdown, plain
+from studykb.tui.widgets.rating_bar import RatingBar
+
+
+def _grade_binding(q: int) -> Binding:
+    return Binding(
+        str(q),
+        f"grade({q})",
+        f"{q} {QUALITY_LABELS[q]}",
+        id=f"grade-{q}",
+        tooltip=f"Grade {q}: {QUALITY_MEANINGS[q]}",
+        show=False,
+    )
+
+
+class ReviewScreen(StudyScreen):
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer", id="reveal", tooltip="Reveal the back"),
+        Binding(
+            "enter",
+            "reveal",
+            "Show answer",
+            id="reveal-enter",
+            show=False,
+            tooltip="Reveal the back",
+        ),
+        *[_grade_binding(q) for q in range(6)],
+        Binding("u", "undo", "Undo", id="undo", tooltip="Take back the last answer"),
+        Binding(
+            "s",
+            "suspend",
+            "Suspend",
+            id="suspend",
+            tooltip="Stop showing this card until unsuspended",
+        ),
+        Binding("b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
+        Binding(
+            "o",
+            "open_paper",
+            "Open paper",
+            id="open-paper",
+            tooltip="Open the paper's URL in the browser",
+        ),
+        Binding(
+            "t",
+            "toggle_raw",
+            "Raw text",
+            id="toggle-raw",
+            tooltip="Show the card's source text (Markdown and LaTeX)",
+        ),
+        Binding("escape", "leave", "Back", id="leave", tooltip="Back to home; answers are saved"),
+    ]
+
+    def __init__(self, deck_id: str | None = None) -> None:
+        super().__init__()
+        self.deck_id = deck_id
+        self.card: CardView | None = None
+        self.revealed = False
+        self.raw = False
+        self.shown_at: datetime | None = None
+        self.session: ReviewSession | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="review"):
+            with Horizontal(id="review-top", classes="banner"):
+                yield Static(id="review-title")
+                yield Static(id="review-progress")
+            yield Static(id="review-meta", classes="subtle")
+            with VerticalScroll(id="card"):
+                yield Markdown(id="question", open_links=False)
+                yield Rule(id="divider")
+                yield Markdown(id="answer", open_links=False)
+                yield Static(id="raw", classes="raw")
+                yield Static(id="review-empty", classes="empty")
+            yield Static(id="reveal-hint", classes="subtle")
+            yield RatingBar(id="rating")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.session = ReviewSession(self.study.clock.now(), self.deck_id)
+        self.set_interval(1.0, self._update_meta)
+        self.load_next()
+
+    # -------------------------------------------------------------- state
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "grade":
+            return self.card is not None and self.revealed
+        if action == "reveal":
+            return self.card is not None and not self.revealed
+        if action in ("suspend", "bury", "toggle_raw"):
+            return self.card is not None
+        if action == "open_paper":
+            return self.card is not None and bool(self.card.paper_url)
+        if action == "undo":
+            return self.session is not None and self.session.last() is not None
+        return True
+
+    def load_next(self) -> None:
+        card_id = self.guarded(lambda: self.repo.next_card(self.deck_id))
+        if card_id is None:
+            self.card = None
+            self._finish()
+            return
+        self.show_card(card_id)
+
+    def show_card(self, card_id: int) -> None:
+        card = self.guarded(lambda: self.repo.card(card_id))
+        if card is None:
+            return
+        self.card = card
+        self.revealed = False
+        self.shown_at = self.study.clock.now()
+        self.query_one("#question", Markdown).update(card_markdown(card.question))
+        self.query_one("#answer", Markdown).update(card_markdown(card.answer))
+        raw = f"{card.raw_front}\n\n---\n\n{card.raw_back}".strip()
+        self.query_one("#raw", Static).update(plain(raw))
+        title = Text(card.deck_title, style="bold")
+        if card.paper_title and card.paper_title != card.deck_title:
+            title.append("  ·  ")
+            title.append_text(plain(card.paper_title))
+        self.query_one("#review-title", Static).update(title)
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self._update_faces()
+        self._update_meta()
+
+    def _update_faces(self) -> None:
+        has_card = self.card is not None
+        self.query_one("#question", Markdown).display = has_card and not self.raw
+        self.query_one("#answer", Markdown).display = has_card and self.revealed and not self.raw
+        self.query_one("#divider", Rule).display = has_card and self.revealed and not self.raw
+        self.query_one("#raw", Static).display = has_card and self.raw
+        self.query_one("#review-empty", Static).display = not has_card
+        rating = self.query_one("#rating", RatingBar)
+        rating.display = has_card and self.revealed
+        hint = self.query_one("#reveal-hint", Static)
+        hint.display = has_card and not self.revealed
+        hint.update("space or enter: show answer")
+        if self.card is not None and self.revealed:
+            drill = self._is_drill(self.card)
+            today = self.repo.today()
+            rating.show_intervals(None if drill else preview_intervals(self.card.state, today))
+        self.refresh_bindings()
+
+    def _is_drill(self, card: CardView) -> bool:
+        """A card already answered today is a same-day drill (SM-2 rule 7)."""
+        today = self.repo.today()
+        return any(a.study_day == today for a in self.repo.log_for_card(card.id)[-1:])
+
+    def _update_meta(self) -> None:
+        if self.session is None:
+            return
+        queue = self.guarded(lambda: self.repo.day_queue(self.deck_id))
+        remaining = len(queue) if queue is not None else 0
+        drills = len(queue.drills) if queue is not None else 0
+        elapsed = format_elapsed(self.session.elapsed(self.study.clock.now()))
+        progress = Text(f"done {len(self.session.answers)} · left {remaining}")
+        if drills:
+            progress.append(f" · drills {drills}", style="#e5c07b")
+        progress.append(f" · {elapsed}")
+        self.query_one("#review-progress", Static).update(progress)
+        meta = Text()
+        if self.card is not None and self.card.source:
+            meta.append("source: ")
+            meta.append_text(plain(self.card.source))
+        self.query_one("#review-meta", Static).update(meta)
+
+    # -------------------------------------------------------------- actions
+    def action_reveal(self) -> None:
+        if self.card is None or self.revealed:
+            return
+        self.revealed = True
+        self._update_faces()
+
+    def action_grade(self, quality: int) -> None:
+        if self.card is None or not self.revealed or self.session is None:
+            return
+        card = self.card
+        now = self.study.clock.now()
+        elapsed_ms = int((now - (self.shown_at or now)) / timedelta(milliseconds=1))
+        answer = self.guarded(lambda: self.repo.answer(card.id, quality, elapsed_ms))
+        if answer is None:
+            return
+        self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
+        self.post_message(CardRated(card.id, quality, answer.uid, answer.kind))
+        self.load_next()
+
+    def on_rating_bar_graded(self, event: RatingBar.Graded) -> None:
+        event.stop()
+        self.action_grade(event.quality)
+
+    def action_undo(self) -> None:
+        if self.session is None:
+            return
+        last = self.session.last()
+        if last is None:
+            self.notify("Nothing to undo in this session.")
+            return
+        undone = self.guarded(lambda: self.repo.undo(last.uid))
+        if undone is None:
+            return
+        self.session.pop()
+        self.post_message(AnswerUndone(undone.card_id, undone.uid))
+        self.show_card(undone.card_id)
+        self.notify(f"Undone: grade {undone.quality}", timeout=2)
+
+    def action_suspend(self) -> None:
+        if self.card is None:
+            return
+        card_id = self.card.id
+        if not self.attempt(lambda: self.repo.set_suspended(card_id, True)):
+            return
+        self.post_message(CardSuspended(card_id))
+        self.notify("Card suspended.", timeout=2)
+        self.load_next()
+
+    def action_bury(self) -> None:
+        if self.card is None:
+            return
+        card_id = self.card.id
+        until = self.guarded(lambda: self.repo.bury(card_id))
+        if until is None:
+            return
+        self.post_message(CardBuried(card_id))
+        self.notify(f"Card buried until {until.isoformat()}.", timeout=2)
+        self.load_next()
+
+    def action_open_paper(self) -> None:
+        if self.card is not None and self.card.paper_url:
+            self.app.open_url(self.card.paper_url)
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+        self._update_faces()
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+    def _finish(self) -> None:
+        from studykb.tui.screens.summary import SessionSummaryScreen
+
+        assert self.session is not None
+        self._update_faces()
+        tomorrow = self.repo.today() + timedelta(days=1)
+        counts = self.guarded(lambda: self.repo.due_counts(tomorrow, self.deck_id))
+        if self.session.answers:
+            due = 0 if counts is None else counts.reviews
+            summary = self.session.summary(self.study.clock.now(), due)
+            self.app.switch_screen(SessionSummaryScreen(summary))
+            return
+        n = 0 if counts is None else counts.reviews + counts.new
+        self.query_one("#review-title", Static).update(Text("Nothing to review", style="bold"))
+        self.query_one("#review-empty", Static).update(
+            f"All done; next review: tomorrow, {n} card{'s' if n != 1 else ''}.\n\n"
+            "escape: back to home"
+        )
+        self._update_meta()

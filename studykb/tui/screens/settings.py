@@ -1,0 +1,70 @@
+"""Settings: daily limits and the hour a study day starts, saved to the CLI's config file."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from studykb.errors import BadInputError
+from studykb.settings import DESCRIPTIONS, Settings, save_settings, validate_settings
+from studykb.tui.screens.base import StudyScreen
+
+
+class SettingsScreen(StudyScreen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Save to the config file"),
+        Binding("escape", "leave", "Back", id="settings-back", tooltip="Back without saving"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        current = self.study.store.settings
+        with Vertical(id="settings"):
+            yield Static("Settings", classes="banner")
+            yield Static(f"Saved to {self.study.config_path}", classes="subtle")
+            with Grid(id="settings-grid"):
+                for f in fields(Settings):
+                    yield Label(DESCRIPTIONS[f.name], classes="setting-label")
+                    yield Input(
+                        str(getattr(current, f.name)), id=f"setting-{f.name}", type="integer"
+                    )
+            yield Static(id="settings-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", variant="primary", id="settings-save-button")
+                yield Button("Cancel", id="settings-cancel")
+        yield Footer()
+
+    @on(Button.Pressed, "#settings-save-button")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        raw: dict[str, object] = {}
+        error = self.query_one("#settings-error", Static)
+        for f in fields(Settings):
+            text = self.query_one(f"#setting-{f.name}", Input).value.strip()
+            try:
+                raw[f.name] = int(text)
+            except ValueError:
+                error.update(f"{f.name}: must be a whole number")
+                return
+        path = self.study.config_path
+        try:
+            settings = validate_settings(raw, "settings")
+            save_settings(settings, path)
+        except BadInputError as exc:
+            error.update("\n".join(exc.problems))
+            return
+        except OSError as exc:
+            error.update(f"cannot write {path}: {exc.strerror}")
+            return
+        error.update("")
+        self.study.apply_settings(settings)
+        self.notify("Settings saved.", timeout=2)
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#settings-cancel")
+    def action_leave(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,52 @@
+"""The end of a review session: what was done and what tomorrow holds."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.widgets import Footer, Static
+
+from studykb.core.session import SessionSummary, format_elapsed
+from studykb.tui.screens.base import StudyScreen
+
+
+class SessionSummaryScreen(StudyScreen):
+    BINDINGS = [
+        Binding("enter", "home", "Home", id="summary-home", tooltip="Back to the home screen"),
+        Binding(
+            "escape",
+            "home",
+            "Home",
+            id="summary-escape",
+            show=False,
+            tooltip="Back to the home screen",
+        ),
+    ]
+
+    def __init__(self, summary: SessionSummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        s = self.summary
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("Cards reviewed", str(s.reviews))
+        table.add_row("Same-day drills", str(s.drills))
+        share = "-" if s.passed_share is None else f"{s.passed_share:.0%}"
+        table.add_row("Graded 3 or better", share)
+        table.add_row("Time", format_elapsed(s.elapsed))
+        table.add_row("Due tomorrow", str(s.tomorrow_due))
+        with Vertical(id="summary"):
+            yield Static(Text("Session complete", style="bold"), classes="banner")
+            with Center():
+                yield Static(table, id="summary-table")
+            yield Static("enter: back to home", classes="subtle")
+        yield Footer()
+
+    def action_home(self) -> None:
+        self.app.pop_screen()
