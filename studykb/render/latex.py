@@ -13,6 +13,7 @@ function names followed by a space.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pylatexenc import latexwalker as lw
@@ -205,6 +206,16 @@ def _render(nodes: list[lw.LatexNode] | None) -> str:
         return ""
     out: list[str] = []
     pending: str | None = None  # '_' or '^' waiting for its argument
+    gap = False  # the last piece was a root or fraction: a following letter needs a space
+
+    def emit(piece: str, *, operator_like: bool = False) -> None:
+        nonlocal gap
+        if gap and piece[:1].isalnum():
+            # `\sqrt{a}x` reads as √a x, not √ax: juxtaposition needs a gap.
+            out.append(" ")
+        out.append(piece)
+        gap = operator_like
+
     for node in nodes:
         if pending is not None and not (
             isinstance(node, lw.LatexCharsNode) and node.chars.strip() == ""
@@ -220,22 +231,25 @@ def _render(nodes: list[lw.LatexNode] | None) -> str:
             continue
         if isinstance(node, lw.LatexCharsNode):
             text, pending = _chars(node.chars)
-            out.append(text)
+            emit(text)
         elif isinstance(node, lw.LatexGroupNode):
-            out.append(_render(node.nodelist))
+            emit(_render(node.nodelist))
         elif isinstance(node, lw.LatexMacroNode):
-            out.append(_macro(node))
+            emit(_macro(node), operator_like=node.macroname in _OPERATOR_LIKE)
         elif isinstance(node, lw.LatexSpecialsNode):
-            out.append(str(node.specials_chars))
+            emit(str(node.specials_chars))
         elif isinstance(node, lw.LatexMathNode):
-            out.append(_render(node.nodelist))
+            emit(_render(node.nodelist))
         elif isinstance(node, lw.LatexCommentNode):
             continue
         else:
-            out.append(str(_symbols().node_to_text(node)))
+            emit(str(_symbols().node_to_text(node)))
     if pending is not None:
         out.append(pending)
     return "".join(out)
+
+
+_OPERATOR_LIKE = {"sqrt", "frac", "dfrac", "tfrac"}
 
 
 def _chars(text: str) -> tuple[str, str | None]:
@@ -267,7 +281,9 @@ def latex_to_unicode(latex: str) -> str:
         text = _render(nodes)
     except Exception:  # pylatexenc is tolerant, but a card must never fail to show
         return latex
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    # Precomposed letters (ᾱ as one code point) line up better in terminals than
+    # a letter followed by a combining mark.
+    return unicodedata.normalize("NFC", re.sub(r"[ \t]{2,}", " ", text).strip())
 
 
 _MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.S)

@@ -26,22 +26,26 @@ def _bar_plot(
     *,
     horizontal: bool = False,
     colour: str = "cyan",
+    every: int = 1,
 ) -> None:
+    """A bar chart at numeric positions (repeated labels such as day numbers of two
+    months must not merge), labelled at every ``every``-th bar."""
     plt = widget.plt
     plt.clear_data()
     plt.clear_figure()
     plt.title(title)
-    if horizontal:
-        plt.bar(labels, values, orientation="horizontal", color=colour, width=0.6)
-    else:
-        plt.bar(labels, values, color=colour, width=0.6)
-    # Counts are whole numbers: integer ticks, never "2.50".
+    positions = list(range(len(values)))
+    shown = [i for i in positions if i % every == 0 or i == len(values) - 1]
     top = max(values, default=0)
     step = max(1, -(-top // 4))
     ticks: list[float] = [float(t) for t in range(0, top + step, step)]
     if horizontal:
+        plt.bar(positions, values, orientation="horizontal", color=colour, width=0.6)
+        plt.yticks([float(p) for p in positions], labels)
         plt.xticks(ticks)
     else:
+        plt.bar(positions, values, color=colour, width=0.6)
+        plt.xticks([float(i) for i in shown], [labels[i] for i in shown])
         plt.yticks(ticks)
     widget.refresh()
 
@@ -114,16 +118,24 @@ class StatsScreen(StudyScreen):
         self.query_one("#heatmap", ReviewHeatmap).show(data)
         _bar_plot(
             self.query_one("#forecast", PlotextPlot),
-            [d.strftime("%d") for d, _ in data.forecast],
+            [
+                d.strftime("%d %b") if i == 0 else d.strftime("%d")
+                for i, (d, _) in enumerate(data.forecast)
+            ],
             [n for _, n in data.forecast],
             "Due, next 30 days",
+            every=7,
         )
         _bar_plot(
             self.query_one("#history", PlotextPlot),
-            [d.strftime("%d") for d, _ in data.reviews_30d],
+            [
+                d.strftime("%d %b") if i == 0 else d.strftime("%d")
+                for i, (d, _) in enumerate(data.reviews_30d)
+            ],
             [n for _, n in data.reviews_30d],
             "Answers, last 30 days",
             colour="green",
+            every=7,
         )
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")

@@ -25,16 +25,18 @@ class _HeatmapRenderable:
         room = max(1, (options.max_width - 4))
         weeks = weeks[-room:]
         maximum = max((n for week in weeks for _, n in week), default=0)
-        months = Text("    ")
-        last_month = None
-        for week in weeks:
-            month = week[0][0].strftime("%b")
-            if month != last_month and len(months) < 4 + len(weeks) - 2:
-                months.append(month[:1])
-                last_month = month
-            else:
-                months.append(" ")
-        yield months
+        # A month's name above the week in which it begins, where it fits.
+        months = [" "] * len(weeks)
+        free_from = 0
+        for column, week in enumerate(weeks):
+            first = next((day for day, _ in week if day.day == 1), None)
+            if first is None or column < free_from:
+                continue
+            name = first.strftime("%b")
+            for offset, char in enumerate(name[: len(weeks) - column]):
+                months[column + offset] = char
+            free_from = column + len(name) + 1
+        yield Text("    " + "".join(months), style="dim")
         for d in range(7):
             row = Text(f"{_DAYS[d]:<4}")
             for week in weeks:
