@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint typecheck clean
+.PHONY: run test test-slow lint typecheck screenshots snapshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykb needs Python 3.11 or newer")'
@@ -23,8 +23,8 @@ run: $(VENV)/.installed
 	$(BIN)/studykb
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check studykb tests
-	$(BIN)/ruff format --check studykb tests
+	$(BIN)/ruff check studykb tests scripts
+	$(BIN)/ruff format --check studykb tests scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -34,6 +34,14 @@ test: lint typecheck
 
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# README pictures from a seeded demo database (deterministic).
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python scripts/screenshots.py
+
+# Re-record the TUI snapshot tests after an intended visual change.
+snapshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q tests/tui/test_snapshots.py --snapshot-update
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -84,3 +84,16 @@ source = "Eq. (4)"
 @pytest.fixture
 def small_deck(tmp_path: Path) -> Path:
     return write(tmp_path / "decks" / "toy.toml", SMALL_DECK)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the studykb command in-process: (exit code, stdout, stderr)."""
+    from studykb.cli import main
+
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from studykb.cli import main
 from studykb.decks.toml_deck import read_decks
 from studykb.services import bundled_deck_paths
+from tests.conftest import run_cli
 
 MINIMUM_CARDS = {
     "understanding-diffusion": 25,
@@ -40,14 +40,7 @@ def test_a_deck_per_paper_with_enough_cards_and_a_complete_paper_table() -> None
     assert "ncsn" in decks["score-sde"].paper.after  # type: ignore[union-attr]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "knowledge-base.md"

@@ -235,7 +235,10 @@ def _render(nodes: list[lw.LatexNode] | None) -> str:
         elif isinstance(node, lw.LatexGroupNode):
             emit(_render(node.nodelist))
         elif isinstance(node, lw.LatexMacroNode):
-            emit(_macro(node), operator_like=node.macroname in _OPERATOR_LIKE)
+            text = _macro(node)
+            if getattr(node, "macro_post_space", "") and not any(_args(node)):
+                text += " "  # the space the parser took after `\epsilon ` is the reader's
+            emit(text, operator_like=node.macroname in _OPERATOR_LIKE)
         elif isinstance(node, lw.LatexSpecialsNode):
             emit(str(node.specials_chars))
         elif isinstance(node, lw.LatexMathNode):

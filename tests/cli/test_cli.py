@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studykb.cli import main
-from tests.conftest import SMALL_DECK, write
+from tests.conftest import SMALL_DECK, run_cli, write
 
 NOW = "2026-01-05T10:00:00+01:00"
 
@@ -21,14 +20,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return db
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def digest(path: Path) -> str:

@@ -154,3 +154,47 @@ async def test_math_is_rendered_and_raw_text_toggles(toy_store: Store, make_app)
         await pilot.pause()
         assert not answer.display and screen.query_one("#raw").display
         assert "\\mathcal{N}" in str(screen.query_one("#raw").render())
+
+
+HOSTILE = r"""
+[deck]
+id = "evil"
+title = "[bold red]Evil[/] [@click=app.quit]deck[/]"
+
+[[cards]]
+id = "markup"
+front = "[@click=app.quit]click me[/] [link=https://evil.example]x[/link] \u001b[31mred\u001b[0m \u001b]8;;https://evil.example\u001b\\osc\u001b]8;;\u001b\\ \u202egnp.exe"
+back = "[b]bold?[/b] $\\alpha$"
+source = "[@click=app.bell]§1[/]"
+"""
+
+
+async def test_card_text_is_data_never_markup(
+    tmp_path: Path,
+    store: Store,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    from studykb.decks.toml_deck import read_decks
+    from tests.conftest import write
+
+    store.repo.import_decks(read_decks([write(tmp_path / "evil.toml", HOSTILE)]))
+    app = make_app(store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        question = screen.query_one("#question", Markdown).source
+        assert "[@click=app.quit]click me[/]" in question
+        assert "\x1b" not in question and "\\u001b" in question
+        assert "\u202e" not in question and "\\u202e" in question
+        title = str(screen.query_one("#review-title").render())
+        assert "[bold red]Evil[/]" in title
+        await pilot.press("space", "t")
+        await pilot.pause()
+        raw = str(screen.query_one("#raw").render())
+        assert "\x1b" not in raw and "[@click=app.quit]" in raw
+        await pilot.click("#question")
+        await pilot.click("#review-meta")
+        await pilot.pause()
+        assert app.is_running  # nothing quit the app
+        assert isinstance(app.screen, ReviewScreen)

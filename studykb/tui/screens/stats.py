@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, LoadingIndicator, Select, Static
+from textual.widgets import Footer, Label, Select, Static
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from studykb.core.stats import CARD_STATES, StatsData
 from studykb.tui.screens.base import StudyScreen
@@ -18,36 +22,63 @@ from studykb.tui.widgets.heatmap import ReviewHeatmap
 ALL_DECKS = "__all__"
 
 
-def _bar_plot(
-    widget: PlotextPlot,
-    labels: list[str],
-    values: list[int],
-    title: str,
-    *,
-    horizontal: bool = False,
-    colour: str = "cyan",
-    every: int = 1,
-) -> None:
-    """A bar chart at numeric positions (repeated labels such as day numbers of two
-    months must not merge), labelled at every ``every``-th bar."""
-    plt = widget.plt
-    plt.clear_data()
-    plt.clear_figure()
-    plt.title(title)
-    positions = list(range(len(values)))
-    shown = [i for i in positions if i % every == 0 or i == len(values) - 1]
+@dataclass(frozen=True)
+class BarSpec:
+    labels: list[str]
+    values: list[int]
+    title: str
+    horizontal: bool = False
+    colour: str = "cyan"
+    every: int = 1
+
+
+class Chart(PlotextPlot):
+    """A bar chart drawn afresh on every render from its data.
+
+    Plotext keeps state between builds and applies a new size late
+    (textual-plotext issue #5); a new figure each time makes every frame, and
+    every snapshot, depend on the data and the size alone.
+    """
+
+    spec: BarSpec | None = None
+
+    def show_bars(self, spec: BarSpec) -> None:
+        self.spec = spec
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        self._plot = Plot()
+        if self.spec is not None:
+            _draw_bars(self._plot, self.spec)
+        return super().render()
+
+
+def _draw_bars(plt: Plot, spec: BarSpec) -> None:
+    """Bars at numeric positions (repeated labels, such as the day numbers of two
+    months, must not merge), labelled at every ``every``-th bar; integer ticks."""
+    plt.title(spec.title)
+    values = spec.values
+    positions = [float(i) for i in range(len(values))]
+    shown = [i for i in range(len(values)) if i % spec.every == 0]
+    if values and len(values) - 1 - shown[-1] >= 3:  # the last bar, unless labels would touch
+        shown.append(len(values) - 1)
     top = max(values, default=0)
     step = max(1, -(-top // 4))
     ticks: list[float] = [float(t) for t in range(0, top + step, step)]
-    if horizontal:
-        plt.bar(positions, values, orientation="horizontal", color=colour, width=0.6)
-        plt.yticks([float(p) for p in positions], labels)
+    if spec.horizontal:
+        plt.bar(positions, values, orientation="horizontal", color=spec.colour, width=0.6)
+        plt.yticks(positions, spec.labels)
         plt.xticks(ticks)
     else:
-        plt.bar(positions, values, color=colour, width=0.6)
-        plt.xticks([float(i) for i in shown], [labels[i] for i in shown])
+        plt.bar(positions, values, color=spec.colour, width=0.6)
+        plt.xticks([float(i) for i in shown], [spec.labels[i] for i in shown])
         plt.yticks(ticks)
-    widget.refresh()
+
+
+def _daily_bars(days: list[tuple[date, int]], title: str, colour: str) -> BarSpec:
+    """One bar a day, the first labelled with its month, a label a week."""
+    labels = [d.strftime("%d %b") if i == 0 else d.strftime("%d") for i, (d, _) in enumerate(days)]
+    return BarSpec(labels, [n for _, n in days], title, colour=colour, every=7)
 
 
 def _percent(passed: int, total: int) -> str:
@@ -69,20 +100,18 @@ class StatsScreen(StudyScreen):
                 allow_blank=False,
                 id="stats-deck-select",
             )
-            yield LoadingIndicator(id="stats-loading")
             with VerticalScroll(id="stats-body"):
                 yield Label("Answers per study day, last 52 weeks", classes="section-title")
                 yield ReviewHeatmap(id="heatmap")
                 with Grid(id="stats-grid"):
-                    yield PlotextPlot(id="forecast")
-                    yield PlotextPlot(id="history")
+                    yield Chart(id="forecast")
+                    yield Chart(id="history")
                     yield Static(id="retention", classes="panel")
-                    yield PlotextPlot(id="states")
-                    yield PlotextPlot(id="easiness")
+                    yield Chart(id="states")
+                    yield Chart(id="easiness")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#stats-body").display = False
         self.load(None)
 
     @on(Select.Changed, "#stats-deck-select")
@@ -97,8 +126,13 @@ class StatsScreen(StudyScreen):
     def action_leave(self) -> None:
         self.app.pop_screen()
 
-    @work(thread=True, exclusive=True, group="stats")
     def load(self, deck_id: str | None) -> None:
+        # An overlay while the worker aggregates: the layout itself never changes.
+        self.query_one("#stats-body").loading = True
+        self._aggregate(deck_id)
+
+    @work(thread=True, exclusive=True, group="stats")
+    def _aggregate(self, deck_id: str | None) -> None:
         """Aggregate in a worker, on a connection of its own: the screen stays live."""
         from studykb.services import open_store
 
@@ -113,29 +147,13 @@ class StatsScreen(StudyScreen):
         app.call_from_thread(self.show, data)
 
     def show(self, data: StatsData) -> None:
-        self.query_one("#stats-loading").display = False
-        self.query_one("#stats-body").display = True
+        self.query_one("#stats-body").loading = False
         self.query_one("#heatmap", ReviewHeatmap).show(data)
-        _bar_plot(
-            self.query_one("#forecast", PlotextPlot),
-            [
-                d.strftime("%d %b") if i == 0 else d.strftime("%d")
-                for i, (d, _) in enumerate(data.forecast)
-            ],
-            [n for _, n in data.forecast],
-            "Due, next 30 days",
-            every=7,
+        self.query_one("#forecast", Chart).show_bars(
+            _daily_bars(data.forecast, "Due, next 30 days", "cyan")
         )
-        _bar_plot(
-            self.query_one("#history", PlotextPlot),
-            [
-                d.strftime("%d %b") if i == 0 else d.strftime("%d")
-                for i, (d, _) in enumerate(data.reviews_30d)
-            ],
-            [n for _, n in data.reviews_30d],
-            "Answers, last 30 days",
-            colour="green",
-            every=7,
+        self.query_one("#history", Chart).show_bars(
+            _daily_bars(data.reviews_30d, "Answers, last 30 days", "green")
         )
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
@@ -148,21 +166,23 @@ class StatsScreen(StudyScreen):
         for name in CARD_STATES:
             table.add_row(f"  {name}", str(data.cards_by_state[name]))
         self.query_one("#retention", Static).update(table)
-        _bar_plot(
-            self.query_one("#states", PlotextPlot),
-            list(CARD_STATES),
-            [data.cards_by_state[name] for name in CARD_STATES],
-            "Cards by state",
-            horizontal=True,
-            colour="orange",
+        self.query_one("#states", Chart).show_bars(
+            BarSpec(
+                list(CARD_STATES),
+                [data.cards_by_state[name] for name in CARD_STATES],
+                "Cards by state",
+                horizontal=True,
+                colour="orange",
+            )
         )
         buckets = data.easiness or [(2.5, 0)]
-        _bar_plot(
-            self.query_one("#easiness", PlotextPlot),
-            [f"{ef:.1f}" for ef, _ in buckets],
-            [n for _, n in buckets],
-            "Easiness (EF) of reviewed cards",
-            colour="magenta",
+        self.query_one("#easiness", Chart).show_bars(
+            BarSpec(
+                [f"{ef:.1f}" for ef, _ in buckets],
+                [n for _, n in buckets],
+                "Easiness (EF) of reviewed cards",
+                colour="magenta",
+            )
         )
         if not data.per_day:
             self.notify(Text("No answers yet: review some cards first.").plain, timeout=3)

@@ -1,0 +1,95 @@
+"""SVG snapshots of every screen at a fixed size, from the seeded demo database.
+
+Update after an intended change with: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from studykb.core.clock import FixedClock
+from studykb.demo import DEMO_NOW, build_demo
+from studykb.services import Store, open_store
+from studykb.settings import Settings
+from studykb.tui.app import StudyApp
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path).close()
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_file: Path, tmp_path: Path) -> Iterator[StudyApp]:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_file, copy)
+    clock = FixedClock(DEMO_NOW)
+    store: Store = open_store(copy, clock=clock, settings=Settings(), seed_bundled=False)
+    # A fixed path: the settings screen shows it, and snapshots must not vary.
+    yield StudyApp(store, clock=clock, config_path=Path("/home/you/.config/studykb/config.toml"))
+    store.close()
+
+
+async def _settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_home(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE)
+
+
+def test_review_front(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["r"])
+
+
+def test_review_revealed(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["r", "space"])
+
+
+def test_review_revealed_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["r", "space"])
+
+
+def test_papers(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["p"])
+
+
+def test_statistics(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, run_before=_open_stats)
+
+
+async def _open_stats(pilot: Pilot[None]) -> None:
+    await pilot.press("t")
+    await _settle(pilot)
+
+
+def test_settings(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["comma"])
+
+
+def test_help(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["r", "question_mark"])
+
+
+def test_import_dialog(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def open_import(pilot: Pilot[None]) -> None:
+        demo_app.open_import()
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=SIZE, run_before=open_import)
+
+
+def test_session_summary(snap_compare, toy_store: Store, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(toy_store, review=True)
+    keys = ["space", "5", "space", "4", "space", "2", "space", "5", "space", "5"]
+    assert snap_compare(app, terminal_size=SIZE, press=keys)
