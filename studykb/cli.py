@@ -428,6 +428,34 @@ def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
 
 
 @cli.command()
+@click.argument("cards", nargs=-1, required=True)
+@pass_ctx
+def suspend(ctx: Context, cards: tuple[str, ...]) -> None:
+    """Suspend cards (deck-id/card-id): they are not shown until unsuspended."""
+    repo = ctx.store().repo
+    for ref in cards:
+        repo.set_suspended(repo.find_card(ref), True)
+        click.echo(f"suspended {ref}")
+
+
+@cli.command()
+@click.argument("cards", nargs=-1)
+@click.option("--deck", "deck_id", help="Unsuspend every suspended card of this deck.")
+@pass_ctx
+def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None:
+    """Bring suspended cards back (deck-id/card-id, or --deck ID for all of a deck)."""
+    repo = ctx.store().repo
+    ids = [repo.find_card(ref) for ref in cards]
+    if deck_id is not None:
+        ids += repo.suspended_cards(deck_id)
+    if not ids:
+        raise StudykbError("name cards (deck-id/card-id) or a deck with --deck")
+    for card_id in ids:
+        repo.set_suspended(card_id, False)
+    click.echo(f"unsuspended {len(ids)} card{'s' if len(ids) != 1 else ''}")
+
+
+@cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
     """Undo the last answer."""

@@ -526,6 +526,15 @@ class Repository:
             if cur.rowcount == 0:
                 raise NotFoundError(f"no card with id {card_id}")
 
+    def suspended_cards(self, deck_id: str) -> list[int]:
+        self._require_deck(deck_id)
+        rows = self.conn.execute(
+            "SELECT id FROM card WHERE deck_id = ? AND suspended = 1 AND retired_at IS NULL "
+            "ORDER BY position",
+            (deck_id,),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def bury(self, card_id: int) -> date:
         """Hide a card until the next study day; returns the day it comes back."""
         until = self.today() + timedelta(days=1)

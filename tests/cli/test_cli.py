@@ -191,3 +191,16 @@ def test_first_run_imports_bundled_decks(
     # A second run imports nothing again: card counts are stable.
     _code, out2, _ = run(capsys, "decks", "--json")
     assert out2 == out
+
+
+def test_suspend_and_unsuspend(
+    env: Path, small_deck: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(small_deck))
+    assert run(capsys, "suspend", "toy/one", "toy/two")[0] == 0
+    assert json.loads(run(capsys, "due", "--json")[1])["new"] == 2
+    code, out, _ = run(capsys, "unsuspend", "--deck", "toy")
+    assert code == 0 and out.strip() == "unsuspended 2 cards"
+    assert json.loads(run(capsys, "due", "--json")[1])["new"] == 4
+    code, _, err = run(capsys, "unsuspend")
+    assert code == 1 and "name cards" in err

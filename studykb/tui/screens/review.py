@@ -227,7 +227,7 @@ class ReviewScreen(StudyScreen):
         if not self.attempt(lambda: self.repo.set_suspended(card_id, True)):
             return
         self.post_message(CardSuspended(card_id))
-        self.notify("Card suspended.", timeout=2)
+        self.notify("Card suspended; `studykb unsuspend` brings it back.", timeout=3, markup=False)
         self.load_next()
 
     def action_bury(self) -> None:
