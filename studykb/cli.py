@@ -28,11 +28,23 @@ class Context:
         self.db = db
         self._store: Store | None = None
 
-    def store(self) -> Store:
+    @property
+    def db_path(self) -> Path:
+        from studykb.paths import default_db_path
+
+        return self.db if self.db is not None else default_db_path()
+
+    def store(self, *, daily_backup: bool = True) -> Store:
+        """The store, opened once. The first start of a study day checks the
+        database and keeps a backup (``due``, meant for shell prompts, skips that)."""
         if self._store is None:
             from studykb.services import open_store
 
-            self._store = open_store(self.db)
+            if self.db is not None and not self.db.parent.is_dir():
+                raise StudykbError(f"directory {self.db.parent} does not exist; create it first")
+            global _current_db
+            _current_db = self.db_path
+            self._store = open_store(self.db, daily_backup=daily_backup)
         return self._store
 
     def close(self) -> None:
@@ -42,6 +54,7 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+_current_db: Path | None = None  # for naming the file in a database error
 
 
 def _print_json(data: Any) -> None:
@@ -154,7 +167,12 @@ def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
     prepared = prepare_import(list(paths))
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
-    for line in apply_import(ctx.store().repo, prepared, dry_run=dry_run):
+    store = ctx.store()
+    if not dry_run:
+        from studykb.services import backup_before
+
+        backup_before(store.repo, store.path, "import")
+    for line in apply_import(store.repo, prepared, dry_run=dry_run):
         click.echo(_safe(line))
 
 
@@ -229,7 +247,7 @@ def decks(ctx: Context, as_json: bool) -> None:
 def due(ctx: Context, on: Any, deck_id: str | None, as_json: bool) -> None:
     """Cards due on a study day: reviews and new, in total and per deck."""
     day: date | None = on.date() if on is not None else None
-    repo = ctx.store().repo
+    repo = ctx.store(daily_backup=False).repo
     if day is not None and day < repo.today():
         raise StudykbError(f"--on {day.isoformat()} is in the past (today is {repo.today()})")
     counts = repo.due_counts(day, deck_id)
@@ -353,7 +371,13 @@ def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
 @pass_ctx
 def check(ctx: Context, repair: bool) -> None:
     """Verify the database: SQLite's integrity check and states against the replayed log."""
-    report = ctx.store().repo.check(repair=repair)
+    store = ctx.store()
+    report = store.repo.check()
+    if repair and not report.ok:
+        from studykb.services import backup_before
+
+        backup_before(store.repo, store.path, "repair")
+        report = store.repo.check(repair=True)
     click.echo(f"integrity: {report.integrity}")
     click.echo(f"cards: {report.cards}, answers in the log: {report.log_rows}")
     for problem in report.problems[:50]:
@@ -463,6 +487,66 @@ def undo(ctx: Context) -> None:
     click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
 
 
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def backup(ctx: Context, path: Path | None) -> None:
+    """Copy the database now (to PATH, or to the backups folder beside it)."""
+    from studykb.storage.backup import copy_database, take_backup
+
+    store = ctx.store()
+    if path is None:
+        dest = take_backup(store.repo.conn, store.path, "manual", store.repo.clock.now())
+    else:
+        if path.exists():
+            raise StudykbError(f"{path} already exists; choose a new file name")
+        copy_database(store.repo.conn, path)
+        dest = path
+    click.echo(f"backed up to {dest}")
+
+
+@cli.command()
+@pass_ctx
+def backups(ctx: Context) -> None:
+    """List the automatic and manual backups of the database, newest first."""
+    from studykb.storage.backup import backups_dir, list_backups
+
+    found = list_backups(ctx.db_path)
+    if not found:
+        click.echo(f"No backups yet in {backups_dir(ctx.db_path)}.")
+        return
+    for b in found:
+        click.echo(
+            f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:<17} {b.size / 1024:>8.0f} KiB  {b.path}"
+        )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def restore(ctx: Context, file: Path) -> None:
+    """Replace the database with a backup; the current one is backed up first."""
+    from studykb.services import restore_damaged, restore_database
+    from studykb.storage.db import DamagedDatabaseError
+
+    try:
+        store = ctx.store(daily_backup=False)
+    except DamagedDatabaseError:
+        from datetime import datetime
+
+        aside = restore_damaged(ctx.db_path, file, datetime.now())
+        click.echo(f"the damaged database was moved to {aside}")
+        store = ctx.store(daily_backup=False)  # upgrades a backup from an older studykb
+        click.echo(f"restored {ctx.db_path} from {file}")
+        return
+    saved = restore_database(store, file)
+    ctx.close()
+    ctx.store(daily_backup=False)  # upgrades a backup from an older studykb
+    if saved is not None:
+        click.echo(f"the previous database was backed up to {saved}")
+    click.echo(f"restored {ctx.db_path} from {file}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit."""
     try:
@@ -482,8 +566,17 @@ def main(argv: list[str] | None = None) -> None:
     except StudykbError as exc:
         click.echo(f"studykb: error: {_safe(exc.message)}", err=True)
         sys.exit(exc.exit_code)
+    except sqlite3.OperationalError as exc:
+        from studykb.storage.db import describe_write_error
+
+        path = _current_db or Path("studykb.db")
+        click.echo(f"studykb: error: {describe_write_error(path, exc)}", err=True)
+        sys.exit(1)
     except sqlite3.DatabaseError as exc:
-        click.echo(f"studykb: error: database: {exc}", err=True)
+        from studykb.storage.db import damaged
+
+        message = damaged(_current_db, str(exc)).message if _current_db else str(exc)
+        click.echo(f"studykb: error: {message}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,14 @@ from studykb.core.specs import DeckSpec, ImportReport
 from studykb.errors import BadInputError, StudykbError
 from studykb.paths import bundled_decks_dir, config_path, default_db_path
 from studykb.settings import Settings, load_settings
-from studykb.storage.db import connect, migrate
+from studykb.storage.backup import (
+    copy_database,
+    list_backups,
+    set_aside_damaged,
+    take_backup,
+    verify_database,
+)
+from studykb.storage.db import connect, damaged, migrate
 from studykb.storage.repository import Repository
 
 if TYPE_CHECKING:
@@ -56,26 +63,94 @@ def open_store(
     clock: Clock | None = None,
     settings: Settings | None = None,
     seed_bundled: bool | None = None,
+    daily_backup: bool = False,
 ) -> Store:
+    """Open (creating or upgrading) a database. With ``daily_backup``, the first
+    start of each study day checks it and keeps a backup copy."""
     path = db_path or default_db_path()
     settings = settings or load_settings(config_path())
-    migrate(path)
+    clock = clock or clock_from_env()
+    migrate(path, clock.now().replace(tzinfo=None))
     conn = connect(path)
     repo = Repository(
         conn,
-        clock or clock_from_env(),
+        clock,
         limits=settings.limits,
         day_start_hour=settings.day_start_hour,
     )
-    if seed_bundled is None:
-        seed_bundled = os.environ.get("STUDYKB_NO_BUNDLED", "") in ("", "0")
-    if seed_bundled:
-        try:
-            sync_bundled(repo)
-        except BaseException:
-            conn.close()
-            raise
+    try:
+        if daily_backup:
+            ensure_daily_backup(repo, path)
+        if seed_bundled is None:
+            seed_bundled = os.environ.get("STUDYKB_NO_BUNDLED", "") in ("", "0")
+        if seed_bundled:
+            sync_bundled(repo, path)
+    except BaseException:
+        conn.close()
+        raise
     return Store(repo, settings, path)
+
+
+def ensure_daily_backup(repo: Repository, path: Path) -> Path | None:
+    """At the first start of a study day: a quick integrity check, then a backup.
+
+    Whether today's copy exists is read from the backups folder, not the
+    database, so a read-only command (or a dry run) leaves the database's
+    bytes untouched."""
+    today = repo.today()
+    hours = timedelta(hours=repo.day_start_hour)
+    if repo.is_empty() or any(
+        b.reason == "daily" and (b.taken_at - hours).date() == today for b in list_backups(path)
+    ):
+        return None
+    try:
+        result = repo.conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, str(exc)) from exc
+    if result != "ok":
+        raise damaged(path, f"integrity check: {result}")
+    return take_backup(repo.conn, path, "daily", repo.clock.now().replace(tzinfo=None))
+
+
+def backup_before(repo: Repository, path: Path, what: str) -> Path | None:
+    """A backup before a risky operation (import, repair, restore); none for an empty db."""
+    if repo.is_empty():
+        return None
+    return take_backup(repo.conn, path, f"before-{what}", repo.clock.now().replace(tzinfo=None))
+
+
+def restore_database(store: Store, source: Path) -> Path | None:
+    """Replace the database's content with a backup, after backing up the current one.
+
+    Runs through SQLite's backup API into the live database, so other studykb
+    processes see a consistent switch rather than a file swapped under them."""
+    problem = verify_database(source)
+    if problem is not None:
+        raise StudykbError(f"{source}: cannot restore from it: {problem}")
+    if source.resolve() == store.path.resolve():
+        raise StudykbError(f"{source} is the database itself")
+    saved = backup_before(store.repo, store.path, "restore")
+    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    try:
+        src.backup(store.repo.conn)
+    finally:
+        src.close()
+    return saved
+
+
+def restore_damaged(path: Path, source: Path, now: datetime) -> Path:
+    """Restore over a database that cannot be opened: the damaged file is set aside
+    in the backups folder (never deleted), then the backup is copied into place."""
+    problem = verify_database(source)
+    if problem is not None:
+        raise StudykbError(f"{source}: cannot restore from it: {problem}")
+    aside = set_aside_damaged(path, now)
+    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    try:
+        copy_database(src, path)
+    finally:
+        src.close()
+    return aside
 
 
 BUNDLED_READING_LIST = "reading-list.md"
@@ -99,7 +174,7 @@ def bundled_hash(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def sync_bundled(repo: Repository) -> list[ImportReport]:
+def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportReport]:
     """Import the bundled decks and reading list on the first run, and again when a
     new version of studykb ships changed ones (idempotent: history is kept by card
     identity, reading status by paper)."""
@@ -111,6 +186,8 @@ def sync_bundled(repo: Repository) -> list[ImportReport]:
     from studykb.decks.toml_deck import read_decks
 
     first_run = repo.is_empty()
+    if path is not None and not first_run:
+        backup_before(repo, path, "import")
     reports = repo.import_decks(read_decks(p for p in paths if p.suffix == ".toml"))
     for path in paths:
         if path.suffix == ".md":
@@ -212,6 +289,7 @@ def import_in_worker(
         return False, [exc.message]
     try:
         lines = [f"warning: {w}" for w in prepared.warnings]
+        backup_before(store.repo, store.path, "import")
         return True, lines + apply_import(store.repo, prepared)
     except StudykbError as exc:
         return False, [exc.message]

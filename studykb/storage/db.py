@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,40 @@ BUSY_TIMEOUT_MS = 15_000
 
 class DatabaseError(StudykbError):
     pass
+
+
+class DamagedDatabaseError(DatabaseError):
+    """The database file cannot be read. Never written to: the message says how to restore."""
+
+
+def damaged(path: Path, problem: str) -> DamagedDatabaseError:
+    from studykb.storage.backup import newest_good_backup
+
+    backup = newest_good_backup(path)
+    advice = (
+        f"the newest good backup is {backup.path}; restore it with: studykb restore {backup.path}"
+        if backup is not None
+        else "no good backup was found next to it"
+    )
+    return DamagedDatabaseError(f"{path} is damaged ({problem}); it was left untouched; {advice}")
+
+
+def describe_write_error(path: Path, exc: sqlite3.Error) -> str:
+    """One line for the ways a write can fail outside studykb's control."""
+    text = str(exc).lower()
+    if "full" in text:
+        return f"{path}: the disk is full; nothing was half written (free some space and retry)"
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the database or its directory is read-only; nothing was written"
+    if "unable to open" in text:
+        return (
+            f"{path}: cannot open the database file (does its directory exist and allow writing?)"
+        )
+    if "disk i/o" in text:
+        return f"{path}: disk I/O error; nothing was half written"
+    if "locked" in text or "busy" in text:
+        return f"{path}: another studykb process kept the database busy too long; try again"
+    return f"{path}: {exc}"
 
 
 def _prepare_file(path: Path) -> None:
@@ -49,8 +84,6 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
         if not path.exists():
             if not create:
                 raise DatabaseError(f"no database at {path}")
-            if not path.parent.exists() and not create:
-                raise DatabaseError(f"directory {path.parent} does not exist")
             try:
                 _prepare_file(path)
             except OSError as exc:
@@ -67,9 +100,13 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
                 raise DatabaseError(f"{path}: cannot switch to WAL mode (got {mode})")
             # Every answer is fsynced before the call returns: durable even on power loss.
             conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise DatabaseError(describe_write_error(path, exc)) from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise DatabaseError(f"{path}: not a usable studykb database ({exc})") from exc
+        raise damaged(path, str(exc)) from exc
     return conn
 
 
@@ -103,13 +140,30 @@ def schema_version(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def migrate(path: Path) -> bool:
-    """Bring the schema at ``path`` up to SCHEMA_HEAD; return whether anything ran."""
-    with connect(path) as probe:
+def migrate(path: Path, now: datetime | None = None) -> bool:
+    """Bring the schema at ``path`` up to SCHEMA_HEAD; return whether anything ran.
+
+    A database made by an older studykb is backed up first; one that cannot be
+    read is reported, never written to."""
+    existed = path.exists() and path.stat().st_size > 0
+    probe = connect(path)
+    try:
         version = schema_version(probe)
-    probe.close()
-    if version == SCHEMA_HEAD:
-        return False
+        if version == SCHEMA_HEAD:
+            return False
+        if existed and version is None:
+            # A file with content but no schema version: not ours, or damaged.
+            tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise DatabaseError(f"{path} is not a studykb database")
+        if existed and version is not None:
+            from studykb.storage.backup import take_backup
+
+            take_backup(probe, path, "before-migration", now or datetime.now())
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, str(exc)) from exc
+    finally:
+        probe.close()
     _run_alembic_upgrade(path)
     return True
 

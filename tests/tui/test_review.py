@@ -198,3 +198,28 @@ async def test_card_text_is_data_never_markup(
         await pilot.pause()
         assert app.is_running  # nothing quit the app
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_a_card_answered_in_another_window_is_not_graded_again(
+    toy_store: Store,
+    make_app,
+    db_path: Path,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    from studykb.services import open_store
+    from studykb.settings import Settings
+
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.card is not None
+        shown = screen.card.id
+        other = open_store(db_path, clock=clock, settings=Settings(), seed_bundled=False)
+        other.repo.answer(shown, 5)  # the other window
+        other.close()
+        await pilot.press("space", "4")
+        await pilot.pause()
+        assert screen.card is not None and screen.card.id != shown
+    rows = log_rows(toy_store)
+    assert rows == [("one", 5, "review")]

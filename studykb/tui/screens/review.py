@@ -192,6 +192,13 @@ class ReviewScreen(StudyScreen):
         if self.card is None or not self.revealed or self.session is None:
             return
         card = self.card
+        queue = self.guarded(lambda: self.repo.day_queue(self.deck_id))
+        if queue is not None and card.id not in {e.card_id for e in queue.entries}:
+            # Answered (or suspended) in another window since it was shown here:
+            # never grade it twice in one study day.
+            self.notify("That card was already answered elsewhere; moving on.", timeout=3)
+            self.load_next()
+            return
         now = self.study.clock.now()
         elapsed_ms = int((now - (self.shown_at or now)) / timedelta(milliseconds=1))
         answer = self.guarded(lambda: self.repo.answer(card.id, quality, elapsed_ms))
