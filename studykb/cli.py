@@ -123,7 +123,7 @@ def status(ctx: Context) -> None:
     """Today's summary: due and new cards per deck, reading progress."""
     repo = ctx.store().repo
     due = repo.due_counts()
-    stats = repo.stats()
+    stats = repo.stats(with_states=False)
     summaries = {s.id: s for s in repo.deck_summaries()}
     papers = repo.papers()
     click.echo(f"studykb · study day {due.day.isoformat()}")

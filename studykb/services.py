@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studykb.core.clock import Clock, FixedClock, SystemClock
-from studykb.core.specs import DeckSpec, ImportReport
+from studykb.core.specs import DeckSpec, ImportReport, ReadingListEntry
 from studykb.errors import BadInputError, StudykbError
 from studykb.paths import bundled_decks_dir, config_path, default_db_path
 from studykb.settings import Settings, load_settings
@@ -174,6 +174,33 @@ def bundled_hash(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
+def in_reading_order(
+    decks: Sequence[DeckSpec], entries: Sequence[ReadingListEntry]
+) -> list[DeckSpec]:
+    """Decks sorted as studykb.core.reading would suggest reading their papers."""
+    from studykb.core.reading import PaperView, reading_order
+    from studykb.core.urls import paper_key
+
+    position: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        position.setdefault(paper_key(entry.url), i)
+    views = [
+        PaperView(
+            paper_id=i,
+            title=d.title,
+            status="unread",
+            worth_reading=d.paper.worth_reading if d.paper else None,
+            position=position.get(paper_key(d.paper.url), len(entries) + i)
+            if d.paper
+            else len(entries) + i,
+            deck_id=d.deck_id,
+            after=d.paper.after if d.paper else (),
+        )
+        for i, d in enumerate(decks)
+    ]
+    return [decks[v.paper_id] for v in reading_order(views)]
+
+
 def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportReport]:
     """Import the bundled decks and reading list on the first run, and again when a
     new version of studykb ships changed ones (idempotent: history is kept by card
@@ -188,11 +215,12 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
     first_run = repo.is_empty()
     if path is not None and not first_run:
         backup_before(repo, path, "import")
-    reports = repo.import_decks(read_decks(p for p in paths if p.suffix == ".toml"))
-    for path in paths:
-        if path.suffix == ".md":
-            parsed = read_reading_list(path)
-            reports.append(repo.import_reading_list(parsed.entries, str(path)))
+    lists = [read_reading_list(p) for p in paths if p.suffix == ".md"]
+    decks = read_decks(p for p in paths if p.suffix == ".toml")
+    # Decks are added in suggested reading order, so new cards come in that order.
+    reports = repo.import_decks(in_reading_order(decks, [e for r in lists for e in r.entries]))
+    for reading_list in lists:
+        reports.append(repo.import_reading_list(reading_list.entries, reading_list.source))
     if first_run:
         repo.order_decks_by_reading()
     repo.set_meta(BUNDLED_HASH_KEY, current)

@@ -26,15 +26,13 @@ class Limits:
 class DueCard:
     card_id: int
     due: date
-    deck_position: int = 0
-    card_position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class NewCard:
+    """Card ids follow the order cards were added: deck by deck, in file order."""
+
     card_id: int
-    deck_position: int = 0
-    card_position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +82,17 @@ def build_queue(
     limits: Limits,
     done: DoneToday,
 ) -> DayQueue:
-    """Due reviews (most overdue first, then deck order), capped by what is left of
-    the review limit; new cards in deck order, capped by what is left of the new
-    limit; then the drills pending today (cards graded below 4 today)."""
+    """Due reviews (most overdue first, then in the order they were added), capped by
+    what is left of the review limit; new cards in the order they were added (deck
+    by deck, in file order), capped by what is left of the new limit; then the
+    drills pending today (cards graded below 4 today)."""
     drill_set = set(drills)
     reviews = sorted(
-        (c for c in due if c.card_id not in drill_set),
-        key=lambda c: (c.due, c.deck_position, c.card_position, c.card_id),
+        (c for c in due if c.card_id not in drill_set), key=lambda c: (c.due, c.card_id)
     )[: remaining_reviews(limits, done)]
-    fresh = sorted(
-        (c for c in new if c.card_id not in drill_set),
-        key=lambda c: (c.deck_position, c.card_position, c.card_id),
-    )[: remaining_new(limits, done)]
+    fresh = sorted((c for c in new if c.card_id not in drill_set), key=lambda c: c.card_id)[
+        : remaining_new(limits, done)
+    ]
     return DayQueue(
         reviews=tuple(c.card_id for c in reviews),
         new=tuple(c.card_id for c in fresh),

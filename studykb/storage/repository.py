@@ -19,7 +19,16 @@ from typing import Any, Literal
 
 from studykb.core import cloze
 from studykb.core.clock import Clock
-from studykb.core.queue import DayQueue, DoneToday, DueCard, Limits, NewCard, build_queue
+from studykb.core.queue import (
+    DayQueue,
+    DoneToday,
+    DueCard,
+    Limits,
+    NewCard,
+    build_queue,
+    remaining_new,
+    remaining_reviews,
+)
 from studykb.core.reading import (
     READING_STATUSES,
     PaperView,
@@ -83,6 +92,22 @@ class Answer:
     kind: LogKind
     quality: int
     study_day: date
+    before: Sm2State
+    after: Sm2State
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One review-log row, for bulk loading."""
+
+    uid: str
+    card_id: int
+    answered_at: str
+    utc_offset_minutes: int
+    study_day: date
+    quality: int
+    kind: LogKind
+    answer_ms: int
     before: Sm2State
     after: Sm2State
 
@@ -333,33 +358,36 @@ class Repository:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
+    # The candidate queries walk ix_card_state_due (due, card_id) and the partial
+    # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
+    # the collection, only with the limit.
     def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[DueCard]:
         rows = self.conn.execute(
             f"""
-            SELECT c.id, s.due, d.position, c.position
-            FROM card_state s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id
-            WHERE s.due IS NOT NULL AND s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+            SELECT s.card_id, s.due
+            FROM card_state s JOIN card c ON c.id = s.card_id
+            WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
               AND (:deck IS NULL OR c.deck_id = :deck)
-            ORDER BY s.due, d.position, c.position, c.id
+            ORDER BY s.due, s.card_id
             LIMIT :limit
             """,
             {"day": day.isoformat(), "deck": deck_id, "limit": limit},
         ).fetchall()
-        return [DueCard(int(r[0]), date.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+        return [DueCard(int(r[0]), date.fromisoformat(r[1])) for r in rows]
 
     def _new_candidates(self, day: date, limit: int, deck_id: str | None) -> list[NewCard]:
         rows = self.conn.execute(
             f"""
-            SELECT c.id, d.position, c.position
-            FROM card_state s JOIN card c ON c.id = s.card_id JOIN deck d ON d.id = c.deck_id
+            SELECT s.card_id
+            FROM card_state s INDEXED BY ix_card_state_new JOIN card c ON c.id = s.card_id
             WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
               AND (:deck IS NULL OR c.deck_id = :deck)
-            ORDER BY d.position, c.position, c.id
+            ORDER BY s.card_id
             LIMIT :limit
             """,
             {"day": day.isoformat(), "deck": deck_id, "limit": limit},
         ).fetchall()
-        return [NewCard(int(r[0]), r[1], r[2]) for r in rows]
+        return [NewCard(int(r[0])) for r in rows]
 
     def day_queue(self, deck_id: str | None = None, day: date | None = None) -> DayQueue:
         """Today's queue (or that of a later study day, with nothing done on it yet)."""
@@ -369,17 +397,32 @@ class Repository:
         with read_transaction(self.conn):
             done = self.done_on(day) if day == today else DoneToday()
             drills = self.pending_drills(day, deck_id) if day == today else []
-            due = self._due_candidates(day, self.limits.reviews_per_day + len(drills), deck_id)
-            new = self._new_candidates(day, self.limits.new_per_day + len(drills), deck_id)
+            due = self._due_candidates(day, remaining_reviews(self.limits, done), deck_id)
+            new = self._new_candidates(day, remaining_new(self.limits, done), deck_id)
         return build_queue(due, new, drills, self.limits, done)
 
     def next_card(self, deck_id: str | None = None) -> int | None:
-        entries = self.day_queue(deck_id).entries
-        return entries[0].card_id if entries else None
+        """The first card of today's queue, found with at most one LIMIT 1 query per
+        part (reviews, new, drills) rather than by building the whole queue."""
+        self._require_deck(deck_id)
+        today = self.today()
+        with read_transaction(self.conn):
+            done = self.done_on(today)
+            if remaining_reviews(self.limits, done):
+                due = self._due_candidates(today, 1, deck_id)
+                if due:
+                    return due[0].card_id
+            if remaining_new(self.limits, done):
+                new = self._new_candidates(today, 1, deck_id)
+                if new:
+                    return new[0].card_id
+            drills = self.pending_drills(today, deck_id)
+        return drills[0] if drills else None
 
     def due_counts(self, day: date | None = None, deck_id: str | None = None) -> DueCounts:
         """Review and new counts for a study day, in total and per deck. Per deck is
-        what that deck alone would give; the total respects the daily limits once."""
+        what that deck alone would give; the total respects the daily limits once.
+        Only due and new cards are read (through their indexes), never every card."""
         self._require_deck(deck_id)
         today = self.today()
         day = day or today
@@ -387,31 +430,51 @@ class Repository:
         with read_transaction(self.conn):
             done = self.done_on(day) if day == today else DoneToday()
             drills = len(self.pending_drills(day, deck_id)) if day == today else 0
-            rows = self.conn.execute(
-                f"""
-                SELECT d.id, d.title,
-                  COALESCE(SUM(s.due IS NOT NULL AND s.due <= :day
-                               AND {_CARD_ACTIVE} AND {_NOT_BURIED}), 0),
-                  COALESCE(SUM(s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}), 0)
-                FROM deck d
-                LEFT JOIN card c ON c.deck_id = d.id
-                LEFT JOIN card_state s ON s.card_id = c.id
-                WHERE (:deck IS NULL OR d.id = :deck)
-                GROUP BY d.id ORDER BY d.position, d.id
-                """,
+            due_by_deck = dict(
+                self.conn.execute(
+                    f"""
+                    SELECT c.deck_id, COUNT(*) FROM card_state s JOIN card c ON c.id = s.card_id
+                    WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+                      AND (:deck IS NULL OR c.deck_id = :deck)
+                    GROUP BY c.deck_id
+                    """,
+                    params,
+                ).fetchall()
+            )
+            new_by_deck = dict(
+                self.conn.execute(
+                    f"""
+                    SELECT c.deck_id, COUNT(*)
+                    FROM card_state s INDEXED BY ix_card_state_new JOIN card c ON c.id = s.card_id
+                    WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+                      AND (:deck IS NULL OR c.deck_id = :deck)
+                    GROUP BY c.deck_id
+                    """,
+                    params,
+                ).fetchall()
+            )
+            decks = self.conn.execute(
+                "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) "
+                "ORDER BY position, id",
                 params,
             ).fetchall()
-        review_room = max(0, self.limits.reviews_per_day - done.reviews)
-        new_room = max(0, self.limits.new_per_day - done.new)
-        decks = tuple(
-            DeckDue(r[0], r[1], min(int(r[2]), review_room), min(int(r[3]), new_room)) for r in rows
+        review_room = remaining_reviews(self.limits, done)
+        new_room = remaining_new(self.limits, done)
+        per_deck = tuple(
+            DeckDue(
+                d[0],
+                d[1],
+                min(int(due_by_deck.get(d[0], 0)), review_room),
+                min(int(new_by_deck.get(d[0], 0)), new_room),
+            )
+            for d in decks
         )
         return DueCounts(
             day=day,
-            reviews=min(sum(int(r[2]) for r in rows), review_room),
-            new=min(sum(int(r[3]) for r in rows), new_room),
+            reviews=min(sum(due_by_deck.values()), review_room),
+            new=min(sum(new_by_deck.values()), new_room),
             drills=drills,
-            decks=decks,
+            decks=per_deck,
         )
 
     # ------------------------------------------------------------------ answers
@@ -516,6 +579,45 @@ class Repository:
             self._write_state(card_id, answer.before)
             self.conn.execute("DELETE FROM review_log WHERE seq = ?", (seq,))
         return answer
+
+    def append_history(self, rows: Sequence[LogRow], states: dict[int, Sm2State]) -> None:
+        """Append log rows and set the resulting states, in one transaction (bulk
+        loading: benchmarks' generated histories, restoring a backup's log).
+        ``states`` must be what replaying each card's whole log gives; `check` verifies."""
+        with write_transaction(self.conn):
+            self.conn.executemany(
+                """
+                INSERT INTO review_log (
+                  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
+                  answer_ms, before_repetitions, before_easiness_x100, before_interval,
+                  before_due, before_lapses, after_repetitions, after_easiness_x100,
+                  after_interval, after_due, after_lapses)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    (
+                        r.uid,
+                        r.card_id,
+                        r.answered_at,
+                        r.utc_offset_minutes,
+                        r.study_day.isoformat(),
+                        r.quality,
+                        r.kind,
+                        r.answer_ms,
+                        *self._state_values(r.before),
+                        *self._state_values(r.after),
+                    )
+                    for r in rows
+                ),
+            )
+            self.conn.executemany(
+                """
+                UPDATE card_state SET repetitions = ?, easiness_x100 = ?, interval = ?, due = ?,
+                       lapses = ?
+                WHERE card_id = ?
+                """,
+                ((*self._state_values(state), card_id) for card_id, state in states.items()),
+            )
 
     def set_suspended(self, card_id: int, suspended: bool = True) -> None:
         with write_transaction(self.conn):
@@ -1014,57 +1116,72 @@ class Repository:
             )
 
     # ------------------------------------------------------------------ stats
-    def stats(self, deck_id: str | None = None) -> Stats:
+    def _streak_days(self, today: date, deck_id: str | None) -> list[date]:
+        """The run of study days with answers that ends today or yesterday, probed one
+        day at a time through the study-day index (a streak is short; the log is long)."""
+        probe = (
+            "SELECT 1 FROM review_log WHERE study_day = ? LIMIT 1"
+            if deck_id is None
+            else "SELECT 1 FROM review_log r JOIN card c ON c.id = r.card_id "
+            "WHERE r.study_day = ? AND c.deck_id = ? LIMIT 1"
+        )
+        days: list[date] = []
+        cursor = today
+        while True:
+            args = (cursor.isoformat(),) if deck_id is None else (cursor.isoformat(), deck_id)
+            if self.conn.execute(probe, args).fetchone() is not None:
+                days.append(cursor)
+            elif cursor != today:
+                break
+            cursor -= timedelta(days=1)
+        return days
+
+    def stats(self, deck_id: str | None = None, *, with_states: bool = True) -> Stats:
+        """Today's counts, the streak, 30-day retention and (unless ``with_states`` is
+        False, which skips the one query that reads every card) cards by state."""
         self._require_deck(deck_id)
         today = self.today()
         since = (today - timedelta(days=29)).isoformat()
         params = {"deck": deck_id, "today": today.isoformat(), "since": since}
         deck_filter = "(:deck IS NULL OR c.deck_id = :deck)"
+        log_from = _log_from(deck_id)
         with read_transaction(self.conn):
-            days = [
-                date.fromisoformat(r[0])
-                for r in self.conn.execute(
-                    f"""
-                    SELECT DISTINCT r.study_day FROM review_log r JOIN card c ON c.id = r.card_id
-                    WHERE {deck_filter} ORDER BY r.study_day DESC LIMIT 4000
-                    """,
-                    params,
-                )
-            ]
+            days = self._streak_days(today, deck_id)
             today_row = self.conn.execute(
                 f"""
                 SELECT COALESCE(SUM(r.kind = 'review'), 0), COALESCE(SUM(r.kind = 'drill'), 0),
                        COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
-                FROM review_log r JOIN card c ON c.id = r.card_id
-                WHERE r.study_day = :today AND {deck_filter}
+                FROM {log_from} WHERE r.study_day = :today
                 """,
                 params,
             ).fetchone()
             ret_row = self.conn.execute(
                 f"""
                 SELECT COALESCE(SUM(r.quality >= 3), 0), COUNT(*)
-                FROM review_log r JOIN card c ON c.id = r.card_id
-                WHERE r.kind = 'review' AND r.study_day >= :since AND {deck_filter}
+                FROM {log_from} WHERE r.kind = 'review' AND r.study_day >= :since
                 """,
                 params,
             ).fetchone()
-            state_row = self.conn.execute(
-                f"""
-                SELECT
-                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NULL), 0),
-                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NOT NULL
-                               AND s.repetitions = 0), 0),
-                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
-                               AND s.interval < {MATURE_INTERVAL}), 0),
-                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
-                               AND s.interval >= {MATURE_INTERVAL}), 0),
-                  COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
-                  COALESCE(SUM(c.retired_at IS NOT NULL), 0)
-                FROM card c JOIN card_state s ON s.card_id = c.id
-                WHERE {deck_filter}
-                """,
-                params,
-            ).fetchone()
+            if not with_states:
+                state_row = (0,) * len(CARD_STATES)
+            else:
+                state_row = self.conn.execute(
+                    f"""
+                    SELECT
+                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NULL), 0),
+                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NOT NULL
+                                   AND s.repetitions = 0), 0),
+                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
+                                   AND s.interval < {MATURE_INTERVAL}), 0),
+                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
+                                   AND s.interval >= {MATURE_INTERVAL}), 0),
+                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
+                      COALESCE(SUM(c.retired_at IS NOT NULL), 0)
+                    FROM card c JOIN card_state s ON s.card_id = c.id
+                    WHERE {deck_filter}
+                    """,
+                    params,
+                ).fetchone()
         by_state: dict[CardStateName, int] = {
             name: int(state_row[i]) for i, name in enumerate(CARD_STATES)
         }
@@ -1094,12 +1211,7 @@ class Repository:
             "since": since.isoformat(),
         }
         card_filter = "(:deck IS NULL OR c.deck_id = :deck)"
-        # Without a deck filter the log is read alone (no join): its study_day index covers it.
-        log_from = (
-            "review_log r"
-            if deck_id is None
-            else "review_log r JOIN card c ON c.id = r.card_id AND c.deck_id = :deck"
-        )
+        log_from = _log_from(deck_id)
         with read_transaction(self.conn):
             per_day = {
                 date.fromisoformat(d): int(n)
@@ -1233,6 +1345,14 @@ def _answer_from_row(row: Sequence[Any]) -> Answer:
         before=_state(row, 6),
         after=_state(row, 11),
     )
+
+
+def _log_from(deck_id: str | None) -> str:
+    """The review log, joined to its cards only when one deck is asked for: alone,
+    its study-day index answers date ranges without touching the card table."""
+    if deck_id is None:
+        return "review_log r"
+    return "review_log r JOIN card c ON c.id = r.card_id AND c.deck_id = :deck"
 
 
 def _slugify(title: str) -> str:

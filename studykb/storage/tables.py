@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 class Meta(SQLModel, table=True):
@@ -98,7 +98,11 @@ class CardState(SQLModel, table=True):
     """The current SM-2 state of a card; always equal to the replay of its log."""
 
     __tablename__ = "card_state"
-    __table_args__ = (Index("ix_card_state_due", "due"),)
+    __table_args__ = (
+        # The queue walks these in order and stops at its limit: no sorting.
+        Index("ix_card_state_due", "due", "card_id"),
+        Index("ix_card_state_new", "card_id", sqlite_where=text("due IS NULL")),
+    )
 
     card_id: int = Field(
         sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)

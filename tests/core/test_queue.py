@@ -6,27 +6,23 @@ from studykb.core.queue import DoneToday, DueCard, Limits, NewCard, build_queue
 
 
 def test_order_reviews_most_overdue_first_then_new_then_drills() -> None:
-    due = [
-        DueCard(1, date(2026, 1, 5), 0, 1),
-        DueCard(2, date(2026, 1, 3), 1, 0),
-        DueCard(3, date(2026, 1, 3), 0, 5),
-    ]
-    new = [NewCard(10, 1, 0), NewCard(11, 0, 2), NewCard(12, 0, 1)]
+    due = [DueCard(1, date(2026, 1, 5)), DueCard(3, date(2026, 1, 3)), DueCard(2, date(2026, 1, 3))]
+    new = [NewCard(12), NewCard(10), NewCard(11)]
     q = build_queue(due, new, [7], Limits(), DoneToday())
     assert [(e.card_id, e.kind) for e in q.entries] == [
-        (3, "review"),
         (2, "review"),
+        (3, "review"),
         (1, "review"),
-        (12, "new"),
-        (11, "new"),
         (10, "new"),
+        (11, "new"),
+        (12, "new"),
         (7, "drill"),
     ]
 
 
 def test_limits_count_what_was_done_today() -> None:
-    due = [DueCard(i, date(2026, 1, 1), 0, i) for i in range(10)]
-    new = [NewCard(100 + i, 0, i) for i in range(10)]
+    due = [DueCard(i, date(2026, 1, 1)) for i in range(10)]
+    new = [NewCard(100 + i) for i in range(10)]
     q = build_queue(due, new, [], Limits(new_per_day=5, reviews_per_day=4), DoneToday(3, 4))
     assert q.reviews == (0,)
     assert q.new == (100,)

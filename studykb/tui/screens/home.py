@@ -112,7 +112,7 @@ class HomeScreen(StudyScreen):
     def refresh_data(self) -> None:
         repo = self.repo
         due = repo.due_counts()
-        stats = repo.stats()
+        stats = repo.stats(with_states=False)
         summaries = {s.id: s for s in repo.deck_summaries()}
         streak = f"{stats.streak} day{'s' if stats.streak != 1 else ''}"
         self.query_one("#home-today", Static).update(

@@ -1,0 +1,29 @@
+"""Indexes that let the day's queue walk cards in order instead of sorting them all.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_index("ix_card_state_due", table_name="card_state")
+    op.create_index("ix_card_state_due", "card_state", ["due", "card_id"])
+    op.create_index(
+        "ix_card_state_new", "card_state", ["card_id"], sqlite_where=sa.text("due IS NULL")
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_card_state_new", table_name="card_state")
+    op.drop_index("ix_card_state_due", table_name="card_state")
+    op.create_index("ix_card_state_due", "card_state", ["due"])
