@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint typecheck screenshots snapshots clean
+.PHONY: run test test-slow lint typecheck screenshots snapshots bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykb needs Python 3.11 or newer")'
@@ -23,8 +23,8 @@ run: $(VENV)/.installed
 	$(BIN)/studykb
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check studykb tests scripts
-	$(BIN)/ruff format --check studykb tests scripts
+	$(BIN)/ruff check studykb tests scripts benchmarks
+	$(BIN)/ruff format --check studykb tests scripts benchmarks
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -34,6 +34,14 @@ test: lint typecheck
 
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+# Benchmarks beside Anki's engine: one Markdown table, also as JSON in benchmarks/results/.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.run
 
 # README pictures from a seeded demo database (deterministic).
 screenshots: $(VENV)/.installed-test

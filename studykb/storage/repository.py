@@ -47,6 +47,7 @@ from studykb.core.stats import (
     MATURE_INTERVAL,
     CardStateName,
     StatsData,
+    classify,
     retention,
     streak,
 )
@@ -360,12 +361,13 @@ class Repository:
 
     # The candidate queries walk ix_card_state_due (due, card_id) and the partial
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
-    # the collection, only with the limit.
+    # the collection, only with the limit. CROSS JOIN fixes the join order in
+    # SQLite, so the planner never prefers scanning every card.
     def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[DueCard]:
         rows = self.conn.execute(
             f"""
             SELECT s.card_id, s.due
-            FROM card_state s JOIN card c ON c.id = s.card_id
+            FROM card_state s INDEXED BY ix_card_state_due CROSS JOIN card c ON c.id = s.card_id
             WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
               AND (:deck IS NULL OR c.deck_id = :deck)
             ORDER BY s.due, s.card_id
@@ -379,7 +381,7 @@ class Repository:
         rows = self.conn.execute(
             f"""
             SELECT s.card_id
-            FROM card_state s INDEXED BY ix_card_state_new JOIN card c ON c.id = s.card_id
+            FROM card_state s INDEXED BY ix_card_state_new CROSS JOIN card c ON c.id = s.card_id
             WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
               AND (:deck IS NULL OR c.deck_id = :deck)
             ORDER BY s.card_id
@@ -433,7 +435,9 @@ class Repository:
             due_by_deck = dict(
                 self.conn.execute(
                     f"""
-                    SELECT c.deck_id, COUNT(*) FROM card_state s JOIN card c ON c.id = s.card_id
+                    SELECT c.deck_id, COUNT(*)
+                    FROM card_state s INDEXED BY ix_card_state_due
+                    CROSS JOIN card c ON c.id = s.card_id
                     WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
                       AND (:deck IS NULL OR c.deck_id = :deck)
                     GROUP BY c.deck_id
@@ -445,7 +449,8 @@ class Repository:
                 self.conn.execute(
                     f"""
                     SELECT c.deck_id, COUNT(*)
-                    FROM card_state s INDEXED BY ix_card_state_new JOIN card c ON c.id = s.card_id
+                    FROM card_state s INDEXED BY ix_card_state_new
+                    CROSS JOIN card c ON c.id = s.card_id
                     WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
                       AND (:deck IS NULL OR c.deck_id = :deck)
                     GROUP BY c.deck_id
@@ -1235,20 +1240,12 @@ class Repository:
                 f"""
                 SELECT r.before_interval >= {MATURE_INTERVAL}, SUM(r.quality >= 3), COUNT(*)
                 FROM {log_from}
-                WHERE r.kind = 'review' AND r.before_due IS NOT NULL AND r.study_day >= :since
+                WHERE r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since
                 GROUP BY 1
                 """,
                 p,
             ).fetchall()
-            ef_rows = self.conn.execute(
-                f"""
-                SELECT s.easiness_x100 / 10, COUNT(*)
-                FROM card_state s JOIN card c ON c.id = s.card_id
-                WHERE s.due IS NOT NULL AND c.retired_at IS NULL AND {card_filter}
-                GROUP BY 1 ORDER BY 1
-                """,
-                p,
-            ).fetchall()
+            by_state, easiness = self._card_summary(deck_id)
         due_by_day = {date.fromisoformat(d): int(n) for d, n in due_rows}
         forecast = [
             (today + timedelta(days=i), due_by_day.get(today + timedelta(days=i), 0))
@@ -1266,9 +1263,75 @@ class Repository:
             reviews_30d=history,
             young_retention=retention_by.get(False, (0, 0)),
             mature_retention=retention_by.get(True, (0, 0)),
-            cards_by_state=self.stats(deck_id).cards_by_state,
-            easiness=[(bucket / 10, int(n)) for bucket, n in ef_rows],
+            cards_by_state=by_state,
+            easiness=[(bucket / 10, n) for bucket, n in sorted(easiness.items())],
         )
+
+    def _card_summary(self, deck_id: str | None) -> tuple[dict[CardStateName, int], dict[int, int]]:
+        """Cards by state, and reviewed (non-retired) cards by EF in tenths.
+
+        For all decks the state table is read alone with plain aggregates (a join
+        or a multi-column GROUP BY per card is most of the cost at 100,000 cards);
+        the few suspended or retired cards are then moved to their own counts."""
+        flags = "c.retired_at IS NOT NULL, c.suspended"
+        cls = f"s.due IS NULL, s.repetitions = 0, s.interval >= {MATURE_INTERVAL}, s.easiness_x100"
+        by_state: dict[CardStateName, int] = dict.fromkeys(CARD_STATES, 0)
+        easiness: dict[int, int] = {}
+
+        def add(
+            retired: int, suspended: int, new: int, failed: int, mature: int, ef_x100: int, n: int
+        ) -> None:
+            name = classify(
+                reviewed=not new,
+                repetitions=0 if failed else 1,
+                interval=MATURE_INTERVAL if mature else 0,
+                suspended=bool(suspended),
+                retired=bool(retired),
+            )
+            by_state[name] += n
+            if not new and not retired:
+                easiness[ef_x100 // 10] = easiness.get(ef_x100 // 10, 0) + n
+
+        if deck_id is not None:
+            for row in self.conn.execute(
+                f"""
+                SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+                WHERE c.deck_id = ? GROUP BY 1, 2, 3, 4, 5, 6
+                """,
+                (deck_id,),
+            ):
+                add(*(int(x) for x in row))
+            return by_state, easiness
+        new, learning, young, mature = (
+            int(x or 0)
+            for x in self.conn.execute(
+                f"""
+                SELECT SUM(due IS NULL), SUM(due IS NOT NULL AND repetitions = 0),
+                       SUM(repetitions > 0 AND interval < {MATURE_INTERVAL}),
+                       SUM(repetitions > 0 AND interval >= {MATURE_INTERVAL})
+                FROM card_state
+                """
+            ).fetchone()
+        )
+        by_state["new"], by_state["learning"] = new, learning
+        by_state["young"], by_state["mature"] = young, mature
+        for ef_x100, n in self.conn.execute(
+            "SELECT easiness_x100, COUNT(*) FROM card_state WHERE due IS NOT NULL "
+            "GROUP BY easiness_x100"
+        ):
+            easiness[int(ef_x100) // 10] = easiness.get(int(ef_x100) // 10, 0) + int(n)
+        for row in self.conn.execute(
+            f"""
+            SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+            WHERE c.retired_at IS NOT NULL OR c.suspended = 1 GROUP BY 1, 2, 3, 4, 5, 6
+            """
+        ):
+            retired, suspended, is_new, failed, is_mature, ef_x100, n = (int(x) for x in row)
+            # Take the card out of the class the plain counts put it in ...
+            add(0, 0, is_new, failed, is_mature, ef_x100, -n)
+            # ... and count it as suspended or retired.
+            add(retired, suspended, is_new, failed, is_mature, ef_x100, n)
+        return by_state, easiness
 
     # ------------------------------------------------------------------ check
     def check(self, *, repair: bool = False) -> CheckReport:

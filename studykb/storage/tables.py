@@ -120,7 +120,8 @@ class ReviewLog(SQLModel, table=True):
     __tablename__ = "review_log"
     __table_args__ = (
         Index("ix_review_log_card", "card_id", "seq"),
-        Index("ix_review_log_day", "study_day", "card_id"),
+        # Covers the day's lookups and the statistics' date ranges (index-only reads).
+        Index("ix_review_log_day", "study_day", "card_id", "kind", "quality", "before_interval"),
     )
 
     seq: int | None = Field(default=None, primary_key=True)

@@ -207,3 +207,45 @@ def test_every_answer_records_time_offset_and_day(store: Store, small_deck: Path
     ).fetchone()
     assert len(row[0]) == 32
     assert row[1:] == ("2026-01-05T09:00:00.000+00:00", 60, "2026-01-05", "review", 3200)
+
+
+def test_statistics_fast_path_agrees_with_per_deck_counts(
+    store: Store, small_deck: Path, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The all-decks card summary (state table alone, flagged cards moved after)
+    must equal the sum of the per-deck summaries (a join per card)."""
+    repo = store.repo
+    other = write(tmp_path / "other.toml", SMALL_DECK.replace('id = "toy"', 'id = "other"'))
+    repo.import_decks(read_decks([small_deck, other]))
+    for card in list(repo.day_queue().new)[:6]:
+        repo.answer(card, 5)
+    clock.advance(timedelta(days=1))
+    for card in repo.day_queue().reviews[:3]:
+        repo.answer(card, 1)
+    repo.set_suspended(repo.find_card("toy/two"))
+    repo.set_suspended(repo.find_card("other/eq:c2"))
+    repo.import_decks(
+        read_decks(
+            [
+                write(
+                    tmp_path / "less.toml",
+                    SMALL_DECK.replace(
+                        '[[cards]]\nid = "one"\nfront = "Question one?"\nback = "Answer one."\nsource = "§1"\n\n',
+                        "",
+                    ),
+                )
+            ]
+        )
+    )
+    everything = repo.stats_data()
+    per_deck = [repo.stats_data("toy"), repo.stats_data("other")]
+    for name in everything.cards_by_state:
+        assert everything.cards_by_state[name] == sum(d.cards_by_state[name] for d in per_deck)
+    assert everything.cards_by_state["retired"] == 1
+    assert everything.cards_by_state["suspended"] == 2
+    assert repo.stats().cards_by_state == everything.cards_by_state
+    merged: dict[float, int] = {}
+    for d in per_deck:
+        for ef, n in d.easiness:
+            merged[ef] = merged.get(ef, 0) + n
+    assert dict(everything.easiness) == merged

@@ -1,4 +1,5 @@
-"""Indexes that let the day's queue walk cards in order instead of sorting them all.
+"""Indexes that let the day's queue walk cards in order instead of sorting them all,
+and let statistics read the review log's index alone.
 
 Revision ID: 0003
 Revises: 0002
@@ -21,9 +22,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_card_state_new", "card_state", ["card_id"], sqlite_where=sa.text("due IS NULL")
     )
+    op.drop_index("ix_review_log_day", table_name="review_log")
+    op.create_index(
+        "ix_review_log_day",
+        "review_log",
+        ["study_day", "card_id", "kind", "quality", "before_interval"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_review_log_day", table_name="review_log")
+    op.create_index("ix_review_log_day", "review_log", ["study_day", "card_id"])
     op.drop_index("ix_card_state_new", table_name="card_state")
     op.drop_index("ix_card_state_due", table_name="card_state")
     op.create_index("ix_card_state_due", "card_state", ["due"])
