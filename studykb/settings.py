@@ -8,7 +8,6 @@ there is one, is validated by the pydantic model in ``_SettingsFile``.
 from __future__ import annotations
 
 import os
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -86,6 +85,8 @@ def save_settings(settings: Settings, path: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

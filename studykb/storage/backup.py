@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +45,8 @@ def backups_dir(db_path: Path) -> Path:
 def copy_database(source: sqlite3.Connection, dest: Path) -> None:
     """A consistent copy of an open database to ``dest``, via a temporary file and
     a rename, so ``dest`` is never a half-written file."""
+    import tempfile
+
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     os.close(fd)

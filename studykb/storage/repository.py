@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
@@ -223,6 +222,14 @@ def _state(row: Sequence[Any], offset: int = 0) -> Sm2State:
 
 _CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
 _NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
+# The card of state row `s`, if it is shown today (in deck :deck, when given). Used as
+# a correlated subquery: a join lets SQLite build a Bloom filter over every card
+# first, which costs more than the whole queue at 100,000 cards.
+_ACTIVE_CARD_WHERE = (
+    f"c.id = s.card_id AND {_CARD_ACTIVE} AND {_NOT_BURIED}"
+    " AND (:deck IS NULL OR c.deck_id = :deck)"
+)
+_ACTIVE_CARD = f"SELECT 1 FROM card c WHERE {_ACTIVE_CARD_WHERE}"
 
 
 class Repository:
@@ -361,15 +368,12 @@ class Repository:
 
     # The candidate queries walk ix_card_state_due (due, card_id) and the partial
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
-    # the collection, only with the limit. CROSS JOIN fixes the join order in
-    # SQLite, so the planner never prefers scanning every card.
+    # the collection, only with the limit.
     def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[DueCard]:
         rows = self.conn.execute(
             f"""
-            SELECT s.card_id, s.due
-            FROM card_state s INDEXED BY ix_card_state_due CROSS JOIN card c ON c.id = s.card_id
-            WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-              AND (:deck IS NULL OR c.deck_id = :deck)
+            SELECT s.card_id, s.due FROM card_state s INDEXED BY ix_card_state_due
+            WHERE s.due <= :day AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.due, s.card_id
             LIMIT :limit
             """,
@@ -380,10 +384,8 @@ class Repository:
     def _new_candidates(self, day: date, limit: int, deck_id: str | None) -> list[NewCard]:
         rows = self.conn.execute(
             f"""
-            SELECT s.card_id
-            FROM card_state s INDEXED BY ix_card_state_new CROSS JOIN card c ON c.id = s.card_id
-            WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-              AND (:deck IS NULL OR c.deck_id = :deck)
+            SELECT s.card_id FROM card_state s INDEXED BY ix_card_state_new
+            WHERE s.due IS NULL AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.card_id
             LIMIT :limit
             """,
@@ -421,6 +423,21 @@ class Repository:
             drills = self.pending_drills(today, deck_id)
         return drills[0] if drills else None
 
+    def _count_by_deck(self, index: str, condition: str, params: dict[str, Any]) -> dict[str, int]:
+        """Active cards meeting ``condition``, per deck, read through ``index``: only
+        those cards are visited (the deck is looked up once per card)."""
+        rows = self.conn.execute(
+            f"""
+            WITH picked AS MATERIALIZED (
+              SELECT (SELECT c.deck_id FROM card c WHERE {_ACTIVE_CARD_WHERE}) AS deck
+              FROM card_state s INDEXED BY {index} WHERE {condition}
+            )
+            SELECT deck, COUNT(*) FROM picked WHERE deck IS NOT NULL GROUP BY deck
+            """,
+            params,
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def due_counts(self, day: date | None = None, deck_id: str | None = None) -> DueCounts:
         """Review and new counts for a study day, in total and per deck. Per deck is
         what that deck alone would give; the total respects the daily limits once.
@@ -432,32 +449,8 @@ class Repository:
         with read_transaction(self.conn):
             done = self.done_on(day) if day == today else DoneToday()
             drills = len(self.pending_drills(day, deck_id)) if day == today else 0
-            due_by_deck = dict(
-                self.conn.execute(
-                    f"""
-                    SELECT c.deck_id, COUNT(*)
-                    FROM card_state s INDEXED BY ix_card_state_due
-                    CROSS JOIN card c ON c.id = s.card_id
-                    WHERE s.due <= :day AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-                      AND (:deck IS NULL OR c.deck_id = :deck)
-                    GROUP BY c.deck_id
-                    """,
-                    params,
-                ).fetchall()
-            )
-            new_by_deck = dict(
-                self.conn.execute(
-                    f"""
-                    SELECT c.deck_id, COUNT(*)
-                    FROM card_state s INDEXED BY ix_card_state_new
-                    CROSS JOIN card c ON c.id = s.card_id
-                    WHERE s.due IS NULL AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-                      AND (:deck IS NULL OR c.deck_id = :deck)
-                    GROUP BY c.deck_id
-                    """,
-                    params,
-                ).fetchall()
-            )
+            due_by_deck = self._count_by_deck("ix_card_state_due", "s.due <= :day", params)
+            new_by_deck = self._count_by_deck("ix_card_state_new", "s.due IS NULL", params)
             decks = self.conn.execute(
                 "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) "
                 "ORDER BY position, id",
@@ -510,7 +503,7 @@ class Repository:
             ).fetchone()
             kind: LogKind = "drill" if answered_today else "review"
             after = apply(before, kind, quality, moment.study_day)
-            uid = uuid.uuid4().hex
+            uid = _new_uid()
             self.conn.execute(
                 """
                 INSERT INTO review_log (
@@ -1408,6 +1401,13 @@ def _answer_from_row(row: Sequence[Any]) -> Answer:
         before=_state(row, 6),
         after=_state(row, 11),
     )
+
+
+def _new_uid() -> str:
+    """A globally unique id for a log row (logs of two databases can be merged)."""
+    import uuid  # imported on first answer: `studykb due` never pays for it
+
+    return uuid.uuid4().hex
 
 
 def _log_from(deck_id: str | None) -> str:

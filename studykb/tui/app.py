@@ -49,9 +49,12 @@ class StudyApp(App[None]):
         self._review_deck = review_deck
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
+        home = HomeScreen(defer_load=self._review_on_start)
+        self.push_screen(home)
         if self._review_on_start:
             self.start_review(self._review_deck)
+            # From now on home loads whenever it is shown (the first time: after review).
+            self.call_after_refresh(setattr, home, "defer_load", False)
 
     # Navigation: every screen is opened on top of home, never stacked deeper.
     def go_home(self) -> None:

@@ -223,3 +223,18 @@ async def test_a_card_answered_in_another_window_is_not_graded_again(
         assert screen.card is not None and screen.card.id != shown
     rows = log_rows(toy_store)
     assert rows == [("one", 5, "review")]
+
+
+async def test_opened_into_review_home_loads_when_shown(toy_store: Store, make_app) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import DataTable
+
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("space", "5", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#decks", DataTable)
+        assert table.row_count == 1
+        assert "Done 1" in str(app.screen.query_one("#home-today").render())

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from studykb.storage.repository import DeckDue, DeckSummary
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import plain
 
@@ -85,12 +86,19 @@ class HomeScreen(StudyScreen):
     # Columns other than the title take this many cells; the title gets the rest.
     FIXED_COLUMNS = 52
 
+    def __init__(self, *, defer_load: bool = False) -> None:
+        super().__init__()
+        # Opened straight into a review, home is hidden: it loads when first shown.
+        self.defer_load = defer_load
+
     def on_mount(self) -> None:
         self._title_width = 0
-        self.refresh_data()
+        self._rows: list[tuple[DeckDue, DeckSummary]] = []
+        if not self.defer_load:
+            self.refresh_data()
 
     def on_resize(self) -> None:
-        self.refresh_data()
+        self._fill_table()  # a new width needs new columns, not new data
 
     def _ensure_columns(self) -> int:
         width = max(16, self.app.size.width - self.FIXED_COLUMNS)
@@ -107,7 +115,8 @@ class HomeScreen(StudyScreen):
         return width
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
+        if not self.defer_load:
+            self.refresh_data()
 
     def refresh_data(self) -> None:
         repo = self.repo
@@ -139,23 +148,8 @@ class HomeScreen(StudyScreen):
             next_line.append_text(stars(suggestion.worth_reading))
         self.query_one("#home-next", Static).update(next_line)
 
-        width = self._ensure_columns()
-        table = self.query_one("#decks", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for deck in due.decks:
-            s = summaries[deck.deck_id]
-            table.add_row(
-                truncate(s.title, width),
-                stars(s.worth_reading),
-                Text(STATUS_LABELS.get(s.reading_status or "", "")),
-                Text(str(deck.reviews), style="bold #e06c75" if deck.reviews else "dim"),
-                Text(str(deck.new), style="bold #61afef" if deck.new else "dim"),
-                learned_bar(s.learned, s.cards),
-                key=deck.deck_id,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._rows = [(deck, summaries[deck.deck_id]) for deck in due.decks]
+        self._fill_table()
         empty = self.query_one("#home-empty", Static)
         if not summaries:
             empty.update(
@@ -171,6 +165,26 @@ class HomeScreen(StudyScreen):
         else:
             empty.update("")
         empty.display = bool(not summaries or due.total == 0)
+
+    def _fill_table(self) -> None:
+        if not self.is_mounted:
+            return
+        width = self._ensure_columns()
+        table = self.query_one("#decks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for deck, s in self._rows:
+            table.add_row(
+                truncate(s.title, width),
+                stars(s.worth_reading),
+                Text(STATUS_LABELS.get(s.reading_status or "", "")),
+                Text(str(deck.reviews), style="bold #e06c75" if deck.reviews else "dim"),
+                Text(str(deck.new), style="bold #61afef" if deck.new else "dim"),
+                learned_bar(s.learned, s.cards),
+                key=deck.deck_id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def _highlighted_deck(self) -> str | None:
         table = self.query_one("#decks", DataTable)
