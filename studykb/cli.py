@@ -160,11 +160,12 @@ def status(ctx: Context) -> None:
 @pass_ctx
 def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
     """Import deck files (TOML), directories of them, or Markdown reading lists."""
-    from studykb.services import apply_import, prepare_import
+    from studykb.services import apply_import, known_deck_files, prepare_import
 
-    # Everything is parsed and validated before the database is even opened:
-    # a bad file leaves it byte for byte as it was.
-    prepared = prepare_import(list(paths))
+    # Everything is parsed and validated before the database is opened for writing:
+    # a bad file leaves it byte for byte as it was. Files byte-identical to ones
+    # already imported are recognised by their hash and not parsed again.
+    prepared = prepare_import(list(paths), known=known_deck_files(ctx.db_path))
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
     store = ctx.store()

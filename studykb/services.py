@@ -8,7 +8,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -234,25 +234,61 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
 READING_LIST_SUFFIXES = (".md", ".markdown")
 
 
+@dataclass(frozen=True)
+class KnownDeckFile:
+    """A deck file byte-identical to the one last imported for its deck."""
+
+    source: str
+    deck_id: str
+    cards: int
+
+
 @dataclass
 class PreparedImport:
     """Parsed and validated files, ready to apply; nothing has touched the database."""
 
     decks: list[DeckSpec]
     reading_lists: list[ReadingList]
+    unchanged: list[KnownDeckFile] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
         return [w for r in self.reading_lists for w in r.warnings]
 
 
+def known_deck_files(db_path: Path) -> dict[str, tuple[str, int]]:
+    """file hash -> (deck id, active cards) for every imported deck, read without
+    writing (a missing or older database simply knows no files)."""
+    if not db_path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        rows = conn.execute(
+            "SELECT d.file_hash, d.id, (SELECT COUNT(*) FROM card c WHERE c.deck_id = d.id "
+            "AND c.retired_at IS NULL) FROM deck d WHERE d.file_hash != ''"
+        ).fetchall()
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+    return {str(h): (str(d), int(n)) for h, d, n in rows}
+
+
 def prepare_import(
-    paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+    paths: Sequence[Path],
+    progress: Callable[[int, int], None] | None = None,
+    known: dict[str, tuple[str, int]] | None = None,
 ) -> PreparedImport:
     """Parse every file named (directories give their *.toml decks; .md files are
-    reading lists). Raises BadInputError listing every problem in every file."""
+    reading lists). Raises BadInputError listing every problem in every file.
+
+    A deck file whose bytes hash to one in ``known`` is byte-identical to what was
+    last imported (and validated) for that deck: it is reported unchanged unparsed."""
     from studykb.decks.reading_list import read_reading_list
-    from studykb.decks.toml_deck import check_unique_decks, deck_files, read_deck_file
+    from studykb.decks.toml_deck import check_unique_decks, deck_files, file_hash, read_deck_file
 
     problems: list[str] = []
     list_paths = [p for p in paths if p.suffix.lower() in READING_LIST_SUFFIXES and not p.is_dir()]
@@ -265,10 +301,13 @@ def prepare_import(
     total = len(deck_paths) + len(list_paths)
     decks: list[DeckSpec] = []
     lists: list[ReadingList] = []
+    unchanged: list[KnownDeckFile] = []
     for done, path in enumerate(deck_paths + list_paths, start=1):
         try:
             if path in list_paths:
                 lists.append(read_reading_list(path))
+            elif known and (hit := known.get(_quick_hash(path, file_hash))) is not None:
+                unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
             else:
                 decks.append(read_deck_file(path))
         except BadInputError as exc:
@@ -276,19 +315,38 @@ def prepare_import(
         if progress is not None:
             progress(done, total)
     problems.extend(check_unique_decks(decks))
+    seen = {d.deck_id: d.source for d in decks}
+    for file in unchanged:
+        if file.deck_id in seen:
+            problems.append(
+                f"{file.source}: deck.id: deck {file.deck_id!r} is also defined in "
+                f"{seen[file.deck_id]}"
+            )
+        seen.setdefault(file.deck_id, file.source)
     if problems:
         raise BadInputError(problems)
-    if not decks and not lists:
+    if not decks and not lists and not unchanged:
         raise BadInputError(
             ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
         )
-    return PreparedImport(decks, lists)
+    return PreparedImport(decks, lists, unchanged)
+
+
+def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
+    try:
+        return hasher(path.read_bytes())
+    except OSError:
+        return ""  # unreadable: the parser reports it properly
 
 
 def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
     """Apply a prepared import; one report line per file."""
     prefix = "would import" if dry_run else "imported"
-    lines = []
+    lines = [
+        f"{f.source}: {prefix} deck {f.deck_id}: 0 added, 0 updated, {f.cards} unchanged, "
+        "0 retired (file unchanged)"
+        for f in prepared.unchanged
+    ]
     if prepared.decks:
         for report in repo.import_decks(prepared.decks, dry_run=dry_run):
             lines.append(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
@@ -312,7 +370,7 @@ def import_in_worker(
 ) -> tuple[bool, list[str]]:
     """An import run off the UI thread, on its own connection. Returns (ok, lines)."""
     try:
-        prepared = prepare_import([path], progress)
+        prepared = prepare_import([path], progress, known=known_deck_files(db_path))
     except BadInputError as exc:
         return False, exc.problems
     try:

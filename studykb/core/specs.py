@@ -36,14 +36,22 @@ class CardSpec:
     tags: tuple[str, ...] = ()
     source: str = ""
     cloze_number: int | None = None
+    # Computed once: comparing it is how an import tells "unchanged" from "updated".
+    content_hash: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def content_hash(self) -> str:
-        payload = json.dumps(
-            [self.kind, self.front, self.back, list(self.tags), self.source, self.cloze_number],
-            ensure_ascii=False,
+    def __post_init__(self) -> None:
+        payload = "\x1f".join(
+            (
+                self.kind,
+                self.front,
+                self.back,
+                "\x1e".join(self.tags),
+                self.source,
+                str(self.cloze_number),
+            )
         )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+        object.__setattr__(self, "content_hash", digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,7 @@ class DeckSpec:
     description: str = ""
     paper: PaperSpec | None = None
     cards: tuple[CardSpec, ...] = field(default=())
+    file_hash: str = ""  # sha256 of the file it was read from, when it came from a file
 
     @property
     def content_hash(self) -> str:

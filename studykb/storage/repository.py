@@ -678,7 +678,7 @@ class Repository:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
         existing_deck = self.conn.execute(
-            "SELECT content_hash, paper_id FROM deck WHERE id = ?", (spec.deck_id,)
+            "SELECT content_hash, paper_id, file_hash FROM deck WHERE id = ?", (spec.deck_id,)
         ).fetchone()
         if existing_deck is None:
             position = self.conn.execute(
@@ -687,8 +687,8 @@ class Repository:
             self.conn.execute(
                 """
                 INSERT INTO deck (id, title, description, paper_id, position, source,
-                                  content_hash, imported_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                  content_hash, file_hash, imported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     spec.deck_id,
@@ -698,17 +698,23 @@ class Repository:
                     position,
                     spec.source,
                     spec.content_hash,
+                    spec.file_hash,
                     now,
                 ),
             )
         elif existing_deck[0] == spec.content_hash and existing_deck[1] == paper_id:
+            if spec.file_hash and existing_deck[2] != spec.file_hash:
+                # Same cards, other bytes (a comment, spacing): remember the new bytes.
+                self.conn.execute(
+                    "UPDATE deck SET file_hash = ? WHERE id = ?", (spec.file_hash, spec.deck_id)
+                )
             report.unchanged = len(spec.cards)
             return report
         else:
             self.conn.execute(
                 """
                 UPDATE deck SET title = ?, description = ?, paper_id = ?, source = ?,
-                       content_hash = ?, imported_at = ?
+                       content_hash = ?, file_hash = ?, imported_at = ?
                 WHERE id = ?
                 """,
                 (
@@ -717,6 +723,7 @@ class Repository:
                     paper_id,
                     spec.source,
                     spec.content_hash,
+                    spec.file_hash,
                     now,
                     spec.deck_id,
                 ),

@@ -63,6 +63,7 @@ class Deck(SQLModel, table=True):
     position: int = 0
     source: str = ""
     content_hash: str = ""
+    file_hash: str = Field(default="", description="sha256 of the file's bytes when imported")
     imported_at: str = ""
 
 

@@ -204,3 +204,24 @@ def test_suspend_and_unsuspend(
     assert json.loads(run(capsys, "due", "--json")[1])["new"] == 4
     code, _, err = run(capsys, "unsuspend")
     assert code == 1 and "name cards" in err
+
+
+def test_unchanged_files_are_recognised_without_parsing(
+    env: Path, small_deck: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(small_deck))
+    code, out, _ = run(capsys, "import", str(small_deck))
+    assert code == 0 and out.strip().endswith(
+        "deck toy: 0 added, 0 updated, 4 unchanged, 0 retired (file unchanged)"
+    )
+    # Other bytes, same cards: parsed, still unchanged, and remembered.
+    small_deck.write_text(
+        small_deck.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "import", str(small_deck))
+    assert "4 unchanged" in out and "(file unchanged)" not in out
+    code, out, _ = run(capsys, "import", str(small_deck))
+    assert "(file unchanged)" in out
+    # A known file named twice, or beside another file of the same deck, is still an error.
+    code, _, err = run(capsys, "import", str(small_deck), str(small_deck))
+    assert code == 2 and "is also defined in" in err
