@@ -252,28 +252,12 @@ def due(ctx: Context, on: Any, deck_id: str | None, as_json: bool) -> None:
     if day is not None and day < repo.today():
         raise StudykbError(f"--on {day.isoformat()} is in the past (today is {repo.today()})")
     counts = repo.due_counts(day, deck_id)
+    from studykb.storage.counts import due_json, due_text
+
     if as_json:
-        _print_json(
-            {
-                "day": counts.day.isoformat(),
-                "reviews": counts.reviews,
-                "new": counts.new,
-                "drills": counts.drills,
-                "total": counts.total,
-                "decks": [
-                    {"id": d.deck_id, "title": d.title, "reviews": d.reviews, "new": d.new}
-                    for d in counts.decks
-                ],
-            }
-        )
-        return
-    click.echo(
-        f"{counts.day.isoformat()}: {counts.reviews} reviews, {counts.new} new"
-        + (f", {counts.drills} drills" if counts.drills else "")
-    )
-    for d in counts.decks:
-        if d.reviews or d.new:
-            click.echo(f"  {d.deck_id:<26} {d.reviews:>4} reviews {d.new:>4} new")
+        _print_json(due_json(counts))
+    else:
+        click.echo(_safe(due_text(counts)))
 
 
 def _paper_json(p: Any) -> dict[str, Any]:

@@ -53,6 +53,12 @@ from studykb.core.stats import (
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, moment_of, study_day
 from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
+from studykb.storage import counts
+from studykb.storage.counts import (
+    _ACTIVE_CARD,
+    _CARD_ACTIVE,
+    DueCounts,
+)
 from studykb.storage.db import read_transaction, write_transaction
 
 
@@ -110,27 +116,6 @@ class LogRow:
     answer_ms: int
     before: Sm2State
     after: Sm2State
-
-
-@dataclass(frozen=True, slots=True)
-class DeckDue:
-    deck_id: str
-    title: str
-    reviews: int
-    new: int
-
-
-@dataclass(frozen=True, slots=True)
-class DueCounts:
-    day: date
-    reviews: int
-    new: int
-    drills: int
-    decks: tuple[DeckDue, ...]
-
-    @property
-    def total(self) -> int:
-        return self.reviews + self.new + self.drills
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,18 +203,6 @@ def _state(row: Sequence[Any], offset: int = 0) -> Sm2State:
         due=_d(row[offset + 3]),
         lapses=int(row[offset + 4]),
     )
-
-
-_CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
-_NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
-# The card of state row `s`, if it is shown today (in deck :deck, when given). Used as
-# a correlated subquery: a join lets SQLite build a Bloom filter over every card
-# first, which costs more than the whole queue at 100,000 cards.
-_ACTIVE_CARD_WHERE = (
-    f"c.id = s.card_id AND {_CARD_ACTIVE} AND {_NOT_BURIED}"
-    " AND (:deck IS NULL OR c.deck_id = :deck)"
-)
-_ACTIVE_CARD = f"SELECT 1 FROM card c WHERE {_ACTIVE_CARD_WHERE}"
 
 
 class Repository:
@@ -338,33 +311,11 @@ class Repository:
 
     # ------------------------------------------------------------------ queue
     def done_on(self, day: date) -> DoneToday:
-        row = self.conn.execute(
-            """
-            SELECT
-              COALESCE(SUM(kind = 'review' AND before_due IS NOT NULL), 0),
-              COALESCE(SUM(kind = 'review' AND before_due IS NULL), 0)
-            FROM review_log WHERE study_day = ?
-            """,
-            (day.isoformat(),),
-        ).fetchone()
-        return DoneToday(reviews=int(row[0]), new=int(row[1]))
+        return counts.done_on(self.conn, day)
 
     def pending_drills(self, day: date, deck_id: str | None = None) -> list[int]:
         """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
-        rows = self.conn.execute(
-            f"""
-            SELECT r.card_id FROM review_log r
-            JOIN card c ON c.id = r.card_id
-            WHERE r.study_day = :day AND r.quality < 4
-              AND r.seq = (SELECT MAX(seq) FROM review_log
-                           WHERE card_id = r.card_id AND study_day = :day)
-              AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-              AND (:deck IS NULL OR c.deck_id = :deck)
-            ORDER BY r.seq
-            """,
-            {"day": day.isoformat(), "deck": deck_id},
-        ).fetchall()
-        return [int(r[0]) for r in rows]
+        return counts.pending_drills(self.conn, day, deck_id)
 
     # The candidate queries walk ix_card_state_due (due, card_id) and the partial
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
@@ -423,57 +374,13 @@ class Repository:
             drills = self.pending_drills(today, deck_id)
         return drills[0] if drills else None
 
-    def _count_by_deck(self, index: str, condition: str, params: dict[str, Any]) -> dict[str, int]:
-        """Active cards meeting ``condition``, per deck, read through ``index``: only
-        those cards are visited (the deck is looked up once per card)."""
-        rows = self.conn.execute(
-            f"""
-            WITH picked AS MATERIALIZED (
-              SELECT (SELECT c.deck_id FROM card c WHERE {_ACTIVE_CARD_WHERE}) AS deck
-              FROM card_state s INDEXED BY {index} WHERE {condition}
-            )
-            SELECT deck, COUNT(*) FROM picked WHERE deck IS NOT NULL GROUP BY deck
-            """,
-            params,
-        ).fetchall()
-        return {str(r[0]): int(r[1]) for r in rows}
-
     def due_counts(self, day: date | None = None, deck_id: str | None = None) -> DueCounts:
-        """Review and new counts for a study day, in total and per deck. Per deck is
-        what that deck alone would give; the total respects the daily limits once.
-        Only due and new cards are read (through their indexes), never every card."""
+        """Review and new counts for a study day, in total and per deck (see
+        studykb.storage.counts, which `studykb due` also uses on its own)."""
         self._require_deck(deck_id)
         today = self.today()
-        day = day or today
-        params = {"day": day.isoformat(), "deck": deck_id}
         with read_transaction(self.conn):
-            done = self.done_on(day) if day == today else DoneToday()
-            drills = len(self.pending_drills(day, deck_id)) if day == today else 0
-            due_by_deck = self._count_by_deck("ix_card_state_due", "s.due <= :day", params)
-            new_by_deck = self._count_by_deck("ix_card_state_new", "s.due IS NULL", params)
-            decks = self.conn.execute(
-                "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) "
-                "ORDER BY position, id",
-                params,
-            ).fetchall()
-        review_room = remaining_reviews(self.limits, done)
-        new_room = remaining_new(self.limits, done)
-        per_deck = tuple(
-            DeckDue(
-                d[0],
-                d[1],
-                min(int(due_by_deck.get(d[0], 0)), review_room),
-                min(int(new_by_deck.get(d[0], 0)), new_room),
-            )
-            for d in decks
-        )
-        return DueCounts(
-            day=day,
-            reviews=min(sum(due_by_deck.values()), review_room),
-            new=min(sum(new_by_deck.values()), new_room),
-            drills=drills,
-            decks=per_deck,
-        )
+            return counts.due_counts(self.conn, day or today, today, self.limits, deck_id)
 
     # ------------------------------------------------------------------ answers
     def answer(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:

@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+from tests.conftest import SMALL_DECK
 
 FORBIDDEN = ("textual", "sqlmodel", "sqlalchemy", "alembic", "sqlite3", "rich", "click")
 
@@ -26,23 +29,52 @@ def test_core_imports_no_ui_or_storage_modules() -> None:
     assert "studykb.core.scheduler" in loaded
 
 
-def test_cli_due_does_not_load_textual_or_orm() -> None:
+def test_studykb_due_takes_the_lean_path(tmp_path: Path) -> None:
+    """`studykb due` (the console script's entry) answers from SQLite without loading
+    click, pydantic, SQLAlchemy or Textual, and prints what the full CLI prints."""
     code = (
         "import sys, json\n"
-        "from studykb.cli import main\n"
+        "from studykb.entry import main\n"
+        "sys.argv = ['studykb'] + sys.argv[1:]\n"
         "try:\n"
-        "    main(['due', '--json'])\n"
+        "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
         "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    env = {**os.environ, "STUDYKB_NO_BUNDLED": "1"}
-    # The first run creates the database through Alembic; the second must be lean.
-    for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    env = {
+        **os.environ,
+        "STUDYKB_NO_BUNDLED": "1",
+        "STUDYKB_DB": str(tmp_path / "lean.db"),
+        "STUDYKB_NOW": "2026-01-05T10:00:00+01:00",
+    }
+    deck = tmp_path / "toy.toml"
+    deck.write_text(SMALL_DECK, encoding="utf-8")
+    # The first run creates the database (full CLI); then lean and full must agree.
+    subprocess.run(
+        [sys.executable, "-m", "studykb.cli", "import", str(deck)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    for args in (
+        ["due", "--json"],
+        ["due"],
+        ["due", "--deck", "toy", "--json"],
+        ["due", "--on", "2026-01-09", "--json"],
+    ):
+        lean = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env
         )
-        assert json.loads(result.stdout)["total"] == 0
-    loaded = json.loads(result.stderr.strip().splitlines()[-1])
-    heavy = {"textual", "sqlmodel", "sqlalchemy", "alembic", "pydantic", "rich"}
-    assert [m for m in loaded if m.split(".")[0] in heavy] == []
+        full = subprocess.run(
+            [sys.executable, "-m", "studykb.cli", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        assert lean.stdout == full.stdout, args
+        loaded = json.loads(lean.stderr.strip().splitlines()[-1])
+        heavy = {"textual", "sqlmodel", "sqlalchemy", "alembic", "pydantic", "rich", "click"}
+        assert [m for m in loaded if m.split(".")[0] in heavy] == [], args
+    assert json.loads(lean.stdout)["new"] == 4

@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
-from studykb.storage.repository import DeckDue, DeckSummary
+from studykb.storage.counts import DeckDue
+from studykb.storage.repository import DeckSummary
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import plain
 

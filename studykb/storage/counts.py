@@ -1,0 +1,155 @@
+"""Due and new counts, straight from SQLite: shared by the repository and by
+`studykb due`, which runs them on its own so that a shell prompt loads nothing
+else (see studykb.cli's lean path)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from studykb.core.queue import DoneToday, Limits, remaining_new, remaining_reviews
+
+_CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
+_NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
+# The card of state row `s`, if it is shown today (in deck :deck, when given). Used as
+# a correlated subquery: a join lets SQLite build a Bloom filter over every card
+# first, which costs more than the whole queue at 100,000 cards.
+_ACTIVE_CARD_WHERE = (
+    f"c.id = s.card_id AND {_CARD_ACTIVE} AND {_NOT_BURIED}"
+    " AND (:deck IS NULL OR c.deck_id = :deck)"
+)
+_ACTIVE_CARD = f"SELECT 1 FROM card c WHERE {_ACTIVE_CARD_WHERE}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeckDue:
+    deck_id: str
+    title: str
+    reviews: int
+    new: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueCounts:
+    day: date
+    reviews: int
+    new: int
+    drills: int
+    decks: tuple[DeckDue, ...]
+
+    @property
+    def total(self) -> int:
+        return self.reviews + self.new + self.drills
+
+
+def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
+    """Reviews and new cards already answered on a study day (drills aside)."""
+    row = conn.execute(
+        """
+        SELECT
+          COALESCE(SUM(kind = 'review' AND before_due IS NOT NULL), 0),
+          COALESCE(SUM(kind = 'review' AND before_due IS NULL), 0)
+        FROM review_log WHERE study_day = ?
+        """,
+        (day.isoformat(),),
+    ).fetchone()
+    return DoneToday(reviews=int(row[0]), new=int(row[1]))
+
+
+def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> list[int]:
+    """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
+    rows = conn.execute(
+        f"""
+        SELECT r.card_id FROM review_log r
+        JOIN card c ON c.id = r.card_id
+        WHERE r.study_day = :day AND r.quality < 4
+          AND r.seq = (SELECT MAX(seq) FROM review_log
+                       WHERE card_id = r.card_id AND study_day = :day)
+          AND {_CARD_ACTIVE} AND {_NOT_BURIED}
+          AND (:deck IS NULL OR c.deck_id = :deck)
+        ORDER BY r.seq
+        """,
+        {"day": day.isoformat(), "deck": deck_id},
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def count_by_deck(
+    conn: sqlite3.Connection, index: str, condition: str, params: dict[str, Any]
+) -> dict[str, int]:
+    """Active cards meeting ``condition``, per deck, read through ``index``: only
+    those cards are visited (the deck is looked up once per card)."""
+    rows = conn.execute(
+        f"""
+        WITH picked AS MATERIALIZED (
+          SELECT (SELECT c.deck_id FROM card c WHERE {_ACTIVE_CARD_WHERE}) AS deck
+          FROM card_state s INDEXED BY {index} WHERE {condition}
+        )
+        SELECT deck, COUNT(*) FROM picked WHERE deck IS NOT NULL GROUP BY deck
+        """,
+        params,
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def due_counts(
+    conn: sqlite3.Connection, day: date, today: date, limits: Limits, deck_id: str | None
+) -> DueCounts:
+    """Review and new counts for a study day, in total and per deck. Per deck is
+    what that deck alone would give; the total respects the daily limits once.
+    Only due and new cards are read (through their indexes), never every card."""
+    params = {"day": day.isoformat(), "deck": deck_id}
+    done = done_on(conn, day) if day == today else DoneToday()
+    drills = len(pending_drills(conn, day, deck_id)) if day == today else 0
+    due_by_deck = count_by_deck(conn, "ix_card_state_due", "s.due <= :day", params)
+    new_by_deck = count_by_deck(conn, "ix_card_state_new", "s.due IS NULL", params)
+    decks = conn.execute(
+        "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) ORDER BY position, id",
+        params,
+    ).fetchall()
+    review_room = remaining_reviews(limits, done)
+    new_room = remaining_new(limits, done)
+    per_deck = tuple(
+        DeckDue(
+            d[0],
+            d[1],
+            min(due_by_deck.get(d[0], 0), review_room),
+            min(new_by_deck.get(d[0], 0), new_room),
+        )
+        for d in decks
+    )
+    return DueCounts(
+        day=day,
+        reviews=min(sum(due_by_deck.values()), review_room),
+        new=min(sum(new_by_deck.values()), new_room),
+        drills=drills,
+        decks=per_deck,
+    )
+
+
+def due_json(counts: DueCounts) -> dict[str, Any]:
+    """The documented JSON shape of `studykb due --json`."""
+    return {
+        "day": counts.day.isoformat(),
+        "reviews": counts.reviews,
+        "new": counts.new,
+        "drills": counts.drills,
+        "total": counts.total,
+        "decks": [
+            {"id": d.deck_id, "title": d.title, "reviews": d.reviews, "new": d.new}
+            for d in counts.decks
+        ],
+    }
+
+
+def due_text(counts: DueCounts) -> str:
+    lines = [
+        f"{counts.day.isoformat()}: {counts.reviews} reviews, {counts.new} new"
+        + (f", {counts.drills} drills" if counts.drills else "")
+    ]
+    for d in counts.decks:
+        if d.reviews or d.new:
+            lines.append(f"  {d.deck_id:<26} {d.reviews:>4} reviews {d.new:>4} new")
+    return "\n".join(lines)
