@@ -34,7 +34,7 @@ class Context:
 
         return self.db if self.db is not None else default_db_path()
 
-    def store(self, *, daily_backup: bool = True) -> Store:
+    def store(self, *, daily_backup: bool = True, seed_bundled: bool | None = None) -> Store:
         """The store, opened once. The first start of a study day checks the
         database and keeps a backup (``due``, meant for shell prompts, skips that)."""
         if self._store is None:
@@ -44,7 +44,7 @@ class Context:
                 raise StudykbError(f"directory {self.db.parent} does not exist; create it first")
             global _current_db
             _current_db = self.db_path
-            self._store = open_store(self.db, daily_backup=daily_backup)
+            self._store = open_store(self.db, daily_backup=daily_backup, seed_bundled=seed_bundled)
         return self._store
 
     def close(self) -> None:
@@ -168,7 +168,8 @@ def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
     prepared = prepare_import(list(paths), known=known_deck_files(ctx.db_path))
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
-    store = ctx.store()
+    # A JSON backup goes into an empty database: the bundled decks are not added first.
+    store = ctx.store(seed_bundled=not prepared.backups)
     if not dry_run:
         from studykb.services import backup_before
 
@@ -470,6 +471,28 @@ def undo(ctx: Context) -> None:
     """Undo the last answer."""
     undone = ctx.store().repo.undo()
     click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="json: everything (reading list, decks, cards, states, review log, settings).",
+)
+@pass_ctx
+def export(ctx: Context, out: Path, fmt: str) -> None:
+    """Export the whole database (written to a temporary file, then renamed)."""
+    from studykb.services import write_json_backup
+
+    counts = write_json_backup(ctx.store(), out)
+    click.echo(
+        f"exported {counts['papers']} papers, {counts['decks']} decks, {counts['cards']} cards, "
+        f"{counts['review_log']} answers to {out}"
+    )
 
 
 @cli.command()

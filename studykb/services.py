@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studykb.core.clock import Clock, FixedClock, SystemClock
 from studykb.core.specs import DeckSpec, ImportReport, ReadingListEntry
@@ -250,6 +250,7 @@ class PreparedImport:
     decks: list[DeckSpec]
     reading_lists: list[ReadingList]
     unchanged: list[KnownDeckFile] = field(default_factory=list)
+    backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -292,7 +293,14 @@ def prepare_import(
 
     problems: list[str] = []
     list_paths = [p for p in paths if p.suffix.lower() in READING_LIST_SUFFIXES and not p.is_dir()]
-    other = [p for p in paths if p not in list_paths]
+    backup_paths = [p for p in paths if p.suffix.lower() == ".json" and not p.is_dir()]
+    other = [p for p in paths if p not in list_paths and p not in backup_paths]
+    backups = []
+    for path in backup_paths:
+        try:
+            backups.append((str(path), read_json_backup(path)))
+        except BadInputError as exc:
+            problems.extend(exc.problems)
     try:
         deck_paths = deck_files(other)
     except BadInputError as exc:
@@ -325,11 +333,46 @@ def prepare_import(
         seen.setdefault(file.deck_id, file.source)
     if problems:
         raise BadInputError(problems)
-    if not decks and not lists and not unchanged:
+    if not decks and not lists and not unchanged and not backups:
         raise BadInputError(
             ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
         )
-    return PreparedImport(decks, lists, unchanged)
+    return PreparedImport(decks, lists, unchanged, backups)
+
+
+MAX_BACKUP_BYTES = 512 * 1024 * 1024
+
+
+def read_json_backup(path: Path) -> dict[str, Any]:
+    import json
+
+    from studykb.storage.backup_json import check_backup
+
+    try:
+        if path.stat().st_size > MAX_BACKUP_BYTES:
+            raise BadInputError([f"{path}: larger than {MAX_BACKUP_BYTES // 2**20} MiB"])
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+    except (ValueError, RecursionError) as exc:
+        raise BadInputError([f"{path}: not JSON: {exc}"]) from exc
+    try:
+        return check_backup(data)
+    except BadInputError as exc:
+        raise BadInputError([f"{path}: {p}" for p in exc.problems]) from exc
+
+
+def write_json_backup(store: Store, out: Path) -> dict[str, int]:
+    """The whole database as a JSON backup, written to a temporary file and renamed."""
+    import json
+    from dataclasses import asdict
+
+    from studykb.settings import atomic_write_text
+    from studykb.storage.backup_json import export_backup
+
+    data = export_backup(store.repo.conn, asdict(store.settings), store.repo.clock.now())
+    atomic_write_text(out, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
 
 
 def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
@@ -350,6 +393,14 @@ def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = 
     if prepared.decks:
         for report in repo.import_decks(prepared.decks, dry_run=dry_run):
             lines.append(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+    for source, backup in prepared.backups:
+        from studykb.storage.backup_json import import_backup
+
+        n = import_backup(repo.conn, backup, dry_run=dry_run)
+        lines.append(
+            f"{source}: {prefix} backup: {n['papers']} papers, {n['decks']} decks, "
+            f"{n['cards']} cards, {n['answers']} answers"
+        )
     for reading_list in prepared.reading_lists:
         report = repo.import_reading_list(
             reading_list.entries, reading_list.source, dry_run=dry_run

@@ -1,0 +1,186 @@
+"""studykb's own JSON backup: everything, in a documented and versioned format.
+
+Rows are written column by column as stored, with local row ids replaced by
+stable references (a paper by its slug, a deck by its id, a card by
+``deck-id/card-id``), so the file can be read without knowing studykb's ids and
+restored into any empty database. See README.md ("JSON backup").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from studykb.errors import BadInputError
+from studykb.storage.db import SCHEMA_HEAD, write_transaction
+
+FORMAT = "studykb-backup"
+VERSION = 1
+
+# table -> columns left out of the rows (ids local to one database)
+_LOCAL = {
+    "paper": {"id"},
+    "deck": {"paper_id"},
+    "card": {"id", "deck_id"},
+    "card_state": {"card_id"},
+    "review_log": {"seq", "card_id"},
+}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in _LOCAL[table]]
+
+
+def export_backup(
+    conn: sqlite3.Connection, settings: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    conn.execute("BEGIN")
+    try:
+        papers = _rows(conn, "paper", "SELECT {cols} FROM paper p ORDER BY p.id")
+        decks = _rows(
+            conn,
+            "deck",
+            "SELECT {cols}, (SELECT slug FROM paper WHERE id = deck.paper_id) AS paper "
+            "FROM deck ORDER BY position, id",
+        )
+        state_cols = _columns(conn, "card_state")
+        cards = _rows(
+            conn,
+            "card",
+            "SELECT {cols}, c.deck_id AS deck, "
+            + ", ".join(f"s.{c} AS state_{c}" for c in state_cols)
+            + " FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id",
+            prefix="c.",
+        )
+        for card in cards:
+            card["state"] = {c: card.pop(f"state_{c}") for c in state_cols}
+        log = _rows(
+            conn,
+            "review_log",
+            "SELECT {cols}, c.deck_id || '/' || c.key AS card FROM review_log r "
+            "JOIN card c ON c.id = r.card_id ORDER BY r.seq",
+            prefix="r.",
+        )
+        meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta ORDER BY key")}
+    finally:
+        conn.execute("COMMIT")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "schema": SCHEMA_HEAD,
+        "exported_at": now.isoformat(timespec="seconds"),
+        "settings": settings,
+        "meta": meta,
+        "papers": papers,
+        "decks": decks,
+        "cards": cards,
+        "review_log": log,
+    }
+
+
+def _rows(conn: sqlite3.Connection, table: str, sql: str, prefix: str = "") -> list[dict[str, Any]]:
+    cols = _columns(conn, table)
+    cursor = conn.execute(sql.format(cols=", ".join(prefix + c for c in cols)))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def check_backup(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BadInputError(['not a studykb JSON backup (no "format": "studykb-backup")'])
+    if data.get("version") != VERSION:
+        raise BadInputError(
+            [f"backup version {data.get('version')!r}: this studykb reads {VERSION}"]
+        )
+    for key in ("papers", "decks", "cards", "review_log"):
+        if not isinstance(data.get(key), list) or not all(isinstance(r, dict) for r in data[key]):
+            raise BadInputError([f"{key}: must be a list of objects"])
+    return data
+
+
+def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) -> dict[str, int]:
+    """Restore a backup into a database with no decks and no history (all or nothing)."""
+    data = check_backup(raw)
+    if (
+        conn.execute("SELECT 1 FROM deck LIMIT 1").fetchone()
+        or conn.execute("SELECT 1 FROM review_log LIMIT 1").fetchone()
+    ):
+        raise BadInputError(
+            [
+                "a JSON backup is restored into an empty database: use --db NEW.db "
+                "(or `studykb restore` for a database file)"
+            ]
+        )
+    counts = {"papers": 0, "decks": 0, "cards": 0, "answers": 0}
+    try:
+        with write_transaction(conn):
+            slug_to_id: dict[str, int] = {}
+            for row in data["papers"]:
+                pid = _insert(conn, "paper", row)
+                slug_to_id[str(row.get("slug"))] = pid
+                counts["papers"] += 1
+            for row in data["decks"]:
+                paper = row.get("paper")
+                values = {k: v for k, v in row.items() if k != "paper"}
+                values["paper_id"] = slug_to_id.get(paper) if paper is not None else None
+                _insert(conn, "deck", values, extra=frozenset({"paper_id"}))
+                counts["decks"] += 1
+            ref_to_id: dict[str, int] = {}
+            for row in data["cards"]:
+                state = row.get("state")
+                if not isinstance(state, dict):
+                    raise BadInputError([f"card {row.get('key')!r}: state missing"])
+                values = {k: v for k, v in row.items() if k not in ("deck", "state")}
+                values["deck_id"] = row.get("deck")
+                cid = _insert(conn, "card", values, extra=frozenset({"deck_id"}))
+                _insert(conn, "card_state", {**state, "card_id": cid}, extra=frozenset({"card_id"}))
+                ref_to_id[f"{row.get('deck')}/{row.get('key')}"] = cid
+                counts["cards"] += 1
+            for row in data["review_log"]:
+                card = ref_to_id.get(str(row.get("card")))
+                if card is None:
+                    raise BadInputError(
+                        [f"review_log: answer {row.get('uid')!r} names an unknown card"]
+                    )
+                values = {k: v for k, v in row.items() if k != "card"}
+                _insert(
+                    conn, "review_log", {**values, "card_id": card}, extra=frozenset({"card_id"})
+                )
+                counts["answers"] += 1
+            for key, value in (data.get("meta") or {}).items():
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(key), str(value)),
+                )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except sqlite3.IntegrityError as exc:
+        raise BadInputError([f"backup: inconsistent data ({exc})"]) from exc
+    return counts
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _insert(
+    conn: sqlite3.Connection, table: str, row: dict[str, Any], extra: frozenset[str] = frozenset()
+) -> int:
+    """Insert one row of untrusted data: known columns only, plain values only."""
+    allowed = set(_columns(conn, table)) | extra
+    unknown = set(row) - allowed
+    if unknown:
+        raise BadInputError([f"{table}: unknown field(s) {', '.join(sorted(unknown))}"])
+    if any(v is not None and not isinstance(v, (str, int, float)) for v in row.values()):
+        raise BadInputError([f"{table}: values must be text, numbers, true/false or null"])
+    names = list(row)
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [int(v) if isinstance(v, bool) else v for v in row.values()],
+    )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
