@@ -169,7 +169,7 @@ def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.
-    store = ctx.store(seed_bundled=not prepared.backups)
+    store = ctx.store(seed_bundled=False if prepared.backups else None)
     if not dry_run:
         from studykb.services import backup_before
 
@@ -478,16 +478,22 @@ def undo(ctx: Context) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json"]),
-    default="json",
-    show_default=True,
-    help="json: everything (reading list, decks, cards, states, review log, settings).",
+    type=click.Choice(["json", "csv", "tsv"]),
+    default=None,
+    help="json: everything (reading list, decks, cards, states, review log, settings); "
+    "csv/tsv: cards in Anki's text format with a GUID column. Default: from OUT's suffix.",
 )
+@click.option("--deck", "deck_id", help="csv/tsv: only this deck.")
 @pass_ctx
-def export(ctx: Context, out: Path, fmt: str) -> None:
-    """Export the whole database (written to a temporary file, then renamed)."""
-    from studykb.services import write_json_backup
+def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
+    """Export (written to a temporary file, then renamed)."""
+    from studykb.services import write_json_backup, write_text_export
 
+    fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}.get(out.suffix.lower(), "json")
+    if fmt in ("csv", "tsv"):
+        n = write_text_export(ctx.store(), out, "," if fmt == "csv" else "\t", deck_id)
+        click.echo(f"exported {n} notes to {out}")
+        return
     counts = write_json_backup(ctx.store(), out)
     click.echo(
         f"exported {counts['papers']} papers, {counts['decks']} decks, {counts['cards']} cards, "

@@ -232,6 +232,7 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
 
 
 READING_LIST_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,10 @@ def prepare_import(
         try:
             if path in list_paths:
                 lists.append(read_reading_list(path))
+            elif path.suffix.lower() in TEXT_SUFFIXES:
+                from studykb.decks.text_cards import read_text_cards
+
+                decks.extend(read_text_cards(path))
             elif known and (hit := known.get(_quick_hash(path, file_hash))) is not None:
                 unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
             else:
@@ -360,6 +365,35 @@ def read_json_backup(path: Path) -> dict[str, Any]:
         return check_backup(data)
     except BadInputError as exc:
         raise BadInputError([f"{path}: {p}" for p in exc.problems]) from exc
+
+
+def write_text_export(store: Store, out: Path, separator: str, deck_id: str | None) -> int:
+    """Cards as Anki-style CSV/TSV (one row per note), via a temporary file and rename."""
+    import json
+
+    from studykb.decks.text_cards import export_text_cards
+    from studykb.settings import atomic_write_text
+
+    repo = store.repo
+    if deck_id is not None and not repo.deck_exists(deck_id):
+        raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
+    decks = []
+    count = 0
+    for row in repo.conn.execute(
+        "SELECT id, title FROM deck WHERE (:d IS NULL OR id = :d) ORDER BY position, id",
+        {"d": deck_id},
+    ).fetchall():
+        notes: dict[str, tuple[str, str, str, str, str]] = {}
+        for note_key, front, back, tags, source in repo.conn.execute(
+            "SELECT note_key, front, back, tags, source FROM card "
+            "WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
+            (row[0],),
+        ):
+            notes.setdefault(note_key, (note_key, front, back, " ".join(json.loads(tags)), source))
+        decks.append((str(row[0]), str(row[1]), list(notes.values())))
+        count += len(notes)
+    atomic_write_text(out, export_text_cards(decks, separator))
+    return count
 
 
 def write_json_backup(store: Store, out: Path) -> dict[str, int]:

@@ -63,6 +63,8 @@ class DeckSpec:
     paper: PaperSpec | None = None
     cards: tuple[CardSpec, ...] = field(default=())
     file_hash: str = ""  # sha256 of the file it was read from, when it came from a file
+    # Formats that only name a deck (CSV/TSV) keep the title an existing deck has.
+    keep_title: bool = False
 
     @property
     def content_hash(self) -> str:

@@ -12,7 +12,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from typing import Any, Literal
 
@@ -585,8 +585,13 @@ class Repository:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
         existing_deck = self.conn.execute(
-            "SELECT content_hash, paper_id, file_hash FROM deck WHERE id = ?", (spec.deck_id,)
+            "SELECT content_hash, paper_id, file_hash, title FROM deck WHERE id = ?",
+            (spec.deck_id,),
         ).fetchone()
+        if existing_deck is not None and spec.keep_title:
+            spec = replace(spec, title=existing_deck[3], description="")
+            if paper_id is None:
+                paper_id = existing_deck[1]
         if existing_deck is None:
             position = self.conn.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
