@@ -478,18 +478,28 @@ def undo(ctx: Context) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv", "tsv"]),
+    type=click.Choice(["json", "csv", "tsv", "apkg"]),
     default=None,
     help="json: everything (reading list, decks, cards, states, review log, settings); "
-    "csv/tsv: cards in Anki's text format with a GUID column. Default: from OUT's suffix.",
+    "csv/tsv: cards in Anki's text format with a GUID column; apkg: an Anki package. "
+    "Default: from OUT's suffix.",
 )
-@click.option("--deck", "deck_id", help="csv/tsv: only this deck.")
+@click.option("--deck", "deck_id", help="csv/tsv/apkg: only this deck.")
 @pass_ctx
 def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
     """Export (written to a temporary file, then renamed)."""
     from studykb.services import write_json_backup, write_text_export
 
-    fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}.get(out.suffix.lower(), "json")
+    fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg"}.get(
+        out.suffix.lower(), "json"
+    )
+    if fmt == "apkg":
+        from studykb.decks.anki_export import write_apkg
+        from studykb.services import export_decks
+
+        notes, cards = write_apkg(export_decks(ctx.store(), deck_id), out)
+        click.echo(f"exported {notes} notes ({cards} cards) to {out}")
+        return
     if fmt in ("csv", "tsv"):
         n = write_text_export(ctx.store(), out, "," if fmt == "csv" else "\t", deck_id)
         click.echo(f"exported {n} notes to {out}")

@@ -29,6 +29,7 @@ from studykb.storage.db import connect, damaged, migrate
 from studykb.storage.repository import Repository
 
 if TYPE_CHECKING:
+    from studykb.decks.anki_export import ExportDeck
     from studykb.decks.reading_list import ReadingList
 
 BUNDLED_HASH_KEY = "bundled_hash"
@@ -394,6 +395,34 @@ def write_text_export(store: Store, out: Path, separator: str, deck_id: str | No
         count += len(notes)
     atomic_write_text(out, export_text_cards(decks, separator))
     return count
+
+
+def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
+    """Active notes of every deck (or one), for the package and text exporters."""
+    import json
+
+    from studykb.decks.anki_export import ExportDeck, ExportNote
+
+    repo = store.repo
+    if deck_id is not None and not repo.deck_exists(deck_id):
+        raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
+    decks = []
+    for row in repo.conn.execute(
+        "SELECT id, title FROM deck WHERE (:d IS NULL OR id = :d) ORDER BY position, id",
+        {"d": deck_id},
+    ).fetchall():
+        notes: dict[str, ExportNote] = {}
+        for note_key, kind, front, back, tags, source in repo.conn.execute(
+            "SELECT note_key, kind, front, back, tags, source FROM card "
+            "WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
+            (row[0],),
+        ):
+            notes.setdefault(
+                note_key,
+                ExportNote(note_key, kind, front, back, tuple(json.loads(tags)), source),
+            )
+        decks.append(ExportDeck(str(row[0]), str(row[1]), tuple(notes.values())))
+    return decks
 
 
 def write_json_backup(store: Store, out: Path) -> dict[str, int]:
