@@ -253,10 +253,11 @@ class PreparedImport:
     reading_lists: list[ReadingList]
     unchanged: list[KnownDeckFile] = field(default_factory=list)
     backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what other importers skipped, and why
 
     @property
     def warnings(self) -> list[str]:
-        return [w for r in self.reading_lists for w in r.warnings]
+        return [w for r in self.reading_lists for w in r.warnings] + self.notes
 
 
 def known_deck_files(db_path: Path) -> dict[str, tuple[str, int]]:
@@ -312,6 +313,7 @@ def prepare_import(
     decks: list[DeckSpec] = []
     lists: list[ReadingList] = []
     unchanged: list[KnownDeckFile] = []
+    notes: list[str] = []
     for done, path in enumerate(deck_paths + list_paths, start=1):
         try:
             if path in list_paths:
@@ -320,6 +322,12 @@ def prepare_import(
                 from studykb.decks.text_cards import read_text_cards
 
                 decks.extend(read_text_cards(path))
+            elif path.suffix.lower() in (".apkg", ".colpkg"):
+                from studykb.decks.anki_import import read_anki_package
+
+                found, skipped = read_anki_package(path)
+                decks.extend(found)
+                notes.extend(skipped)
             elif known and (hit := known.get(_quick_hash(path, file_hash))) is not None:
                 unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
             else:
@@ -343,7 +351,7 @@ def prepare_import(
         raise BadInputError(
             ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
         )
-    return PreparedImport(decks, lists, unchanged, backups)
+    return PreparedImport(decks, lists, unchanged, backups, notes)
 
 
 MAX_BACKUP_BYTES = 512 * 1024 * 1024

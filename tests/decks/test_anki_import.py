@@ -1,0 +1,134 @@
+"""Real Anki packages, built with Anki's own Python package, in both formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from studykb.decks.anki_import import read_anki_package
+from studykb.errors import BadInputError
+from tests.conftest import run_cli
+
+anki = pytest.importorskip("anki")
+
+
+def build_package(folder: Path, *, legacy: bool) -> Path:
+    from anki.collection import Collection
+    from anki.import_export_pb2 import ExportAnkiPackageOptions, ExportLimit
+
+    col = Collection(str(folder / f"build-{legacy}.anki2"))
+    try:
+        child = col.decks.id("Diffusion::DDIM")
+        basic = col.models.by_name("Basic")
+        note = col.new_note(basic)
+        note["Front"] = "What does <b>DDIM</b> enable?"
+        note["Back"] = "Deterministic sampling with \\(\\sigma_t = 0\\)<br>in <i>fewer</i> steps"
+        note.tags = ["ddim", "sampling"]
+        col.add_note(note, child)
+        rev = col.new_note(col.models.by_name("Basic (and reversed card)"))
+        rev["Front"] = "x<sub>0</sub>"
+        rev["Back"] = "the data"
+        col.add_note(rev, child)
+        cz = col.new_note(col.models.by_name("Cloze"))
+        cz["Text"] = "DDPM's forward process is {{c1::fixed}}; it has {{c2::T}} steps."
+        cz["Back Extra"] = "&amp; not learned <img src='fig.png'>"
+        col.add_note(cz, col.decks.id("Diffusion"))
+        out = folder / f"pkg-{'legacy' if legacy else 'modern'}.apkg"
+        col.export_anki_package(
+            out_path=str(out),
+            options=ExportAnkiPackageOptions(with_scheduling=True, with_media=False, legacy=legacy),
+            limit=ExportLimit(),
+        )
+        return out
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_real_packages_import_with_text_cloze_tags_and_hierarchy(
+    tmp_path: Path, legacy: bool
+) -> None:
+    package = build_package(tmp_path, legacy=legacy)
+    members = zipfile.ZipFile(package).namelist()
+    assert ("collection.anki21" in members) == legacy
+    decks, warnings = read_anki_package(package)
+    assert warnings == []
+    by_id = {d.deck_id: d for d in decks}
+    assert set(by_id) == {"diffusion.ddim", "diffusion"}
+    assert by_id["diffusion.ddim"].title == "Diffusion › DDIM"
+    cards = {c.front: c for c in by_id["diffusion.ddim"].cards}
+    basic = cards["What does **DDIM** enable?"]
+    assert basic.back == "Deterministic sampling with $\\sigma_t = 0$\nin *fewer* steps"
+    assert basic.tags == ("ddim", "sampling")
+    assert "x₀" in cards and cards["the data"].back == "x₀"  # the reversed card
+    clozes = by_id["diffusion"].cards
+    assert [c.cloze_number for c in clozes] == [1, 2]
+    assert clozes[0].back == "& not learned [image: fig.png]"
+
+
+def test_importing_the_same_package_twice_updates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = build_package(tmp_path, legacy=False)
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "a.db"))
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    code, out, err = run_cli(capsys, "import", str(package))
+    assert code == 0, err
+    assert "deck diffusion.ddim: 3 added" in out and "deck diffusion: 2 added" in out
+    code, out, _ = run_cli(capsys, "import", str(package))
+    assert "0 added, 0 updated, 3 unchanged" in out
+    decks = json.loads(run_cli(capsys, "decks", "--json")[1])
+    assert sorted(d["id"] for d in decks) == ["diffusion", "diffusion.ddim"]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"readme.txt": b"hello"}, "no collection inside"),
+        ({"collection.anki2": b"not sqlite at all"}, "not an SQLite database"),
+        (
+            {"../../etc/collection.anki2": b"x", "collection.anki21b": b"\x28\xb5\x2f\xfdgarbage"},
+            "damaged collection",
+        ),
+        (
+            {"collection.anki21": b"SQLite format 3\x00" + b"\x00" * 200},
+            "not a readable Anki collection",
+        ),
+    ],
+)
+def test_hostile_archives_fail_cleanly(
+    tmp_path: Path, members: dict[str, bytes], message: str
+) -> None:
+    with pytest.raises(BadInputError) as info:
+        read_anki_package(_zip(tmp_path / "bad.apkg", members))
+    assert message in info.value.problems[0]
+    assert not (tmp_path.parent / "etc").exists()
+
+
+def test_zip_bomb_and_truncated_archives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import studykb.decks.anki_import as mod
+
+    monkeypatch.setattr(mod, "MAX_COLLECTION_BYTES", 1024 * 1024)
+    bomb = _zip(tmp_path / "bomb.apkg", {"collection.anki2": b"\x00" * (4 * 1024 * 1024)})
+    with pytest.raises(BadInputError, match="unpack to more than 1 MiB; refused"):
+        read_anki_package(bomb)
+    good = build_package(tmp_path, legacy=True)
+    truncated = tmp_path / "truncated.apkg"
+    truncated.write_bytes(good.read_bytes()[: os.path.getsize(good) // 2])
+    with pytest.raises(BadInputError, match="damaged or not a zip"):
+        read_anki_package(truncated)
+    with pytest.raises(BadInputError, match="damaged or not a zip"):
+        read_anki_package(
+            _zip(tmp_path / "x.zip", {}).with_name("x.zip") if False else tmp_path / "missing.apkg"
+        )
