@@ -128,7 +128,7 @@ def test_zip_bomb_and_truncated_archives(tmp_path: Path, monkeypatch: pytest.Mon
     truncated.write_bytes(good.read_bytes()[: os.path.getsize(good) // 2])
     with pytest.raises(BadInputError, match="damaged or not a zip"):
         read_anki_package(truncated)
+    text = tmp_path / "notes.apkg"
+    text.write_text("just text", encoding="utf-8")
     with pytest.raises(BadInputError, match="damaged or not a zip"):
-        read_anki_package(
-            _zip(tmp_path / "x.zip", {}).with_name("x.zip") if False else tmp_path / "missing.apkg"
-        )
+        read_anki_package(text)
