@@ -2,7 +2,7 @@
 
 Note types are fixed (stable model ids), so exporting twice and importing both
 packages into Anki updates notes instead of duplicating them: a note's GUID is
-derived from its studykb identity (deck id and note id).
+its studykb identity, ``studykb:deck-id/note-id``.
 """
 
 from __future__ import annotations
@@ -124,7 +124,9 @@ def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
                         html.escape(note.source),
                     ],
                     tags=list(note.tags),
-                    guid=genanki.guid_for("studykb", deck.deck_id, note.key),
+                    # Readable and reversible: importing the package back into studykb
+                    # restores deck and card identity.
+                    guid=f"studykb:{deck.deck_id}/{note.key}",
                 )
             )
             notes += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -30,6 +31,9 @@ MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 100_000
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _STUB_TEXT = "please update to the latest anki version"
+_STUDYKB_GUID = re.compile(
+    r"^studykb:([a-z0-9][a-z0-9_.\-]{0,79})/([A-Za-z0-9][A-Za-z0-9_.\-]{0,79})$"
+)
 
 
 @dataclass(frozen=True)
@@ -198,10 +202,13 @@ def read_anki_package(path: Path) -> tuple[list[DeckSpec], list[str]]:
             continue
         deck_name = decks.get(int(did or 0), "Default")
         deck_id = slug(deck_name)
-        titles.setdefault(deck_id, deck_name.replace("::", " › "))
         key = card_key(str(guid))
+        ours = _STUDYKB_GUID.match(str(guid))
+        if ours:  # exported by studykb: its own deck and card identity come back
+            deck_id, key = ours.group(1), ours.group(2)
+        titles.setdefault(deck_id, deck_name.replace("::", " › "))
         tag_list = tuple(t for t in str(tags).split() if t)
-        specs = _cards(nt, fields, key, tag_list)
+        specs = _cards(nt, fields, key, tag_list, from_studykb=bool(ours))
         if not specs:
             warnings.append(f"{name}: note {guid}: empty front; skipped")
             continue
@@ -212,19 +219,27 @@ def read_anki_package(path: Path) -> tuple[list[DeckSpec], list[str]]:
     ], warnings
 
 
-def _cards(nt: _NoteType, fields: list[str], key: str, tags: tuple[str, ...]) -> list[CardSpec]:
+def _cards(
+    nt: _NoteType, fields: list[str], key: str, tags: tuple[str, ...], *, from_studykb: bool
+) -> list[CardSpec]:
     texts = [html_to_text(f) for f in fields]
     first = texts[0] if texts else ""
     second = texts[1] if len(texts) > 1 else ""
+    names = [n.casefold() for n in nt.fields]
+    source = texts[names.index("source")] if "source" in names else ""
     if nt.is_cloze:
+        if from_studykb:
+            first = first.replace("} }", "}}")  # undo the spacing the export added
         try:
             numbers = cloze.numbers(first)
         except cloze.ClozeError:
             numbers = []
-        return [CardSpec(f"{key}:c{n}", key, "cloze", first, second, tags, "", n) for n in numbers]
+        return [
+            CardSpec(f"{key}:c{n}", key, "cloze", first, second, tags, source, n) for n in numbers
+        ]
     if not first.strip() or not second.strip():
         return []
-    cards = [CardSpec(key, key, "basic", first, second, tags, "")]
+    cards = [CardSpec(key, key, "basic", first, second, tags, source)]
     lowered = nt.name.casefold()
     reverse = "reversed card" in lowered and (
         "optional" not in lowered or (len(texts) > 2 and texts[2].strip())

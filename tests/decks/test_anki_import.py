@@ -132,3 +132,32 @@ def test_zip_bomb_and_truncated_archives(tmp_path: Path, monkeypatch: pytest.Mon
     text.write_text("just text", encoding="utf-8")
     with pytest.raises(BadInputError, match="damaged or not a zip"):
         read_anki_package(text)
+
+
+def test_studykb_to_apkg_to_studykb_keeps_text_and_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studykb.decks.toml_deck import read_decks
+    from studykb.services import bundled_deck_paths
+
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "src.db"))
+    monkeypatch.setenv("STUDYKB_NOW", "2026-01-05T10:00:00+01:00")
+    package = tmp_path / "all.apkg"
+    assert run_cli(capsys, "export", str(package))[0] == 0
+    decks, warnings = read_anki_package(package)
+    assert warnings == []
+    original = {(d.deck_id, c.key): c for d in read_decks(bundled_deck_paths()) for c in d.cards}
+    back = {(d.deck_id, c.key): c for d in decks for c in d.cards}
+    assert set(back) == set(original)
+    for ref, card in original.items():
+        again = back[ref]
+        assert (again.front, again.back, again.tags, again.source) == (
+            card.front,
+            card.back,
+            card.tags,
+            card.source,
+        ), ref
+    # Into the same database: every card recognised, nothing added or changed.
+    code, out, err = run_cli(capsys, "import", str(package))
+    assert code == 0, err
+    assert " 0 added, 0 updated" in out and "updated, 0 unchanged" not in out
