@@ -157,15 +157,22 @@ def status(ctx: Context) -> None:
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@click.option(
+    "--with-scheduling",
+    is_flag=True,
+    help="Anki packages: carry each card's review state over (interval, ease, due, lapses).",
+)
 @pass_ctx
-def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool) -> None:
+def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool, with_scheduling: bool) -> None:
     """Import deck files (TOML), directories of them, or Markdown reading lists."""
     from studykb.services import apply_import, known_deck_files, prepare_import
 
     # Everything is parsed and validated before the database is opened for writing:
     # a bad file leaves it byte for byte as it was. Files byte-identical to ones
     # already imported are recognised by their hash and not parsed again.
-    prepared = prepare_import(list(paths), known=known_deck_files(ctx.db_path))
+    prepared = prepare_import(
+        list(paths), known=known_deck_files(ctx.db_path), with_scheduling=with_scheduling
+    )
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.

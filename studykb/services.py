@@ -254,6 +254,7 @@ class PreparedImport:
     unchanged: list[KnownDeckFile] = field(default_factory=list)
     backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what other importers skipped, and why
+    schedules: dict[tuple[str, str], Any] = field(default_factory=dict)  # --with-scheduling
 
     @property
     def warnings(self) -> list[str]:
@@ -285,6 +286,8 @@ def prepare_import(
     paths: Sequence[Path],
     progress: Callable[[int, int], None] | None = None,
     known: dict[str, tuple[str, int]] | None = None,
+    *,
+    with_scheduling: bool = False,
 ) -> PreparedImport:
     """Parse every file named (directories give their *.toml decks; .md files are
     reading lists). Raises BadInputError listing every problem in every file.
@@ -314,6 +317,7 @@ def prepare_import(
     lists: list[ReadingList] = []
     unchanged: list[KnownDeckFile] = []
     notes: list[str] = []
+    schedules: dict[tuple[str, str], Any] = {}
     for done, path in enumerate(deck_paths + list_paths, start=1):
         try:
             if path in list_paths:
@@ -325,7 +329,7 @@ def prepare_import(
             elif path.suffix.lower() in (".apkg", ".colpkg"):
                 from studykb.decks.anki_import import read_anki_package
 
-                found, skipped = read_anki_package(path)
+                found, skipped = read_anki_package(path, schedules if with_scheduling else None)
                 decks.extend(found)
                 notes.extend(skipped)
             elif known and (hit := known.get(_quick_hash(path, file_hash))) is not None:
@@ -351,7 +355,7 @@ def prepare_import(
         raise BadInputError(
             ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
         )
-    return PreparedImport(decks, lists, unchanged, backups, notes)
+    return PreparedImport(decks, lists, unchanged, backups, notes, schedules)
 
 
 MAX_BACKUP_BYTES = 512 * 1024 * 1024
@@ -464,6 +468,12 @@ def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = 
     if prepared.decks:
         for report in repo.import_decks(prepared.decks, dry_run=dry_run):
             lines.append(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
+    if prepared.schedules and not dry_run:
+        carried, kept = repo.carry_over_schedules(prepared.schedules)
+        lines.append(
+            f"scheduling: carried over for {carried} cards"
+            + (f"; {kept} cards kept their studykb history" if kept else "")
+        )
     for source, backup in prepared.backups:
         from studykb.storage.backup_json import import_backup
 

@@ -9,7 +9,9 @@ from typing import Literal
 
 from studykb.core.scheduler import Sm2State, review
 
-LogKind = Literal["review", "drill"]
+# review: SM-2 ran; drill: a same-day repetition (rule 7), no change; import: a
+# schedule carried over from another program (e.g. Anki), taken as recorded.
+LogKind = Literal["review", "drill", "import"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ def apply(state: Sm2State, kind: LogKind, quality: int, day: date) -> Sm2State:
     """One answer's effect: a review runs SM-2, a same-day drill changes nothing (rule 7)."""
     if kind == "drill":
         return state
+    if kind == "import":
+        raise ValueError("an imported schedule is replayed from its recorded state")
     return review(state, quality, day)
 
 
@@ -42,6 +46,9 @@ def replay(entries: Iterable[LogEntry]) -> Replay:
     for index, entry in enumerate(entries):
         if entry.before != state:
             problems.append(f"answer {index + 1}: recorded state before differs from the replay")
+        if entry.kind == "import":
+            state = entry.after
+            continue
         state = apply(state, entry.kind, entry.quality, entry.study_day)
         if entry.after != state:
             problems.append(f"answer {index + 1}: recorded state after differs from the replay")

@@ -19,9 +19,11 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from studykb.core import cloze
+from studykb.core.scheduler import Sm2State
 from studykb.core.specs import CardSpec, DeckSpec
 from studykb.decks.html_text import html_to_text
 from studykb.decks.text_cards import card_key, slug
@@ -34,6 +36,15 @@ _STUB_TEXT = "please update to the latest anki version"
 _STUDYKB_GUID = re.compile(
     r"^studykb:([a-z0-9][a-z0-9_.\-]{0,79})/([A-Za-z0-9][A-Za-z0-9_.\-]{0,79})$"
 )
+
+
+@dataclass(frozen=True)
+class AnkiSchedule:
+    """An Anki card's review state, as SM-2 sees it."""
+
+    state: Sm2State
+    suspended: bool
+    learning: bool = False  # in Anki's (re)learning steps: due on the day it is imported
 
 
 @dataclass(frozen=True)
@@ -175,8 +186,11 @@ def _deck_names(conn: sqlite3.Connection) -> dict[int, str]:
     return {int(i): str(d.get("name", "Default")) for i, d in json.loads(row[0]).items()}
 
 
-def read_anki_package(path: Path) -> tuple[list[DeckSpec], list[str]]:
-    """Decks from a package, and warnings (notes skipped and why)."""
+def read_anki_package(
+    path: Path, schedules: dict[tuple[str, str], AnkiSchedule] | None = None
+) -> tuple[list[DeckSpec], list[str]]:
+    """Decks from a package, and warnings (notes skipped and why). With ``schedules``,
+    each reviewed card's Anki state is added to it, keyed by (deck id, card id)."""
     name = str(path)
     warnings: list[str] = []
     with _collection(path) as conn:
@@ -188,11 +202,18 @@ def read_anki_package(path: Path) -> tuple[list[DeckSpec], list[str]]:
                 "(SELECT did FROM cards c WHERE c.nid = n.id ORDER BY ord LIMIT 1) "
                 "FROM notes n ORDER BY n.id"
             ).fetchall()
+            anki_cards: dict[int, list[tuple[int, ...]]] = {}
+            if schedules is not None:
+                for row in conn.execute(
+                    "SELECT nid, ord, type, queue, due, ivl, factor, reps, lapses FROM cards"
+                ):
+                    anki_cards.setdefault(int(row[0]), []).append(tuple(int(x) for x in row[1:]))
+                crt = int(conn.execute("SELECT crt FROM col").fetchone()[0])
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BadInputError([f"{name}: not a readable Anki collection ({exc})"]) from exc
     by_deck: dict[str, list[CardSpec]] = {}
     titles: dict[str, str] = {}
-    for _nid, guid, mid, tags, flds, did in notes:
+    for nid, guid, mid, tags, flds, did in notes:
         fields = str(flds).split("\x1f")
         if len(notes) == 1 and _STUB_TEXT in str(flds).casefold():
             raise BadInputError([f"{name}: only a stub for old Anki versions inside"])
@@ -213,10 +234,52 @@ def read_anki_package(path: Path) -> tuple[list[DeckSpec], list[str]]:
             warnings.append(f"{name}: note {guid}: empty front; skipped")
             continue
         by_deck.setdefault(deck_id, []).extend(specs)
+        if schedules is not None:
+            for ord_, ctype, queue, due, ivl, factor, reps, lapses in anki_cards.get(int(nid), []):
+                spec_key = _key_for_ord(specs, ord_, nt.is_cloze)
+                state = _sm2_state(ctype, due, ivl, factor, reps, lapses, crt)
+                if spec_key is not None and (state is not None or queue == -1):
+                    schedules[(deck_id, spec_key)] = AnkiSchedule(
+                        state or Sm2State(), queue == -1, learning=ctype in (1, 3)
+                    )
     return [
         DeckSpec(deck_id=d, title=titles[d], source=name, cards=tuple(c))
         for d, c in by_deck.items()
     ], warnings
+
+
+def _key_for_ord(specs: list[CardSpec], ord_: int, is_cloze: bool) -> str | None:
+    """The studykb card an Anki card (by its template or cloze ordinal) became."""
+    for spec in specs:
+        if is_cloze and spec.cloze_number == ord_ + 1:
+            return spec.key
+        if not is_cloze and (
+            (ord_ == 0 and not spec.key.endswith("-rev"))
+            or (ord_ == 1 and spec.key.endswith("-rev"))
+        ):
+            return spec.key
+    return None
+
+
+def _sm2_state(
+    ctype: int, due: int, ivl: int, factor: int, reps: int, lapses: int, crt: int
+) -> Sm2State | None:
+    """Anki's state as SM-2's: interval in days, ease as EF, the due day, lapses.
+    New cards stay new (None); cards in (re)learning are due today, from I(1)."""
+    if ctype == 0:
+        return None
+    ef = max(130, round(factor / 10)) if factor else 250
+    if ctype == 2 and ivl > 0:
+        start = datetime.fromtimestamp(crt).date()
+        # SM-2's n only decides the next interval: 1 -> 6 days next, 2 -> I x EF.
+        return Sm2State(
+            repetitions=2 if ivl >= 6 and reps >= 2 else 1,
+            easiness_x100=ef,
+            interval=ivl,
+            due=start + timedelta(days=due),
+            lapses=lapses,
+        )
+    return Sm2State(repetitions=0, easiness_x100=ef, interval=1, due=None, lapses=lapses)
 
 
 def _cards(

@@ -64,9 +64,9 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
         f"""
         SELECT r.card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
-        WHERE r.study_day = :day AND r.quality < 4
+        WHERE r.study_day = :day AND r.quality < 4 AND r.kind != 'import'
           AND r.seq = (SELECT MAX(seq) FROM review_log
-                       WHERE card_id = r.card_id AND study_day = :day)
+                       WHERE card_id = r.card_id AND study_day = :day AND kind != 'import')
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}
           AND (:deck IS NULL OR c.deck_id = :deck)
         ORDER BY r.seq

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from studykb.core import cloze
 from studykb.core.clock import Clock
@@ -405,7 +405,8 @@ class Repository:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
             before = _state(row)
             answered_today = self.conn.execute(
-                "SELECT 1 FROM review_log WHERE card_id = ? AND study_day = ? LIMIT 1",
+                "SELECT 1 FROM review_log WHERE card_id = ? AND study_day = ? "
+                "AND kind != 'import' LIMIT 1",
                 (card_id, day),
             ).fetchone()
             kind: LogKind = "drill" if answered_today else "review"
@@ -464,7 +465,8 @@ class Repository:
         with write_transaction(self.conn):
             if uid is None:
                 row = self.conn.execute(
-                    f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY seq DESC LIMIT 1"
+                    f"SELECT {_LOG_COLUMNS} FROM review_log WHERE kind != 'import' "
+                    "ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 if row is None:
                     return None
@@ -523,6 +525,57 @@ class Repository:
                 """,
                 ((*self._state_values(state), card_id) for card_id, state in states.items()),
             )
+
+    def carry_over_schedules(self, schedules: dict[tuple[str, str], Any]) -> tuple[int, int]:
+        """Give never-reviewed cards the review state another program recorded (one
+        'import' log row each, so replaying the log still gives the state). Cards
+        with a studykb history keep it. Returns (carried over, kept)."""
+        moment = moment_of(self.clock.now(), self.day_start_hour)
+        today = moment.study_day
+        carried = kept = 0
+        with write_transaction(self.conn):
+            for (deck_id, key), schedule in schedules.items():
+                row = self.conn.execute(
+                    "SELECT c.id, s.due, EXISTS(SELECT 1 FROM review_log r WHERE r.card_id = c.id) "
+                    "FROM card c JOIN card_state s ON s.card_id = c.id "
+                    "WHERE c.deck_id = ? AND c.key = ?",
+                    (deck_id, key),
+                ).fetchone()
+                if row is None:
+                    continue
+                card_id, due, has_log = int(row[0]), row[1], bool(row[2])
+                if has_log or due is not None:
+                    kept += 1
+                    continue
+                if schedule.suspended:
+                    self.conn.execute("UPDATE card SET suspended = 1 WHERE id = ?", (card_id,))
+                state: Sm2State = schedule.state
+                if schedule.learning:
+                    state = replace(state, due=today)
+                if state == Sm2State():
+                    continue
+                self.conn.execute(
+                    """
+                    INSERT INTO review_log (
+                      uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
+                      answer_ms, before_repetitions, before_easiness_x100, before_interval,
+                      before_due, before_lapses, after_repetitions, after_easiness_x100,
+                      after_interval, after_due, after_lapses)
+                    VALUES (?, ?, ?, ?, ?, 0, 'import', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (
+                        _new_uid(),
+                        card_id,
+                        moment.utc.isoformat(timespec="milliseconds"),
+                        moment.utc_offset_minutes,
+                        today.isoformat(),
+                        *self._state_values(Sm2State()),
+                        *self._state_values(state),
+                    ),
+                )
+                self._write_state(card_id, state)
+                carried += 1
+        return carried, kept
 
     def set_suspended(self, card_id: int, suspended: bool = True) -> None:
         with write_transaction(self.conn):
@@ -1037,10 +1090,10 @@ class Repository:
         """The run of study days with answers that ends today or yesterday, probed one
         day at a time through the study-day index (a streak is short; the log is long)."""
         probe = (
-            "SELECT 1 FROM review_log WHERE study_day = ? LIMIT 1"
+            "SELECT 1 FROM review_log WHERE study_day = ? AND kind != 'import' LIMIT 1"
             if deck_id is None
             else "SELECT 1 FROM review_log r JOIN card c ON c.id = r.card_id "
-            "WHERE r.study_day = ? AND c.deck_id = ? LIMIT 1"
+            "WHERE r.study_day = ? AND c.deck_id = ? AND r.kind != 'import' LIMIT 1"
         )
         days: list[date] = []
         cursor = today
@@ -1134,7 +1187,7 @@ class Repository:
                 date.fromisoformat(d): int(n)
                 for d, n in self.conn.execute(
                     f"SELECT r.study_day, COUNT(*) FROM {log_from} "
-                    "WHERE r.study_day > :start GROUP BY r.study_day",
+                    "WHERE r.study_day > :start AND r.kind != 'import' GROUP BY r.study_day",
                     p,
                 )
             }
@@ -1310,7 +1363,7 @@ _LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
 
 
 def _answer_from_row(row: Sequence[Any]) -> Answer:
-    kind: Literal["review", "drill"] = "drill" if row[5] == "drill" else "review"
+    kind: LogKind = row[5] if row[5] in ("drill", "import") else "review"
     return Answer(
         uid=str(row[1]),
         card_id=int(row[2]),

@@ -161,3 +161,69 @@ def test_studykb_to_apkg_to_studykb_keeps_text_and_identity(
     code, out, err = run_cli(capsys, "import", str(package))
     assert code == 0, err
     assert " 0 added, 0 updated" in out and "updated, 0 unchanged" not in out
+
+
+def test_with_scheduling_carries_anki_review_state_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date, timedelta
+
+    from anki.collection import Collection
+    from anki.import_export_pb2 import ExportAnkiPackageOptions, ExportLimit
+
+    col = Collection(str(tmp_path / "sched.anki2"))
+    try:
+        deck = col.decks.id("Sched")
+        ids = []
+        for i in range(3):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = f"Q{i}", f"A{i}"
+            col.add_note(note, deck)
+            ids.append(note.cards()[0].id)
+        col.sched.set_due_date([ids[0]], "5!")  # a review card: interval 5, due in 5 days
+        card = col.get_card(ids[0])
+        card.factor = 2300
+        card.lapses = 2
+        col.update_card(card)
+        col.sched.suspend_cards([ids[1]])
+        package = tmp_path / "sched.apkg"
+        col.export_anki_package(
+            out_path=str(package),
+            options=ExportAnkiPackageOptions(with_scheduling=True, with_media=False, legacy=False),
+            limit=ExportLimit(),
+        )
+    finally:
+        col.close()
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "s.db"))
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    code, out, err = run_cli(capsys, "import", "--with-scheduling", str(package))
+    assert code == 0, err
+    assert "scheduling: carried over for 1 cards" in out
+    from studykb.services import open_store
+
+    store = open_store(tmp_path / "s.db", seed_bundled=False)
+    try:
+        repo = store.repo
+        reviewed = repo.card(
+            repo.find_card(
+                next(
+                    f"sched/{r[0]}"
+                    for r in repo.conn.execute("SELECT key FROM card WHERE front = 'Q0'")
+                )
+            )
+        )
+        state = reviewed.state
+        assert (state.interval, state.easiness_x100, state.lapses) == (5, 230, 2)
+        assert state.due is not None
+        assert abs((state.due - (date.today() + timedelta(days=5))).days) <= 1
+        suspended = repo.conn.execute("SELECT suspended FROM card WHERE front = 'Q1'").fetchone()
+        assert suspended == (1,)
+        assert repo.check().ok  # the imported state is the replay of an 'import' row
+        assert repo.stats().reviews_today == 0  # importing is not reviewing
+    finally:
+        store.close()
+    # Without the flag the cards arrive new.
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "plain.db"))
+    run_cli(capsys, "import", str(package))
+    due = json.loads(run_cli(capsys, "due", "--json")[1])
+    assert due["new"] == 3

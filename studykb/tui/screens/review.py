@@ -161,7 +161,9 @@ class ReviewScreen(StudyScreen):
     def _is_drill(self, card: CardView) -> bool:
         """A card already answered today is a same-day drill (SM-2 rule 7)."""
         today = self.repo.today()
-        return any(a.study_day == today for a in self.repo.log_for_card(card.id)[-1:])
+        return any(
+            a.study_day == today and a.kind != "import" for a in self.repo.log_for_card(card.id)
+        )
 
     def _update_meta(self) -> None:
         if self.session is None:
