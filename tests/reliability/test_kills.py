@@ -129,6 +129,29 @@ def backup_kills(tmp_path: Path, kills: int, seed: int) -> None:
         assert_consistent(db)
 
 
+def export_kills(tmp_path: Path, kills: int, seed: int) -> None:
+    """Kill `studykb export` mid-write: the file is a whole export or absent."""
+    import json
+    import zipfile
+
+    rng = random.Random(seed)
+    db = tmp_path / "export.db"
+    make_db(db, cards=3000)
+    for i in range(kills):
+        suffix = (".json", ".apkg", ".csv")[i % 3]
+        target = tmp_path / f"out{i}{suffix}"
+        run = start_cli(db, tmp_path, "export", str(target))
+        kill_after(run, rng.uniform(0.05, 1.5))
+        if target.exists():
+            if suffix == ".json":
+                assert len(json.loads(target.read_text(encoding="utf-8"))["cards"]) == 3000
+            elif suffix == ".apkg":
+                assert zipfile.ZipFile(target).testzip() is None
+            else:
+                assert target.read_text(encoding="utf-8").count("\n") == 3000 + 6
+        assert_consistent(db)
+
+
 def test_kills_during_review(tmp_path: Path) -> None:
     assert review_kills(tmp_path, kills=4, seed=1) > 0
 
@@ -145,11 +168,16 @@ def test_kill_during_backup(tmp_path: Path) -> None:
     backup_kills(tmp_path, kills=1, seed=4)
 
 
+def test_kills_during_export(tmp_path: Path) -> None:
+    export_kills(tmp_path, kills=3, seed=5)
+
+
 @pytest.mark.slow
 def test_a_hundred_and_more_kills(tmp_path: Path) -> None:
-    for part in "rimb":
+    for part in "rimbe":
         (tmp_path / part).mkdir()
     assert review_kills(tmp_path / "r", kills=70, seed=11) > 0
     import_kills(tmp_path / "i", kills=15, seed=12)
     migration_kills(tmp_path / "m", kills=10, seed=13)
     backup_kills(tmp_path / "b", kills=10, seed=14)
+    export_kills(tmp_path / "e", kills=9, seed=15)
