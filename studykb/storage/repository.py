@@ -413,14 +413,7 @@ class Repository:
             after = apply(before, kind, quality, moment.study_day)
             uid = _new_uid()
             self.conn.execute(
-                """
-                INSERT INTO review_log (
-                  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
-                  answer_ms, before_repetitions, before_easiness_x100, before_interval,
-                  before_due, before_lapses, after_repetitions, after_easiness_x100,
-                  after_interval, after_due, after_lapses)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                _INSERT_LOG,
                 (
                     uid,
                     card_id,
@@ -493,14 +486,7 @@ class Repository:
         ``states`` must be what replaying each card's whole log gives; `check` verifies."""
         with write_transaction(self.conn):
             self.conn.executemany(
-                """
-                INSERT INTO review_log (
-                  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
-                  answer_ms, before_repetitions, before_easiness_x100, before_interval,
-                  before_due, before_lapses, after_repetitions, after_easiness_x100,
-                  after_interval, after_due, after_lapses)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                _INSERT_LOG,
                 (
                     (
                         r.uid,
@@ -555,20 +541,16 @@ class Repository:
                 if state == Sm2State():
                     continue
                 self.conn.execute(
-                    """
-                    INSERT INTO review_log (
-                      uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind,
-                      answer_ms, before_repetitions, before_easiness_x100, before_interval,
-                      before_due, before_lapses, after_repetitions, after_easiness_x100,
-                      after_interval, after_due, after_lapses)
-                    VALUES (?, ?, ?, ?, ?, 0, 'import', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    _INSERT_LOG,
                     (
                         _new_uid(),
                         card_id,
                         moment.utc.isoformat(timespec="milliseconds"),
                         moment.utc_offset_minutes,
                         today.isoformat(),
+                        0,
+                        "import",
+                        0,
                         *self._state_values(Sm2State()),
                         *self._state_values(state),
                     ),
@@ -1356,6 +1338,14 @@ class Repository:
         for r in self.conn.execute("SELECT DISTINCT study_day FROM review_log"):
             yield date.fromisoformat(r[0])
 
+
+_INSERT_LOG = """
+INSERT INTO review_log (
+  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind, answer_ms,
+  before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
+  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 
 _LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
   before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
