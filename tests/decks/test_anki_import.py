@@ -227,3 +227,16 @@ def test_with_scheduling_carries_anki_review_state_over(
     run_cli(capsys, "import", str(package))
     due = json.loads(run_cli(capsys, "due", "--json")[1])
     assert due["new"] == 3
+
+
+def test_colpkg_collection_package(tmp_path: Path) -> None:
+    from anki.collection import Collection
+
+    build_package(tmp_path, legacy=False)  # leaves its notes in build-False.anki2
+    col = Collection(str(tmp_path / "build-False.anki2"))
+    out = tmp_path / "whole.colpkg"
+    col.export_collection_package(str(out), include_media=False, legacy=False)
+    col.close()
+    decks, warnings = read_anki_package(out)
+    assert warnings == []
+    assert sum(len(d.cards) for d in decks) == 5
