@@ -29,7 +29,7 @@ from studykb.storage.db import connect, damaged, migrate
 from studykb.storage.repository import Repository
 
 if TYPE_CHECKING:
-    from studykb.decks.anki_export import ExportDeck
+    from studykb.core.specs import ExportDeck
     from studykb.decks.reading_list import ReadingList
 
 BUNDLED_HASH_KEY = "bundled_hash"
@@ -226,8 +226,6 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
     reports = repo.import_decks(in_reading_order(decks, [e for r in lists for e in r.entries]))
     for reading_list in lists:
         reports.append(repo.import_reading_list(reading_list.entries, reading_list.source))
-    if first_run:
-        repo.order_decks_by_reading()
     repo.set_meta(BUNDLED_HASH_KEY, current)
     return reports
 
@@ -364,14 +362,12 @@ MAX_BACKUP_BYTES = 512 * 1024 * 1024
 def read_json_backup(path: Path) -> dict[str, Any]:
     import json
 
+    from studykb.decks.files import read_capped
     from studykb.storage.backup_json import check_backup
 
+    raw = read_capped(path, MAX_BACKUP_BYTES)
     try:
-        if path.stat().st_size > MAX_BACKUP_BYTES:
-            raise BadInputError([f"{path}: larger than {MAX_BACKUP_BYTES // 2**20} MiB"])
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise BadInputError([f"{path}: not JSON: {exc}"]) from exc
     try:
@@ -382,38 +378,19 @@ def read_json_backup(path: Path) -> dict[str, Any]:
 
 def write_text_export(store: Store, out: Path, separator: str, deck_id: str | None) -> int:
     """Cards as Anki-style CSV/TSV (one row per note), via a temporary file and rename."""
-    import json
-
     from studykb.decks.text_cards import export_text_cards
     from studykb.settings import atomic_write_text
 
-    repo = store.repo
-    if deck_id is not None and not repo.deck_exists(deck_id):
-        raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
-    decks = []
-    count = 0
-    for row in repo.conn.execute(
-        "SELECT id, title FROM deck WHERE (:d IS NULL OR id = :d) ORDER BY position, id",
-        {"d": deck_id},
-    ).fetchall():
-        notes: dict[str, tuple[str, str, str, str, str]] = {}
-        for note_key, front, back, tags, source in repo.conn.execute(
-            "SELECT note_key, front, back, tags, source FROM card "
-            "WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
-            (row[0],),
-        ):
-            notes.setdefault(note_key, (note_key, front, back, " ".join(json.loads(tags)), source))
-        decks.append((str(row[0]), str(row[1]), list(notes.values())))
-        count += len(notes)
+    decks = export_decks(store, deck_id)
     atomic_write_text(out, export_text_cards(decks, separator))
-    return count
+    return sum(len(d.notes) for d in decks)
 
 
 def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     """Active notes of every deck (or one), for the package and text exporters."""
     import json
 
-    from studykb.decks.anki_export import ExportDeck, ExportNote
+    from studykb.core.specs import ExportDeck, ExportNote
 
     repo = store.repo
     if deck_id is not None and not repo.deck_exists(deck_id):

@@ -104,8 +104,3 @@ def review(state: Sm2State, quality: int, today: date) -> Sm2State:
 def preview_intervals(state: Sm2State, today: date) -> dict[int, int]:
     """The interval in days each grade would give, for labelling grade buttons."""
     return {q: review(state, q, today).interval for q in QUALITIES}
-
-
-def needs_drill(quality: int) -> bool:
-    """Rule 7: an item graded below 4 is drilled again the same day."""
-    return check_quality(quality) < DRILL_UNTIL_QUALITY

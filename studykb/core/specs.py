@@ -122,3 +122,22 @@ class ImportReport:
             f"{self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportNote:
+    """One note as exporters see it: a basic card, or a cloze note's text."""
+
+    key: str
+    kind: str  # basic | cloze
+    front: str
+    back: str
+    tags: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportDeck:
+    deck_id: str
+    title: str
+    notes: tuple[ExportNote, ...]

@@ -13,10 +13,10 @@ import re
 import tempfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from studykb.core import cloze
+from studykb.core.specs import ExportDeck
 from studykb.decks.html_text import dollars_to_mathjax
 
 BASIC_MODEL_ID = 1_742_310_001
@@ -26,23 +26,6 @@ CSS = """.card { font-family: -apple-system, "Segoe UI", Roboto, sans-serif; fon
 .source { margin-top: 1.2em; font-size: 14px; color: #888; }
 .cloze { font-weight: bold; color: #1565c0; }
 .nightMode .card { color: #e6e6e6; background: #1e1e1e; }"""
-
-
-@dataclass(frozen=True)
-class ExportNote:
-    key: str
-    kind: str  # basic | cloze
-    front: str
-    back: str
-    tags: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class ExportDeck:
-    deck_id: str
-    title: str
-    notes: tuple[ExportNote, ...]
 
 
 def to_anki_html(text: str, *, cloze: bool = False) -> str:

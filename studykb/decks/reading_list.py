@@ -14,6 +14,7 @@ from pathlib import Path
 
 from studykb.core.specs import ReadingListEntry
 from studykb.core.urls import is_web_url, paper_key
+from studykb.decks.files import decode_text, read_capped
 from studykb.errors import BadInputError
 
 MAX_LIST_BYTES = 5 * 1024 * 1024
@@ -191,18 +192,8 @@ def parse_reading_list(text: str, source: str) -> ReadingList:
 
 
 def read_reading_list(path: Path) -> ReadingList:
-    try:
-        if path.stat().st_size > MAX_LIST_BYTES:
-            raise BadInputError([f"{path}: file is larger than {MAX_LIST_BYTES // 2**20} MiB"])
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInputError([f"{path}: not UTF-8 text (byte {exc.start})"]) from exc
-    if "\x00" in text:
-        raise BadInputError([f"{path}: binary data, not a Markdown reading list"])
+    raw = read_capped(path, MAX_LIST_BYTES)
+    text = decode_text(raw, str(path), MAX_LIST_BYTES, "Markdown reading list")
     parsed = parse_reading_list(text, str(path))
     if not parsed.entries:
         raise BadInputError([f"{path}: no reading-list entries (- [Title](url)) found"])

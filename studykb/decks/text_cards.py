@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studykb.core import cloze
-from studykb.core.specs import CardSpec, DeckSpec
+from studykb.core.specs import CardSpec, DeckSpec, ExportDeck
+from studykb.decks.files import decode_text, read_capped
 from studykb.decks.html_text import html_to_text
 from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
@@ -79,14 +80,7 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
 
 
 def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]:
-    if len(raw) > MAX_TEXT_BYTES:
-        raise BadInputError([f"{name}: larger than {MAX_TEXT_BYTES // 2**20} MiB"])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInputError([f"{name}: not UTF-8 text (byte {exc.start})"]) from exc
-    if "\x00" in text:
-        raise BadInputError([f"{name}: binary data, not a CSV/TSV file"])
+    text = decode_text(raw, name, MAX_TEXT_BYTES, "CSV/TSV file")
     lines = text.splitlines()
     header, skip = _parse_header(lines, name)
     body = "\n".join(lines[skip:])
@@ -189,18 +183,12 @@ def _row_card(
 
 
 def read_text_cards(path: Path) -> list[DeckSpec]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
-    return parse_text_cards(raw, str(path), default_deck=path.stem)
+    return parse_text_cards(read_capped(path, MAX_TEXT_BYTES), str(path), default_deck=path.stem)
 
 
-def export_text_cards(
-    decks: Sequence[tuple[str, str, list[tuple[str, str, str, str, str]]]], separator: str
-) -> str:
+def export_text_cards(decks: Sequence[ExportDeck], separator: str) -> str:
     """Anki-style text: one row per note (front or cloze text, back, tags, GUID, deck,
-    source). ``decks``: (deck id, deck title, [(note key, front, back, tags, source)])."""
+    source), with the headers this module reads back."""
     out = io.StringIO()
     name = "tab" if separator == "\t" else "comma"
     out.write(f"#separator:{name}\n#html:false\n")
@@ -208,7 +196,16 @@ def export_text_cards(
     out.write(f"#columns:{separator.join(columns)}\n")
     out.write("#tags column:3\n#guid column:4\n#deck column:5\n")
     writer = csv.writer(out, delimiter=separator, lineterminator="\n")
-    for deck_id, _title, notes in decks:
-        for key, front, back, tags, source in notes:
-            writer.writerow([front, back, tags, f"{deck_id}/{key}", deck_id, source])
+    for deck in decks:
+        for note in deck.notes:
+            writer.writerow(
+                [
+                    note.front,
+                    note.back,
+                    " ".join(note.tags),
+                    f"{deck.deck_id}/{note.key}",
+                    deck.deck_id,
+                    note.source,
+                ]
+            )
     return out.getvalue()

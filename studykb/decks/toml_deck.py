@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from studykb.core import cloze
 from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
+from studykb.decks.files import decode_text, read_capped
 from studykb.decks.schema import MAX_FILE_BYTES, CardEntry, DeckFile
 from studykb.errors import BadInputError
 
@@ -99,12 +100,7 @@ def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardS
 
 def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
     """A validated deck from a file's bytes; BadInputError lists every problem."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise BadInputError([f"{name}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadInputError([f"{name}: not UTF-8 text (byte {exc.start})"]) from exc
+    text = decode_text(raw, name, MAX_FILE_BYTES, "TOML deck")
     try:
         # rtoml (Rust) parses a 10,000-card deck about six times faster than tomllib.
         data = rtoml.loads(text)
@@ -158,16 +154,7 @@ def file_hash(raw: bytes) -> str:
 
 
 def read_deck_file(path: Path) -> DeckSpec:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BadInputError(
-                [f"{path}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"]
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
-    return parse_deck_bytes(raw, str(path))
+    return parse_deck_bytes(read_capped(path, MAX_FILE_BYTES), str(path))
 
 
 def deck_files(paths: Iterable[Path]) -> list[Path]:

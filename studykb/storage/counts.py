@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from studykb.core.queue import DoneToday, Limits, remaining_new, remaining_reviews
+from studykb.core.scheduler import DRILL_UNTIL_QUALITY
 
 _CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
 _NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
@@ -64,7 +65,7 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
         f"""
         SELECT r.card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
-        WHERE r.study_day = :day AND r.quality < 4 AND r.kind != 'import'
+        WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND r.kind != 'import'
           AND r.seq = (SELECT MAX(seq) FROM review_log
                        WHERE card_id = r.card_id AND study_day = :day AND kind != 'import')
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}

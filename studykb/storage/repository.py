@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from typing import Any
@@ -33,7 +33,6 @@ from studykb.core.reading import (
     PaperView,
     ReadingStatus,
     next_paper,
-    reading_order,
 )
 from studykb.core.replay import LogEntry, LogKind, apply, replay
 from studykb.core.scheduler import Sm2State, check_quality
@@ -1052,21 +1051,6 @@ class Repository:
         choice = next_paper(self._paper_views(papers))
         return None if choice is None else next(p for p in papers if p.id == choice.paper_id)
 
-    def order_decks_by_reading(self) -> None:
-        """Number decks in suggested reading order, so new cards come in that order."""
-        order = reading_order(self._paper_views(self.papers()))
-        rank = {p.paper_id: i for i, p in enumerate(order)}
-        decks = self.conn.execute("SELECT id, paper_id, position FROM deck").fetchall()
-        ranked = sorted(
-            decks,
-            key=lambda d: (rank.get(d[1], len(rank)) if d[1] is not None else len(rank), d[2]),
-        )
-        with write_transaction(self.conn):
-            self.conn.executemany(
-                "UPDATE deck SET position = ? WHERE id = ?",
-                [(i, d[0]) for i, d in enumerate(ranked)],
-            )
-
     # ------------------------------------------------------------------ stats
     def _streak_days(self, today: date, deck_id: str | None) -> list[date]:
         """The run of study days with answers that ends today or yesterday, probed one
@@ -1095,7 +1079,6 @@ class Repository:
         today = self.today()
         since = (today - timedelta(days=29)).isoformat()
         params = {"deck": deck_id, "today": today.isoformat(), "since": since}
-        deck_filter = "(:deck IS NULL OR c.deck_id = :deck)"
         log_from = _log_from(deck_id)
         with read_transaction(self.conn):
             days = self._streak_days(today, deck_id)
@@ -1114,29 +1097,9 @@ class Repository:
                 """,
                 params,
             ).fetchone()
-            if not with_states:
-                state_row = (0,) * len(CARD_STATES)
-            else:
-                state_row = self.conn.execute(
-                    f"""
-                    SELECT
-                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NULL), 0),
-                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.due IS NOT NULL
-                                   AND s.repetitions = 0), 0),
-                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
-                                   AND s.interval < {MATURE_INTERVAL}), 0),
-                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0 AND s.repetitions > 0
-                                   AND s.interval >= {MATURE_INTERVAL}), 0),
-                      COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
-                      COALESCE(SUM(c.retired_at IS NOT NULL), 0)
-                    FROM card c JOIN card_state s ON s.card_id = c.id
-                    WHERE {deck_filter}
-                    """,
-                    params,
-                ).fetchone()
-        by_state: dict[CardStateName, int] = {
-            name: int(state_row[i]) for i, name in enumerate(CARD_STATES)
-        }
+            by_state: dict[CardStateName, int] = (
+                self._card_summary(deck_id)[0] if with_states else dict.fromkeys(CARD_STATES, 0)
+            )
         return Stats(
             today=today,
             reviews_today=int(today_row[0]),
@@ -1333,10 +1296,6 @@ class Repository:
                 entries.append(LogEntry(a.kind, a.quality, a.study_day, a.before, a.after))
                 pending = logs.fetchone()
             yield card_id, str(row[1]), _state(row, 2), entries
-
-    def history_days(self) -> Iterable[date]:
-        for r in self.conn.execute("SELECT DISTINCT study_day FROM review_log"):
-            yield date.fromisoformat(r[0])
 
 
 _INSERT_LOG = """
