@@ -49,7 +49,7 @@ def lean_due(argv: list[str]) -> int | None:
     from datetime import date, datetime
     from pathlib import Path
 
-    from studykb.core.studyday import study_day
+    from studykb.core.studyday import DayStarts
     from studykb.errors import StudykbError
     from studykb.paths import config_path, default_db_path
     from studykb.settings import load_settings
@@ -64,10 +64,6 @@ def lean_due(argv: list[str]) -> int | None:
         raw_now = os.environ.get("STUDYKB_NOW")
         now = datetime.fromisoformat(raw_now) if raw_now else datetime.now()
         now = now.astimezone() if now.tzinfo is None else now
-        today = study_day(now, settings.day_start_hour)
-        day = date.fromisoformat(on) if on else today
-        if day < today:
-            return None
         conn = sqlite3.connect(path, isolation_level=None)
     except (StudykbError, ValueError, sqlite3.Error):
         return None
@@ -76,12 +72,18 @@ def lean_due(argv: list[str]) -> int | None:
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         if version is None or version[0] != SCHEMA_HEAD:
             return None  # an older database: the full CLI upgrades it
+        starts = conn.execute("SELECT value FROM meta WHERE key = 'day_starts'").fetchone()
+        rule = DayStarts.from_json(starts and starts[0], settings.day_start_hour)
+        today = rule.with_hour(settings.day_start_hour, now).study_day(now)
+        day = date.fromisoformat(on) if on else today
+        if day < today:
+            return None
         if deck and conn.execute("SELECT 1 FROM deck WHERE id = ?", (deck,)).fetchone() is None:
             return None
         conn.execute("BEGIN")
         counts = due_counts(conn, day, today, settings.limits, deck)
         conn.execute("COMMIT")
-    except sqlite3.Error:
+    except (ValueError, sqlite3.Error):
         return None
     finally:
         conn.close()

@@ -29,6 +29,13 @@ class Replay:
     problems: tuple[str, ...]
 
 
+def answer_kind(last_answer_day: date | None, day: date) -> LogKind:
+    """SM-2 rule 7, in one place: a card's first answer of a study day is its
+    review; a later one that day, or one dated before the card's last answer (a
+    clock set back), is a drill that changes nothing."""
+    return "drill" if last_answer_day is not None and last_answer_day >= day else "review"
+
+
 def apply(state: Sm2State, kind: LogKind, quality: int, day: date) -> Sm2State:
     """One answer's effect: a review runs SM-2, a same-day drill changes nothing (rule 7)."""
     if kind == "drill":

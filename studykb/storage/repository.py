@@ -34,7 +34,7 @@ from studykb.core.reading import (
     ReadingStatus,
     next_paper,
 )
-from studykb.core.replay import LogEntry, LogKind, apply, replay
+from studykb.core.replay import LogEntry, LogKind, answer_kind, apply, replay
 from studykb.core.scheduler import Sm2State, check_quality
 from studykb.core.specs import DeckSpec, ImportReport, PaperSpec, ReadingListEntry
 from studykb.core.stats import (
@@ -49,7 +49,7 @@ from studykb.core.stats import (
     retention,
     streak,
 )
-from studykb.core.studyday import DEFAULT_DAY_START_HOUR, moment_of, study_day
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment
 from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage import counts
@@ -59,6 +59,8 @@ from studykb.storage.counts import (
     DueCounts,
 )
 from studykb.storage.db import read_transaction, write_transaction
+
+DAY_STARTS_KEY = "day_starts"
 
 
 class StaleUndoError(StudykbError):
@@ -217,10 +219,35 @@ class Repository:
         self.clock = clock
         self.limits = limits or Limits()
         self.day_start_hour = day_start_hour
+        # Before any change is recorded, the hour configured at start is the history.
+        self._first_hour = day_start_hour
+        self._stored_starts: DayStarts | None = None
 
     # ------------------------------------------------------------------ time
+    def _read_day_starts(self) -> DayStarts:
+        return DayStarts.from_json(self.get_meta(DAY_STARTS_KEY), self._first_hour)
+
+    def day_starts(self) -> DayStarts:
+        """The day-start hours in effect: a newly configured hour counts from the
+        next study day, so today never turns back into yesterday."""
+        if self._stored_starts is None:
+            self._stored_starts = self._read_day_starts()
+        return self._stored_starts.with_hour(self.day_start_hour, self.clock.now())
+
     def today(self) -> date:
-        return study_day(self.clock.now(), self.day_start_hour)
+        return self.day_starts().study_day(self.clock.now())
+
+    def _moment_for_write(self) -> Moment:
+        """The moment of a logged write, inside its transaction: the day-start
+        history is read afresh (another process may have recorded a change) and a
+        change of the configured hour is recorded with the first write that needs it."""
+        stored = self._read_day_starts()
+        now = self.clock.now()
+        starts = stored.with_hour(self.day_start_hour, now)
+        if starts != stored or self.get_meta(DAY_STARTS_KEY) is None:
+            self._set_meta(DAY_STARTS_KEY, starts.to_json())
+        self._stored_starts = starts
+        return starts.moment_of(now)
 
     def _now_utc(self) -> str:
         return self.clock.now().astimezone(UTC).isoformat(timespec="seconds")
@@ -388,9 +415,9 @@ class Repository:
         The first answer of a card on a study day is a review; any later answer
         that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
         check_quality(quality)
-        moment = moment_of(self.clock.now(), self.day_start_hour)
-        day = moment.study_day.isoformat()
         with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            day = moment.study_day.isoformat()
             row = self.conn.execute(
                 """
                 SELECT s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses, c.retired_at
@@ -403,12 +430,13 @@ class Repository:
             if row[5] is not None:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
             before = _state(row)
-            answered_today = self.conn.execute(
-                "SELECT 1 FROM review_log WHERE card_id = ? AND study_day = ? "
-                "AND kind != 'import' LIMIT 1",
-                (card_id, day),
-            ).fetchone()
-            kind: LogKind = "drill" if answered_today else "review"
+            # A card's review is its first answer of a study day; an answer on the
+            # same day, or on an earlier one (a clock set back), changes nothing.
+            last_day = self.conn.execute(
+                "SELECT max(study_day) FROM review_log WHERE card_id = ? AND kind != 'import'",
+                (card_id,),
+            ).fetchone()[0]
+            kind = answer_kind(_d(last_day), moment.study_day)
             after = apply(before, kind, quality, moment.study_day)
             uid = _new_uid()
             self.conn.execute(
@@ -515,10 +543,10 @@ class Repository:
         """Give never-reviewed cards the review state another program recorded (one
         'import' log row each, so replaying the log still gives the state). Cards
         with a studykb history keep it. Returns (carried over, kept)."""
-        moment = moment_of(self.clock.now(), self.day_start_hour)
-        today = moment.study_day
         carried = kept = 0
         with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            today = moment.study_day
             for (deck_id, key), schedule in schedules.items():
                 row = self.conn.execute(
                     "SELECT c.id, s.due, EXISTS(SELECT 1 FROM review_log r WHERE r.card_id = c.id) "

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Markdown, Rule, Static
 
+from studykb.core.replay import answer_kind
 from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS, preview_intervals
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
 from studykb.storage.repository import CardView
@@ -159,11 +160,9 @@ class ReviewScreen(StudyScreen):
         self.refresh_bindings()
 
     def _is_drill(self, card: CardView) -> bool:
-        """A card already answered today is a same-day drill (SM-2 rule 7)."""
-        today = self.repo.today()
-        return any(
-            a.study_day == today and a.kind != "import" for a in self.repo.log_for_card(card.id)
-        )
+        """Whether answering the card now would be a drill (SM-2 rule 7)."""
+        days = [a.study_day for a in self.repo.log_for_card(card.id) if a.kind != "import"]
+        return answer_kind(max(days, default=None), self.repo.today()) == "drill"
 
     def _update_meta(self) -> None:
         if self.session is None:
