@@ -177,7 +177,10 @@ def import_(
     with_scheduling: bool,
     retire_missing: bool,
 ) -> None:
-    """Import deck files (TOML), directories of them, or Markdown reading lists."""
+    """Import deck files (TOML), directories of them, or Markdown reading lists.
+
+    A deck file is the whole deck: cards it no longer has are retired (kept with
+    their history). CSV/TSV files and Anki packages only add and update cards."""
     from dataclasses import replace
 
     from studykb.services import apply_import, known_deck_files, prepare_import

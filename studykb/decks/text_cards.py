@@ -5,7 +5,10 @@ space, or the character), ``#html:true|false``, ``#columns:`` (names),
 ``#guid column:N``, ``#tags column:N``, ``#deck:NAME``, ``#deck column:N``.
 Without them the first two columns are front and back and a third is tags. The
 GUID column keeps card identity across imports (studykb writes one on export);
-without it a card is identified by a hash of its front.
+without it a card is identified by a hash of its front. A deck name that already
+is a deck id is kept as is, so studykb's own export comes back to the same decks.
+A file holds some cards of a deck, not the whole deck: importing it adds and
+updates cards and never retires one or renames the deck.
 """
 
 from __future__ import annotations
