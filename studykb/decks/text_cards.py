@@ -84,11 +84,15 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
         elif key == "columns":
             header.columns = [c.strip() for c in re.split(r"[\t,;|]", value)]
         elif key in _COLUMN_KEYS:
-            # ASCII digits only, and few of them: int() refuses some Unicode digits
-            # and numbers of thousands of digits.
-            if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
+            # ASCII digits only: int() refuses some Unicode digits and numbers of
+            # thousands of digits.
+            digits = value.lstrip("0")
+            if not re.fullmatch(r"[0-9]+", digits):
                 raise BadInputError([f"{name}:{used}: {key}: must be a column number from 1"])
-            setattr(header, key.replace(" ", "_"), int(value) - 1)
+            if len(digits) > 9:
+                shown = digits[:12] + ("…" if len(digits) > 12 else "")
+                raise BadInputError([f"{name}:{used}: {key}: column {shown} is beyond any row"])
+            setattr(header, key.replace(" ", "_"), int(digits) - 1)
         elif key == "deck":
             header.deck = value
     return header, used
