@@ -162,9 +162,27 @@ def status(ctx: Context) -> None:
     is_flag=True,
     help="Anki packages: carry each card's review state over (interval, ease, due, lapses).",
 )
+@click.option(
+    "--retire-missing",
+    is_flag=True,
+    help="CSV/TSV files and Anki packages: also retire the cards of each deck they name "
+    "that they do not hold (by default they only add and update; deck files and JSON "
+    "backups are whole decks and always do).",
+)
 @pass_ctx
-def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool, with_scheduling: bool) -> None:
-    """Import deck files (TOML), directories of them, or Markdown reading lists."""
+def import_(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    with_scheduling: bool,
+    retire_missing: bool,
+) -> None:
+    """Import deck files (TOML), directories of them, or Markdown reading lists.
+
+    A deck file is the whole deck: cards it no longer has are retired (kept with
+    their history). CSV/TSV files and Anki packages only add and update cards."""
+    from dataclasses import replace
+
     from studykb.services import apply_import, known_deck_files, prepare_import
 
     # Everything is parsed and validated before the database is opened for writing:
@@ -173,6 +191,10 @@ def import_(ctx: Context, paths: tuple[Path, ...], dry_run: bool, with_schedulin
     prepared = prepare_import(
         list(paths), known=known_deck_files(ctx.db_path), with_scheduling=with_scheduling
     )
+    if retire_missing:  # the files are taken as whole decks; titles stay as they are
+        prepared.decks = [
+            d if d.complete else replace(d, complete=True, keep_title=True) for d in prepared.decks
+        ]
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.

@@ -65,6 +65,10 @@ class DeckSpec:
     file_hash: str = ""  # sha256 of the file it was read from, when it came from a file
     # Formats that only name a deck (CSV/TSV) keep the title an existing deck has.
     keep_title: bool = False
+    # A deck file or a backup is the whole deck: cards it lacks are retired. CSV/TSV
+    # and Anki packages are not (complete=False): they add and update cards and keep
+    # the existing deck's title and description; they never retire.
+    complete: bool = True
 
     @property
     def content_hash(self) -> str:

@@ -243,7 +243,7 @@ def read_anki_package(
                         state or Sm2State(), queue == -1, learning=ctype in (1, 3)
                     )
     return [
-        DeckSpec(deck_id=d, title=titles[d], source=name, cards=tuple(c))
+        DeckSpec(deck_id=d, title=titles[d], source=name, cards=tuple(c), complete=False)
         for d, c in by_deck.items()
     ], warnings
 

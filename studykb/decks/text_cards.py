@@ -5,7 +5,10 @@ space, or the character), ``#html:true|false``, ``#columns:`` (names),
 ``#guid column:N``, ``#tags column:N``, ``#deck:NAME``, ``#deck column:N``.
 Without them the first two columns are front and back and a third is tags. The
 GUID column keeps card identity across imports (studykb writes one on export);
-without it a card is identified by a hash of its front.
+without it a card is identified by a hash of its front. A deck name that already
+is a deck id is kept as is, so studykb's own export comes back to the same decks.
+A file holds some cards of a deck, not the whole deck: importing it adds and
+updates cards and never retires one or renames the deck.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from studykb.core import cloze
 from studykb.core.specs import CardSpec, DeckSpec, ExportDeck
 from studykb.decks.files import decode_text, read_capped
 from studykb.decks.html_text import html_to_text
-from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FIELD_CHARS
+from studykb.decks.schema import ID_PATTERN, MAX_CARDS_PER_FILE, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "colon": ":", "space": " "}
 _KEY_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
+_DECK_ID_OK = re.compile(ID_PATTERN)
+_COLUMN_KEYS = ("guid column", "tags column", "deck column")
 
 
 @dataclass
@@ -39,6 +44,7 @@ class _Header:
     tags_column: int | None = None
     deck: str | None = None
     deck_column: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)  # header key -> its line number
 
 
 def slug(text: str) -> str:
@@ -46,6 +52,12 @@ def slug(text: str) -> str:
     parts = [re.sub(r"[^a-z0-9]+", "-", p.casefold()).strip("-") for p in text.split("::")]
     joined = ".".join(p for p in parts if p)[:80].strip(".-")
     return joined or "imported"
+
+
+def deck_id_for(name: str) -> str:
+    """A deck id from a CSV deck name. A name that already is a deck id (studykb's
+    own export writes ids, like ``diffusion.score-sde``) is kept exactly."""
+    return name if _DECK_ID_OK.fullmatch(name) else slug(name)
 
 
 def card_key(guid: str) -> str:
@@ -64,19 +76,55 @@ def _parse_header(lines: list[str], name: str) -> tuple[_Header, int]:
         key, _, value = line[1:].partition(":")
         key, value = key.strip().casefold(), value.strip()
         used += 1
+        header.lines[key] = used
         if key == "separator":
             header.separator = SEPARATORS.get(value.casefold(), value[:1] or None)
         elif key == "html":
             header.html = value.casefold() == "true"
         elif key == "columns":
             header.columns = [c.strip() for c in re.split(r"[\t,;|]", value)]
-        elif key in ("guid column", "tags column", "deck column"):
-            if not value.isdigit() or int(value) < 1:
+        elif key in _COLUMN_KEYS:
+            # ASCII digits only: int() refuses some Unicode digits and numbers of
+            # thousands of digits.
+            digits = value.lstrip("0")
+            if not re.fullmatch(r"[0-9]+", digits):
                 raise BadInputError([f"{name}:{used}: {key}: must be a column number from 1"])
-            setattr(header, key.replace(" ", "_"), int(value) - 1)
+            if len(digits) > 9:
+                shown = digits[:12] + ("…" if len(digits) > 12 else "")
+                raise BadInputError([f"{name}:{used}: {key}: column {shown} is beyond any row"])
+            setattr(header, key.replace(" ", "_"), int(digits) - 1)
         elif key == "deck":
             header.deck = value
     return header, used
+
+
+def _check_columns(header: _Header, columns: int, name: str) -> None:
+    """Every column the header names exists in rows of ``columns`` columns, and one
+    is left for the front; else one line naming the header."""
+    for key in _COLUMN_KEYS:
+        index = getattr(header, key.replace(" ", "_"))
+        if index is not None and index >= columns:
+            raise BadInputError(
+                [
+                    f"{name}:{header.lines[key]}: {key}: column {index + 1}, "
+                    f"but the rows have {columns} column{'s' if columns != 1 else ''}"
+                ]
+            )
+    names = [c.casefold() for c in header.columns]
+    named = ("front" in names and "back" in names) or "text" in names
+    if not named and not _content_columns(header, columns):
+        line = header.lines.get("columns") or max(header.lines.values(), default=1)
+        raise BadInputError([f"{name}:{line}: no column is left for the front"])
+
+
+def _content_columns(header: _Header, columns: int) -> list[int]:
+    """Where front and back are when the header does not name them: the columns
+    that are not GUID, tags, deck or source, in order."""
+    names = [c.casefold() for c in header.columns]
+    special = {header.guid_column, header.tags_column, header.deck_column}
+    if "source" in names:
+        special.add(names.index("source"))
+    return [i for i in range(columns) if i not in special]
 
 
 def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]:
@@ -91,6 +139,8 @@ def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]
     titles: dict[str, str] = {}
     expected: int | None = len(header.columns) or None
     seen: set[tuple[str, str]] = set()
+    if expected is not None:
+        _check_columns(header, expected, name)
     try:
         for row in reader:
             number = skip + reader.line_num
@@ -98,6 +148,7 @@ def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]
                 continue
             if expected is None:
                 expected = len(row)
+                _check_columns(header, expected, name)
             if len(row) != expected:
                 problems.append(f"{name}:{number}: expected {expected} columns, got {len(row)}")
                 continue
@@ -109,7 +160,7 @@ def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]
             deck_name = (
                 row[header.deck_column] if header.deck_column is not None else header.deck
             ) or default_deck
-            deck_id = slug(deck_name)
+            deck_id = deck_id_for(deck_name)
             titles.setdefault(deck_id, deck_name.replace("::", " › "))
             for card in spec:
                 if (deck_id, card.key) in seen:
@@ -127,7 +178,15 @@ def parse_text_cards(raw: bytes, name: str, default_deck: str) -> list[DeckSpec]
     if not decks:
         raise BadInputError([f"{name}: no cards"])
     return [
-        DeckSpec(deck_id=d, title=titles[d], source=name, cards=tuple(cards), keep_title=True)
+        # A CSV/TSV file holds some cards of a deck, not the whole deck: it never retires.
+        DeckSpec(
+            deck_id=d,
+            title=titles[d],
+            source=name,
+            cards=tuple(cards),
+            keep_title=True,
+            complete=False,
+        )
         for d, cards in decks.items()
     ]
 
@@ -136,16 +195,13 @@ def _row_card(
     row: list[str], header: _Header, name: str, number: int, problems: list[str]
 ) -> list[CardSpec] | None:
     names = [c.casefold() for c in header.columns]
-    special = {header.guid_column, header.tags_column, header.deck_column}
-    if "source" in names:
-        special.add(names.index("source"))
     if "front" in names and "back" in names:
         front_i, back_i = names.index("front"), names.index("back")
     elif "text" in names:
         front_i = names.index("text")
         back_i = names.index("back extra") if "back extra" in names else -1
     else:
-        content = [i for i in range(len(row)) if i not in special]
+        content = _content_columns(header, len(row))  # never empty: see _check_columns
         front_i = content[0]
         back_i = content[1] if len(content) > 1 else -1
     tags_i = header.tags_column

@@ -647,11 +647,11 @@ class Repository:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
         existing_deck = self.conn.execute(
-            "SELECT content_hash, paper_id, file_hash, title FROM deck WHERE id = ?",
+            "SELECT content_hash, paper_id, file_hash, title, description FROM deck WHERE id = ?",
             (spec.deck_id,),
         ).fetchone()
-        if existing_deck is not None and spec.keep_title:
-            spec = replace(spec, title=existing_deck[3], description="")
+        if existing_deck is not None and (spec.keep_title or not spec.complete):
+            spec = replace(spec, title=existing_deck[3], description=existing_deck[4])
             if paper_id is None:
                 paper_id = existing_deck[1]
         if existing_deck is None:
@@ -676,6 +676,8 @@ class Repository:
                     now,
                 ),
             )
+        elif not spec.complete:
+            pass  # part of a deck: its row changes below, and only if its cards did
         elif existing_deck[0] == spec.content_hash and existing_deck[1] == paper_id:
             if spec.file_hash and existing_deck[2] != spec.file_hash:
                 # Same cards, other bytes (a comment, spacing): remember the new bytes.
@@ -710,7 +712,15 @@ class Repository:
             )
         }
         inserts: list[tuple[Any, ...]] = []
+        next_position = 1 + max((v[2] for v in current.values()), default=-1)
         for position, card in enumerate(spec.cards):
+            found = current.pop(card.key, None)
+            if not spec.complete:
+                # Part of a deck: its cards keep their places, new ones go after the last.
+                if found is not None:
+                    position = found[2]
+                else:
+                    position, next_position = next_position, next_position + 1
             values = (
                 card.note_key,
                 card.kind,
@@ -722,7 +732,6 @@ class Repository:
                 position,
                 card.content_hash,
             )
-            found = current.pop(card.key, None)
             if found is None:
                 inserts.append((spec.deck_id, card.key, *values, now, now))
                 report.added += 1
@@ -764,13 +773,26 @@ class Repository:
                 """,
                 (spec.deck_id,),
             )
-        gone = [v[0] for v in current.values() if v[3] is None]
+        # Only a whole deck (deck file, backup) retires the cards it lacks.
+        gone = [v[0] for v in current.values() if v[3] is None] if spec.complete else []
         if gone:
             self.conn.executemany(
                 "UPDATE card SET retired_at = ?, updated_at = ? WHERE id = ?",
                 [(now, now, card_id) for card_id in gone],
             )
             report.retired = len(gone)
+        if (
+            existing_deck is not None
+            and not spec.complete
+            and (report.added or report.updated or paper_id != existing_deck[1])
+        ):
+            # Cards were merged in: the deck now matches neither its file nor this one,
+            # so both hashes are forgotten and the next import compares card by card.
+            self.conn.execute(
+                "UPDATE deck SET paper_id = ?, content_hash = '', file_hash = '', "
+                "imported_at = ? WHERE id = ?",
+                (paper_id, now, spec.deck_id),
+            )
         return report
 
     def _upsert_paper_for_deck(self, deck_id: str, paper: PaperSpec) -> int:

@@ -240,3 +240,51 @@ def test_colpkg_collection_package(tmp_path: Path) -> None:
     decks, warnings = read_anki_package(out)
     assert warnings == []
     assert sum(len(d.cards) for d in decks) == 5
+
+
+@pytest.mark.parametrize("retire_missing", [False, True])
+def test_a_package_adds_and_updates_but_never_retires_or_renames(
+    tmp_path: Path,
+    small_deck: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    retire_missing: bool,
+) -> None:
+    """Issue 10 item 6: two notes carrying studykb GUIDs, in Anki's "Default" deck,
+    retired every other card of the deck and renamed it "Default"."""
+    from anki.collection import Collection
+    from anki.import_export_pb2 import ExportAnkiPackageOptions, ExportLimit
+
+    col = Collection(str(tmp_path / "two.anki2"))
+    try:
+        for guid, front, back in [
+            ("studykb:toy/one", "Question one?", "A better answer."),
+            ("studykb:toy/fresh", "A new question?", "A new answer."),
+        ]:
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, back
+            note.guid = guid
+            col.add_note(note, col.decks.id("Default"))
+        package = tmp_path / "two.apkg"
+        col.export_anki_package(
+            out_path=str(package),
+            options=ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=False),
+            limit=ExportLimit(),
+        )
+    finally:
+        col.close()
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "two.db"))
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    monkeypatch.setenv("STUDYKB_NOW", "2026-01-05T10:00:00+01:00")
+    assert run_cli(capsys, "import", str(small_deck))[0] == 0
+    assert run_cli(capsys, "answer", "toy/two", "5")[0] == 0
+    args = ["import", *(["--retire-missing"] if retire_missing else []), str(package)]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    retired = 3 if retire_missing else 0  # two, and the cloze note's two cards
+    assert f"deck toy: 1 added, 1 updated, 0 unchanged, {retired} retired" in out
+    [toy] = json.loads(run_cli(capsys, "decks", "--json")[1])
+    assert (toy["id"], toy["title"]) == ("toy", "Toy deck")
+    assert (toy["cards"], toy["learned"]) == ((2, 0) if retire_missing else (5, 1))
+    assert toy["paper_id"] is not None  # the deck keeps its paper
+    assert run_cli(capsys, "check")[0] == 0
