@@ -30,14 +30,17 @@ CSS = """.card { font-family: -apple-system, "Segoe UI", Roboto, sans-serif; fon
 
 def to_anki_html(text: str, *, cloze: bool = False) -> str:
     """Card Markdown as Anki HTML: escaped, **bold**, *italic*, line breaks, $...$ as
-    MathJax. In clozes `}}` inside an answer is spaced out, as Anki's docs advise."""
+    MathJax. In clozes `}}` inside an answer is spaced out, as Anki's docs advise.
+    A hard break ("  " + newline) is `<br>`; a plain newline `<br>` + newline, so
+    that importing the package back gives each its own form."""
     if cloze:
         text = _space_cloze_braces(text)
     out = html.escape(text, quote=False)
     out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out, flags=re.S)
     out = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", out, flags=re.S)
     out = dollars_to_mathjax(out)
-    return out.replace("\n", "<br>")
+    out = re.sub(r" {2,}\n", "<br>", out)
+    return out.replace("\n", "<br>\n")
 
 
 def _space_cloze_braces(text: str) -> str:

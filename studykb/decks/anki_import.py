@@ -285,7 +285,7 @@ def _sm2_state(
 def _cards(
     nt: _NoteType, fields: list[str], key: str, tags: tuple[str, ...], *, from_studykb: bool
 ) -> list[CardSpec]:
-    texts = [html_to_text(f) for f in fields]
+    texts = [html_to_text(f, soft_breaks=from_studykb) for f in fields]
     first = texts[0] if texts else ""
     second = texts[1] if len(texts) > 1 else ""
     names = [n.casefold() for n in nt.fields]

@@ -58,7 +58,7 @@ def test_bundled_decks_export_to_a_package_anki_opens(
 
 
 def test_markdown_and_math_become_anki_html() -> None:
-    assert to_anki_html("**a** < *b*\n$x_t$") == "<b>a</b> &lt; <i>b</i><br>\\(x_t\\)"
+    assert to_anki_html("**a** < *b*\n$x_t$") == "<b>a</b> &lt; <i>b</i><br>\n\\(x_t\\)"
     assert to_anki_html("{{c1::$\\frac{a}{\\sqrt{b}}$}}", cloze=True) == (
         "{{c1::\\(\\frac{a}{\\sqrt{b} }\\)}}"
     )
