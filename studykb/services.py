@@ -390,16 +390,31 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     """Active notes of every deck (or one), for the package and text exporters."""
     import json
 
-    from studykb.core.specs import ExportDeck, ExportNote
+    from studykb.core.specs import ExportDeck, ExportNote, PaperSpec
 
     repo = store.repo
     if deck_id is not None and not repo.deck_exists(deck_id):
         raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
     decks = []
     for row in repo.conn.execute(
-        "SELECT id, title FROM deck WHERE (:d IS NULL OR id = :d) ORDER BY position, id",
+        "SELECT d.id, d.title, d.description, p.title, p.url, p.authors, p.year, "
+        "p.worth_reading, p.section, p.after, p.description "
+        "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id "
+        "WHERE (:d IS NULL OR d.id = :d) ORDER BY d.position, d.id",
         {"d": deck_id},
     ).fetchall():
+        paper = None
+        if row[4] is not None:
+            paper = PaperSpec(
+                title=row[3],
+                url=row[4],
+                authors=tuple(json.loads(row[5])),
+                year=row[6],
+                worth_reading=row[7],
+                section=row[8],
+                after=tuple(json.loads(row[9])),
+                description=row[10],
+            )
         notes: dict[str, ExportNote] = {}
         for note_key, kind, front, back, tags, source in repo.conn.execute(
             "SELECT note_key, kind, front, back, tags, source FROM card "
@@ -410,7 +425,9 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
                 note_key,
                 ExportNote(note_key, kind, front, back, tuple(json.loads(tags)), source),
             )
-        decks.append(ExportDeck(str(row[0]), str(row[1]), tuple(notes.values())))
+        decks.append(
+            ExportDeck(str(row[0]), str(row[1]), tuple(notes.values()), str(row[2]), paper)
+        )
     return decks
 
 

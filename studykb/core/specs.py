@@ -141,3 +141,6 @@ class ExportDeck:
     deck_id: str
     title: str
     notes: tuple[ExportNote, ...]
+    # Carried by packages so that importing one back keeps the deck's paper.
+    description: str = ""
+    paper: PaperSpec | None = None

@@ -7,7 +7,9 @@ its studykb identity, ``studykb:deck-id/note-id``.
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import os
 import re
 import tempfile
@@ -61,6 +63,29 @@ def anki_deck_name(title: str) -> str:
     return title.replace(" › ", "::")
 
 
+DECK_MARK = "studykb-deck"
+
+
+def anki_deck_description(deck: ExportDeck) -> str:
+    """The deck's description and paper as Anki shows them, followed by the same as
+    JSON in an HTML comment (invisible in Anki) that studykb's import reads back."""
+    shown = []
+    if deck.description:
+        shown.append(f"<p>{html.escape(deck.description)}</p>")
+    if deck.paper is not None:
+        url, title = html.escape(deck.paper.url), html.escape(deck.paper.title)
+        shown.append(f'<p>Paper: <a href="{url}">{title}</a></p>')
+    data = {
+        "deck": deck.deck_id,
+        "description": deck.description,
+        "paper": None if deck.paper is None else dataclasses.asdict(deck.paper),
+    }
+    # ASCII JSON with <, > and & escaped: nothing in it can end the comment.
+    payload = json.dumps(data, ensure_ascii=True)
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return "".join(shown) + f"<!-- {DECK_MARK} {payload} -->"
+
+
 def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
     """Write a package; returns (notes, cards). Temporary file, then rename."""
     import genanki
@@ -98,6 +123,7 @@ def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
         anki_deck = genanki.Deck(
             zlib.crc32(f"studykb:{deck.deck_id}".encode()) + 1_000_000_000,
             anki_deck_name(deck.title),
+            description=anki_deck_description(deck),
         )
         for note in deck.notes:
             is_cloze = note.kind == "cloze"

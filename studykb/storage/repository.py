@@ -624,8 +624,8 @@ class Repository:
         ).fetchone()
         if existing_deck is not None and spec.keep_title:
             spec = replace(spec, title=existing_deck[3], description="")
-            if paper_id is None:
-                paper_id = existing_deck[1]
+        if existing_deck is not None and paper_id is None:
+            paper_id = existing_deck[1]  # a file that names no paper keeps the deck's paper
         if existing_deck is None:
             position = self.conn.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
