@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -312,6 +312,8 @@ def read_anki_package(
         titles.setdefault(deck_id, deck_name.replace("::", " › "))
         tag_list = tuple(t for t in str(tags).split() if t)
         specs = _cards(nt, fields, key, tag_list, from_studykb=bool(ours))
+        if not ours:  # kept, so that exporting the note back updates it in Anki
+            specs = [replace(spec, guid=str(guid)) for spec in specs]
         if not specs:
             warnings.append(f"{name}: note {guid}: empty front; skipped")
             continue
