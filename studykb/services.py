@@ -389,28 +389,90 @@ def write_text_export(store: Store, out: Path, separator: str, deck_id: str | No
 def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     """Active notes of every deck (or one), for the package and text exporters."""
     import json
+    from dataclasses import replace
 
-    from studykb.core.specs import ExportDeck, ExportNote
+    from studykb.core.specs import ExportAnswer, ExportCard, ExportDeck, ExportNote, PaperSpec
 
     repo = store.repo
     if deck_id is not None and not repo.deck_exists(deck_id):
         raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
     decks = []
     for row in repo.conn.execute(
-        "SELECT id, title FROM deck WHERE (:d IS NULL OR id = :d) ORDER BY position, id",
+        "SELECT d.id, d.title, d.description, p.title, p.url, p.authors, p.year, "
+        "p.worth_reading, p.section, p.after, p.description "
+        "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id "
+        "WHERE (:d IS NULL OR d.id = :d) ORDER BY d.position, d.id",
         {"d": deck_id},
     ).fetchall():
+        paper = None
+        if row[4] is not None:
+            paper = PaperSpec(
+                title=row[3],
+                url=row[4],
+                authors=tuple(json.loads(row[5])),
+                year=row[6],
+                worth_reading=row[7],
+                section=row[8],
+                after=tuple(json.loads(row[9])),
+                description=row[10],
+            )
+        answers: dict[int, list[ExportAnswer]] = {}
+        for card_id, *answer in repo.conn.execute(
+            "SELECT r.card_id, r.answered_at, r.quality, r.kind, r.answer_ms, "
+            "r.before_interval, r.before_due, r.before_repetitions, r.after_interval, "
+            "r.after_easiness_x100 FROM review_log r JOIN card c ON c.id = r.card_id "
+            "WHERE c.deck_id = ? AND c.retired_at IS NULL ORDER BY r.seq",
+            (row[0],),
+        ):
+            answers.setdefault(card_id, []).append(ExportAnswer(*answer))
         notes: dict[str, ExportNote] = {}
-        for note_key, kind, front, back, tags, source in repo.conn.execute(
-            "SELECT note_key, kind, front, back, tags, source FROM card "
-            "WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
+        cards: dict[str, list[ExportCard]] = {}
+        for (
+            card_id,
+            key,
+            note_key,
+            kind,
+            front,
+            back,
+            tags,
+            source,
+            guid,
+            *state,
+        ) in repo.conn.execute(
+            "SELECT c.id, c.key, c.note_key, c.kind, c.front, c.back, c.tags, c.source, "
+            "c.guid, c.cloze_number, c.suspended, s.easiness_x100, s.interval, s.due, "
+            "s.lapses FROM card c JOIN card_state s ON s.card_id = c.id "
+            "WHERE c.deck_id = ? AND c.retired_at IS NULL ORDER BY c.position, c.id",
             (row[0],),
         ):
             notes.setdefault(
                 note_key,
-                ExportNote(note_key, kind, front, back, tuple(json.loads(tags)), source),
+                ExportNote(
+                    note_key, kind, front, back, tuple(json.loads(tags)), source, guid or ""
+                ),
             )
-        decks.append(ExportDeck(str(row[0]), str(row[1]), tuple(notes.values())))
+            cloze_number, suspended, easiness, interval, due, lapses = state
+            cards.setdefault(note_key, []).append(
+                ExportCard(
+                    key,
+                    cloze_number,
+                    bool(suspended),
+                    easiness,
+                    interval,
+                    due,
+                    lapses,
+                    tuple(answers.get(card_id, ())),
+                )
+            )
+        decks.append(
+            ExportDeck(
+                str(row[0]),
+                str(row[1]),
+                tuple(replace(n, cards=tuple(cards[n.key])) for n in notes.values()),
+                str(row[2]),
+                paper,
+            )
+        )
     return decks
 
 

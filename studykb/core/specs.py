@@ -36,6 +36,7 @@ class CardSpec:
     tags: tuple[str, ...] = ()
     source: str = ""
     cloze_number: int | None = None
+    guid: str = ""  # the note's GUID in the Anki collection it came from, if it did
     # Computed once: comparing it is how an import tells "unchanged" from "updated".
     content_hash: str = field(init=False, compare=False, repr=False)
 
@@ -129,6 +130,35 @@ class ImportReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportAnswer:
+    """One answer from the review log, as a package's review history carries it."""
+
+    answered_at: str  # ISO-8601 UTC
+    quality: int
+    kind: str  # review | drill | import
+    answer_ms: int
+    before_interval: int
+    before_due: str | None
+    before_repetitions: int
+    after_interval: int
+    after_easiness_x100: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCard:
+    """One card's review state and history (a package carries them for Anki)."""
+
+    key: str
+    cloze_number: int | None
+    suspended: bool
+    easiness_x100: int
+    interval: int
+    due: str | None  # the study day it is due (ISO), None while new
+    lapses: int
+    answers: tuple[ExportAnswer, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ExportNote:
     """One note as exporters see it: a basic card, or a cloze note's text."""
 
@@ -138,6 +168,8 @@ class ExportNote:
     back: str
     tags: tuple[str, ...]
     source: str
+    guid: str = ""  # its Anki GUID when it came from Anki
+    cards: tuple[ExportCard, ...] = ()  # review states and history, for packages
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +177,6 @@ class ExportDeck:
     deck_id: str
     title: str
     notes: tuple[ExportNote, ...]
+    # Carried by packages so that importing one back keeps the deck's paper.
+    description: str = ""
+    paper: PaperSpec | None = None

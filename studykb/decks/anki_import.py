@@ -18,13 +18,13 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from studykb.core import cloze
 from studykb.core.scheduler import Sm2State
-from studykb.core.specs import CardSpec, DeckSpec
+from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
 from studykb.decks.html_text import html_to_text
 from studykb.decks.text_cards import card_key, slug
 from studykb.errors import BadInputError
@@ -186,6 +186,87 @@ def _deck_names(conn: sqlite3.Connection) -> dict[int, str]:
     return {int(i): str(d.get("name", "Default")) for i, d in json.loads(row[0]).items()}
 
 
+_DECK_MARK = re.compile(r"<!-- studykb-deck (\{.*?\}) -->", re.S)
+
+
+def _deck_descriptions(conn: sqlite3.Connection) -> list[str]:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "decks" in tables:  # DeckKind protobuf: normal (1) -> description (4)
+        return [
+            _protobuf_bytes_field(_protobuf_bytes_field(bytes(kind or b""), 1), 4).decode(
+                "utf-8", "replace"
+            )
+            for (kind,) in conn.execute("SELECT kind FROM decks")
+        ]
+    row = conn.execute("SELECT decks FROM col").fetchone()
+    return [str(d.get("desc", "")) for d in json.loads(row[0]).values() if isinstance(d, dict)]
+
+
+def _studykb_deck_links(conn: sqlite3.Connection) -> dict[str, tuple[str, PaperSpec | None]]:
+    """What studykb's export put in each deck's description (see anki_export): the
+    deck's description and paper, by deck id, so an import keeps the deck's paper.
+    A description that is not exactly that is ignored."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from studykb.decks.schema import DeckId, PaperTable, ShortText
+
+    class Link(BaseModel):
+        model_config = ConfigDict(strict=True)
+        deck: DeckId
+        description: ShortText = ""
+        paper: PaperTable | None = None
+
+    links: dict[str, tuple[str, PaperSpec | None]] = {}
+    for description in _deck_descriptions(conn):
+        match = _DECK_MARK.search(description[:200_000])
+        if match is None:
+            continue
+        try:
+            link = Link.model_validate_json(match.group(1))
+        except ValidationError:
+            continue
+        paper = None
+        if link.paper is not None:
+            p = link.paper
+            paper = PaperSpec(
+                p.title,
+                p.url,
+                tuple(p.authors),
+                p.year,
+                p.worth_reading,
+                p.section,
+                tuple(p.after),
+                p.description,
+            )
+        links[link.deck] = (link.description, paper)
+    return links
+
+
+def _protobuf_bytes_field(blob: bytes, wanted: int) -> bytes:
+    """The bytes of a top-level length-delimited field of a protobuf message."""
+    i = 0
+    try:
+        while i < len(blob):
+            key, i = _varint(blob, i)
+            number, wire = key >> 3, key & 7
+            if wire == 0:
+                _, i = _varint(blob, i)
+            elif wire == 2:
+                length, i = _varint(blob, i)
+                if number == wanted:
+                    return blob[i : i + length]
+                i += length
+            elif wire == 1:
+                i += 8
+            elif wire == 5:
+                i += 4
+            else:
+                break
+    except ValueError:
+        pass
+    return b""
+
+
 def read_anki_package(
     path: Path, schedules: dict[tuple[str, str], AnkiSchedule] | None = None
 ) -> tuple[list[DeckSpec], list[str]]:
@@ -209,6 +290,7 @@ def read_anki_package(
                 ):
                     anki_cards.setdefault(int(row[0]), []).append(tuple(int(x) for x in row[1:]))
                 crt = int(conn.execute("SELECT crt FROM col").fetchone()[0])
+            links = _studykb_deck_links(conn)
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BadInputError([f"{name}: not a readable Anki collection ({exc})"]) from exc
     by_deck: dict[str, list[CardSpec]] = {}
@@ -230,6 +312,8 @@ def read_anki_package(
         titles.setdefault(deck_id, deck_name.replace("::", " › "))
         tag_list = tuple(t for t in str(tags).split() if t)
         specs = _cards(nt, fields, key, tag_list, from_studykb=bool(ours))
+        if not ours:  # kept, so that exporting the note back updates it in Anki
+            specs = [replace(spec, guid=str(guid)) for spec in specs]
         if not specs:
             warnings.append(f"{name}: note {guid}: empty front; skipped")
             continue
@@ -243,7 +327,15 @@ def read_anki_package(
                         state or Sm2State(), queue == -1, learning=ctype in (1, 3)
                     )
     return [
-        DeckSpec(deck_id=d, title=titles[d], source=name, cards=tuple(c), complete=False)
+        DeckSpec(
+            deck_id=d,
+            title=titles[d],
+            source=name,
+            description=links.get(d, ("", None))[0],
+            paper=links.get(d, ("", None))[1],
+            cards=tuple(c),
+            complete=False,
+        )
         for d, c in by_deck.items()
     ], warnings
 
@@ -285,7 +377,7 @@ def _sm2_state(
 def _cards(
     nt: _NoteType, fields: list[str], key: str, tags: tuple[str, ...], *, from_studykb: bool
 ) -> list[CardSpec]:
-    texts = [html_to_text(f) for f in fields]
+    texts = [html_to_text(f, soft_breaks=from_studykb) for f in fields]
     first = texts[0] if texts else ""
     second = texts[1] if len(texts) > 1 else ""
     names = [n.casefold() for n in nt.fields]

@@ -6,8 +6,28 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
-_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+# Every character Unicode has a sub/superscript form for; a script with any other
+# character becomes LaTeX math instead (read by the same renderer as $...$).
+_SUB_MAP = dict(
+    zip(
+        "0123456789+-−=()aehijklmnoprstuvxβγρφχ",
+        "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ",
+        strict=True,
+    )
+)
+_SUP_MAP = dict(
+    zip(
+        "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ",
+        strict=True,
+    )
+)
+# A line break as Anki shows it (<br>, a block's end). Markdown reads a lone newline
+# as a space, so it becomes a hard break ("  " + newline). Marked with a Unicode
+# noncharacter while converting, which never occurs in text (removed from input).
+_BREAK = "\ufdd0"
+# What a sub/superscript outside math attaches to: the word before it.
+_SCRIPT_BASE = re.compile(r"[\w∇∂′']+$")
 _BLOCK = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
 _SKIP = {"script", "style", "head", "title"}
 
@@ -24,7 +44,7 @@ class _Converter(HTMLParser):
             self.skip += 1
             return
         if tag == "br":
-            self.out.append("\n")
+            self.out.append(_BREAK)
         elif tag in _BLOCK:
             self._newline()
             if tag == "li":
@@ -50,7 +70,9 @@ class _Converter(HTMLParser):
                 _, start = self.stack.pop(i)
                 inner = "".join(self.out[start:]).strip()
                 del self.out[start:]
-                if inner:
+                if inner and tag in ("sub", "sup"):
+                    self.out.append(self._script(tag, inner))
+                elif inner:
                     self.out.append(_wrap(tag, inner))
                 return
 
@@ -59,8 +81,28 @@ class _Converter(HTMLParser):
             self.out.append(data)
 
     def _newline(self) -> None:
-        if self.out and not "".join(self.out[-1:]).endswith("\n"):
-            self.out.append("\n")
+        if self.out and not self.out[-1].endswith(("\n", _BREAK)):
+            self.out.append(_BREAK)
+
+    def _script(self, tag: str, inner: str) -> str:
+        """x<sub>t</sub> as xₜ when every character has a Unicode form, else as
+        math ($x_{KL}$) taking the word before along: never a bare `_{...}`, which
+        Markdown would read as emphasis."""
+        table = _SUB_MAP if tag == "sub" else _SUP_MAP
+        plain = inner.replace("*", "")
+        if all(c in table for c in plain):
+            return "".join(table[c] for c in plain)
+        if "$" in plain or "\\" in plain or _BREAK in plain:
+            return inner  # already math, or several lines: left as written
+        base = ""
+        while self.out and (match := _SCRIPT_BASE.search(self.out[-1])):
+            base = match.group() + base
+            self.out[-1] = self.out[-1][: match.start()]
+            if self.out[-1]:
+                break
+            self.out.pop()
+        mark = "_" if tag == "sub" else "^"
+        return f"${base}{mark}{{{plain}}}$"
 
 
 def _wrap(tag: str, inner: str) -> str:
@@ -68,29 +110,25 @@ def _wrap(tag: str, inner: str) -> str:
         return f"**{inner}**"
     if tag in ("i", "em"):
         return f"*{inner}*"
-    if tag == "sup":
-        return (
-            inner.translate(_SUP)
-            if all(c in "0123456789+-=()n" for c in inner)
-            else f"^{{{inner}}}"
-        )
-    if tag == "sub":
-        return (
-            inner.translate(_SUB) if all(c in "0123456789+-=()" for c in inner) else f"_{{{inner}}}"
-        )
     return inner
 
 
-def html_to_text(html: str) -> str:
-    """Card text from Anki's HTML field content."""
-    text = re.sub(r"\[sound:([^\]]+)\]", r"[sound: \1]", html)
+def html_to_text(html: str, *, soft_breaks: bool = False) -> str:
+    """Card text from Anki's HTML field content. Line breaks Anki shows become
+    Markdown hard breaks. With ``soft_breaks`` (studykb's own export), a ``<br>``
+    followed by a newline is the plain newline it was exported from."""
+    text = re.sub(r"\[sound:([^\]]+)\]", r"[sound: \1]", html.replace(_BREAK, ""))
     converter = _Converter()
     converter.feed(text)
     converter.close()
     text = "".join(converter.out).replace("\xa0", " ")
+    if soft_breaks:
+        text = text.replace(_BREAK + "\n", "\n")
     text = mathjax_to_dollars(text)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = re.sub(r"[ \t]+(?=[\n\ufdd0])", "", text)
+    # Two or more breaks in a row are a paragraph; one is a (hard) line break.
+    text = re.sub(r"[\n\ufdd0]{2,}", "\n\n", text)
+    return text.replace(_BREAK, "  \n").strip()
 
 
 def mathjax_to_dollars(text: str) -> str:

@@ -652,8 +652,8 @@ class Repository:
         ).fetchone()
         if existing_deck is not None and (spec.keep_title or not spec.complete):
             spec = replace(spec, title=existing_deck[3], description=existing_deck[4])
-            if paper_id is None:
-                paper_id = existing_deck[1]
+        if existing_deck is not None and paper_id is None:
+            paper_id = existing_deck[1]  # a file that names no paper keeps the deck's paper
         if existing_deck is None:
             position = self.conn.execute(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
@@ -705,9 +705,10 @@ class Repository:
                 ),
             )
         current = {
-            r[1]: (int(r[0]), r[2], r[3], r[4])
+            r[1]: (int(r[0]), r[2], r[3], r[4], r[5])
             for r in self.conn.execute(
-                "SELECT id, key, content_hash, position, retired_at FROM card WHERE deck_id = ?",
+                "SELECT id, key, content_hash, position, retired_at, guid FROM card "
+                "WHERE deck_id = ?",
                 (spec.deck_id,),
             )
         }
@@ -733,10 +734,12 @@ class Repository:
                 card.content_hash,
             )
             if found is None:
-                inserts.append((spec.deck_id, card.key, *values, now, now))
+                inserts.append((spec.deck_id, card.key, *values, now, now, card.guid or None))
                 report.added += 1
                 continue
-            card_id, old_hash, old_position, retired_at = found
+            card_id, old_hash, old_position, retired_at, old_guid = found
+            if card.guid and card.guid != old_guid:  # an Anki GUID learnt (never forgotten)
+                self.conn.execute("UPDATE card SET guid = ? WHERE id = ?", (card.guid, card_id))
             if old_hash == card.content_hash and retired_at is None:
                 if old_position != position:
                     self.conn.execute(
@@ -759,8 +762,8 @@ class Repository:
                 """
                 INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, tags,
                                   source, position, content_hash, suspended, created_at,
-                                  updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                                  updated_at, guid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """,
                 inserts,
             )

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 class Meta(SQLModel, table=True):
@@ -93,6 +93,9 @@ class Card(SQLModel, table=True):
     retired_at: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    guid: str | None = Field(
+        default=None, description="the note's GUID in the Anki collection it came from"
+    )
 
 
 class CardState(SQLModel, table=True):

@@ -62,7 +62,7 @@ def test_real_packages_import_with_text_cloze_tags_and_hierarchy(
     assert by_id["diffusion.ddim"].title == "Diffusion › DDIM"
     cards = {c.front: c for c in by_id["diffusion.ddim"].cards}
     basic = cards["What does **DDIM** enable?"]
-    assert basic.back == "Deterministic sampling with $\\sigma_t = 0$\nin *fewer* steps"
+    assert basic.back == "Deterministic sampling with $\\sigma_t = 0$  \nin *fewer* steps"
     assert basic.tags == ("ddim", "sampling")
     assert "x₀" in cards and cards["the data"].back == "x₀"  # the reversed card
     clozes = by_id["diffusion"].cards

@@ -24,7 +24,7 @@ def test_anki_text_conventions() -> None:
     assert (deck.deck_id, deck.title) == ("papers.ddim", "Papers › DDIM")
     basic, cloze_card = deck.cards
     assert basic.front == "What does **DDIM** enable?"
-    assert basic.back == "Deterministic sampling,\n\twith\n$\\sigma_t = 0$"
+    assert basic.back == "Deterministic sampling,  \n\twith\n$\\sigma_t = 0$"  # <br>: hard break
     assert basic.tags == ("ddim", "sampling")
     assert basic.key.startswith("g")  # Anki GUIDs hold any character: hashed to an id
     assert (cloze_card.kind, cloze_card.key, cloze_card.back) == ("cloze", "x9Yz:c1", "*extra*")
@@ -61,7 +61,7 @@ def test_bad_text_files(raw: bytes, message: str) -> None:
 
 def test_html_and_mathjax() -> None:
     assert html_to_text("a&nbsp;&lt;b&gt;<div>x<sub>2</sub></div><img src='f/p.png'>") == (
-        "a <b>\nx₂\n[image: p.png]"
+        "a <b>  \nx₂  \n[image: p.png]"
     )
     assert dollars_to_mathjax("with $x_t$ and \\$5") == "with \\(x_t\\) and \\$5"
 
