@@ -169,7 +169,7 @@ def restore_damaged(path: Path, source: Path, now: datetime) -> Path | None:
         src.close()
     try:
         fsync_dir(path.parent)
-        present = [Path(f"{path}{s}") for s in ("", "-wal", "-shm") if Path(f"{path}{s}").exists()]
+        present = any(Path(f"{path}{s}").exists() for s in ("", "-wal", "-shm"))
         aside = set_aside_damaged(path, now) if present else None
         # The damaged file's WAL is kept with its set-aside copy; left here, SQLite
         # would replay it into the restored database.
