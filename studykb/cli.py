@@ -518,15 +518,22 @@ def undo(ctx: Context) -> None:
 def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
     """Export (written to a temporary file, then renamed)."""
     from studykb.services import write_json_backup, write_text_export
+    from studykb.storage.tempfiles import remove_leftover_temps
 
     fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg"}.get(
         out.suffix.lower(), "json"
     )
+    remove_leftover_temps(out)  # of an export to the same file that was killed
     if fmt == "apkg":
         from studykb.decks.anki_export import write_apkg
         from studykb.services import export_decks
+        from studykb.storage.backup import describe_file_error
 
-        notes, cards = write_apkg(export_decks(ctx.store(), deck_id), out)
+        decks = export_decks(ctx.store(), deck_id)
+        try:
+            notes, cards = write_apkg(decks, out)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StudykbError(describe_file_error(out, exc)) from exc
         click.echo(f"exported {notes} notes ({cards} cards) to {out}")
         return
     if fmt in ("csv", "tsv"):
@@ -545,7 +552,8 @@ def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> Non
 @pass_ctx
 def backup(ctx: Context, path: Path | None) -> None:
     """Copy the database now (to PATH, or to the backups folder beside it)."""
-    from studykb.storage.backup import copy_database, take_backup
+    from studykb.storage.backup import copy_database, describe_file_error, take_backup
+    from studykb.storage.tempfiles import remove_leftover_temps
 
     store = ctx.store()
     if path is None:
@@ -553,7 +561,12 @@ def backup(ctx: Context, path: Path | None) -> None:
     else:
         if path.exists():
             raise StudykbError(f"{path} already exists; choose a new file name")
-        copy_database(store.repo.conn, path)
+        remove_leftover_temps(path)  # of a backup to the same file that was killed
+        try:
+            copy_database(store.repo.conn, path)
+        except (OSError, sqlite3.OperationalError) as exc:
+            # The destination is what failed (a full disk there), not the database.
+            raise StudykbError(describe_file_error(path, exc)) from exc
         dest = path
     click.echo(f"backed up to {dest}")
 
@@ -579,16 +592,17 @@ def backups(ctx: Context) -> None:
 @pass_ctx
 def restore(ctx: Context, file: Path) -> None:
     """Replace the database with a backup; the current one is backed up first."""
-    from studykb.services import restore_damaged, restore_database
+    from studykb.services import clock_from_env, restore_damaged, restore_database
+    from studykb.storage.backup import UnfinishedRestoreError
     from studykb.storage.db import DamagedDatabaseError
 
     try:
         store = ctx.store(daily_backup=False)
-    except DamagedDatabaseError:
-        from datetime import datetime
-
-        aside = restore_damaged(ctx.db_path, file, datetime.now())
-        click.echo(f"the damaged database was moved to {aside}")
+    except (DamagedDatabaseError, UnfinishedRestoreError):
+        now = clock_from_env().now().replace(tzinfo=None)
+        aside = restore_damaged(ctx.db_path, file, now)
+        if aside is not None:
+            click.echo(f"the damaged database was moved to {aside}")
         store = ctx.store(daily_backup=False)  # upgrades a backup from an older studykb
         click.echo(f"restored {ctx.db_path} from {file}")
         return

@@ -19,7 +19,9 @@ from studykb.errors import BadInputError, StudykbError
 from studykb.paths import bundled_decks_dir, config_path, default_db_path
 from studykb.settings import Settings, load_settings
 from studykb.storage.backup import (
-    copy_database,
+    check_restore_finished,
+    copy_to_temp,
+    describe_file_error,
     list_backups,
     set_aside_damaged,
     take_backup,
@@ -27,6 +29,7 @@ from studykb.storage.backup import (
 )
 from studykb.storage.db import connect, damaged, migrate
 from studykb.storage.repository import Repository
+from studykb.storage.tempfiles import fsync_dir, remove_leftover_temps
 
 if TYPE_CHECKING:
     from studykb.core.specs import ExportDeck
@@ -75,6 +78,9 @@ def open_store(
     path = db_path or default_db_path()
     settings = settings or load_settings(config_path())
     clock = clock or clock_from_env()
+    # A missing database is created afresh, unless a restore into it was cut short.
+    check_restore_finished(path)
+    remove_leftover_temps(path)
     migrate(path, clock.now().replace(tzinfo=None))
     conn = connect(path)
     repo = Repository(
@@ -143,19 +149,38 @@ def restore_database(store: Store, source: Path) -> Path | None:
     return saved
 
 
-def restore_damaged(path: Path, source: Path, now: datetime) -> Path:
-    """Restore over a database that cannot be opened: the damaged file is set aside
-    in the backups folder (never deleted), then the backup is copied into place."""
+def restore_damaged(path: Path, source: Path, now: datetime) -> Path | None:
+    """Restore over a database that cannot be opened (or is missing after a restore
+    was cut short). The backup is first copied beside the database and fsynced;
+    only then is the damaged file set aside in the backups folder (never deleted)
+    and the copy renamed over it. Killed at any moment, this leaves the damaged
+    file in place or the restored one, never no database. Returns the set-aside
+    damaged file, if there was one."""
     problem = verify_database(source)
     if problem is not None:
         raise StudykbError(f"{source}: cannot restore from it: {problem}")
-    aside = set_aside_damaged(path, now)
+    if source.resolve() == path.resolve():
+        raise StudykbError(f"{source} is the database itself")
+    remove_leftover_temps(path, unnamed_too=True)  # of restores that were killed
     src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
     try:
-        copy_database(src, path)
+        tmp = copy_to_temp(src, path)
     finally:
         src.close()
-    return aside
+    try:
+        fsync_dir(path.parent)
+        present = any(Path(f"{path}{s}").exists() for s in ("", "-wal", "-shm"))
+        aside = set_aside_damaged(path, now) if present else None
+        # The damaged file's WAL is kept with its set-aside copy; left here, SQLite
+        # would replay it into the restored database.
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return aside if aside is not None and aside.exists() else None
 
 
 BUNDLED_READING_LIST = "reading-list.md"
@@ -382,7 +407,11 @@ def write_text_export(store: Store, out: Path, separator: str, deck_id: str | No
     from studykb.settings import atomic_write_text
 
     decks = export_decks(store, deck_id)
-    atomic_write_text(out, export_text_cards(decks, separator))
+    text = export_text_cards(decks, separator)
+    try:
+        atomic_write_text(out, text)
+    except OSError as exc:
+        raise StudykbError(describe_file_error(out, exc)) from exc
     return sum(len(d.notes) for d in decks)
 
 
@@ -485,7 +514,11 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
     from studykb.storage.backup_json import export_backup
 
     data = export_backup(store.repo.conn, asdict(store.settings), store.repo.clock.now())
-    atomic_write_text(out, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        atomic_write_text(out, text)
+    except OSError as exc:
+        raise StudykbError(describe_file_error(out, exc)) from exc
     return {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
 
 

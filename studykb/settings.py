@@ -87,8 +87,11 @@ def save_settings(settings: Settings, path: Path) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     import tempfile
 
+    from studykb.storage.tempfiles import temp_prefix
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The process id in the name lets a later run remove it if this one is killed.
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

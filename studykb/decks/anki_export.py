@@ -247,7 +247,7 @@ def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
             cards += len(cloze.numbers(note.front)) if is_cloze else 1
         package_decks.append(anki_deck)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
 
     class _Package(genanki.Package):  # type: ignore[misc]

@@ -1,21 +1,37 @@
 """Crash safety, proven by killing real studykb processes with SIGKILL.
 
 The default tier kills a handful of processes; `make test-slow` runs the slow
-tier, which kills over a hundred (review sessions, imports, migrations, backups).
+tier, which kills over a hundred (review sessions, imports, migrations, backups,
+restores of a damaged file).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import signal
 import sqlite3
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from studykb.storage.backup import verify_database
-from studykb.storage.db import SCHEMA_HEAD
+from studykb.core.clock import FixedClock
+from studykb.services import open_store, restore_damaged
+from studykb.settings import Settings
+from studykb.storage.backup import (
+    UnfinishedRestoreError,
+    backups_dir,
+    list_backups,
+    verify_database,
+)
+from studykb.storage.db import SCHEMA_HEAD, DamagedDatabaseError
+from tests.conftest import run_cli
+from tests.reliability.driver import START
 from tests.reliability.harness import (
     assert_consistent,
     deck_text,
@@ -152,6 +168,167 @@ def export_kills(tmp_path: Path, kills: int, seed: int) -> None:
         assert_consistent(db)
 
 
+def _damaged_with_backup(tmp_path: Path, cards: int) -> tuple[Path, Path, bytes]:
+    """A database with answers, a good copy of it, then the database damaged."""
+    db = tmp_path / "damaged.db"
+    make_db(db, cards=cards)
+    store = open_store(db, clock=FixedClock(START), settings=Settings(), seed_bundled=False)
+    for grade in (5, 4, 3, 0, 5):
+        card = store.repo.next_card()
+        assert card is not None
+        store.repo.answer(card, grade)
+    store.close()
+    good = tmp_path / "good.db"
+    src, dst = sqlite3.connect(db), sqlite3.connect(good)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    damaged = b"damaged page " * (db.stat().st_size // 13)
+    _damage(db, damaged)
+    return db, good, damaged
+
+
+def _damage(db: Path, damaged: bytes) -> None:
+    db.write_bytes(damaged)
+    Path(f"{db}-wal").write_bytes(b"the damaged file's WAL")
+    Path(f"{db}-shm").unlink(missing_ok=True)
+
+
+def _restorable_or_restored(db: Path, good: Path, damaged: bytes) -> bool:
+    """After a kill: either the restore is complete, or the damaged state is kept and
+    the next start refuses to go on (never a missing database and a fresh start).
+    Returns whether the restore was complete."""
+    if db.exists() and verify_database(db) is None:
+        assert logged_uids(db) == logged_uids(good) and len(logged_uids(db)) == 5
+        assert not Path(f"{db}-wal").exists() or db.stat().st_size > 0
+        return True
+    kept = [db, *(b.path for b in list_backups(db) if b.reason == "damaged")]
+    assert any(p.exists() and p.read_bytes() == damaged for p in kept)
+    existed = db.exists()
+    with pytest.raises((DamagedDatabaseError, UnfinishedRestoreError)):
+        open_store(db, clock=FixedClock(START), settings=Settings(), seed_bundled=False)
+    assert db.exists() == existed  # no database was created afresh
+    return False
+
+
+def _finish_restore(db: Path, good: Path, damaged: bytes) -> None:
+    """The restore run again completes, and leaves no temporary file behind."""
+    restore_damaged(db, good, datetime(2026, 1, 5, 12, 0))
+    assert _restorable_or_restored(db, good, damaged)
+    assert not list(db.parent.glob(f".{db.name}.*.tmp"))
+    assert not list(backups_dir(db).glob(".*.tmp"))
+
+
+def _killed_at(name: str, nth: int, action: Callable[[], Any]) -> bool:
+    """Run `action` in a forked child that SIGKILLs itself at the nth call of os.<name>
+    (before the call takes effect); return whether the kill happened."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            real, kill, calls = getattr(os, name), os.kill, [0]
+
+            def armed(*args: Any, **kwargs: Any) -> Any:
+                calls[0] += 1
+                if calls[0] == nth:
+                    kill(os.getpid(), signal.SIGKILL)
+                return real(*args, **kwargs)
+
+            setattr(os, name, armed)
+            action()
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+# Every step of a restore over a damaged file that writes, renames or deletes a file.
+RESTORE_STEPS = [("fsync", n) for n in range(1, 5)] + [
+    ("link", 1),
+    ("link", 2),
+    ("unlink", 1),
+    ("unlink", 2),
+    ("replace", 1),
+]
+
+
+def restore_step_kills(tmp_path: Path) -> int:
+    """Kill a restore over a damaged file at each of its steps."""
+    db, good, damaged = _damaged_with_backup(tmp_path, cards=200)
+    killed = 0
+    for name, nth in RESTORE_STEPS:
+        action = lambda: restore_damaged(db, good, datetime(2026, 1, 5, 11, 0))  # noqa: E731
+        killed += _killed_at(name, nth, action)
+        if not _restorable_or_restored(db, good, damaged):
+            _finish_restore(db, good, damaged)
+        _damage(db, damaged)
+    return killed
+
+
+def restore_kills(tmp_path: Path, kills: int, seed: int) -> None:
+    """Kill `studykb restore` of a damaged database at random moments."""
+    rng = random.Random(seed)
+    db, good, damaged = _damaged_with_backup(tmp_path, cards=3000)
+    began = time.monotonic()
+    whole = start_cli(db, tmp_path, "restore", str(good))
+    whole.process.wait(timeout=120)
+    duration = time.monotonic() - began
+    assert whole.process.returncode == 0 and verify_database(db) is None
+    for _ in range(kills):
+        _damage(db, damaged)
+        run = start_cli(db, tmp_path, "restore", str(good))
+        kill_after(run, rng.uniform(0.5, 1.1) * duration)
+        if not _restorable_or_restored(db, good, damaged):
+            _finish_restore(db, good, damaged)
+
+
+def test_kills_at_every_step_of_a_restore_over_a_damaged_file(tmp_path: Path) -> None:
+    assert restore_step_kills(tmp_path) >= 7
+
+
+def test_kills_during_restore_of_a_damaged_file(tmp_path: Path) -> None:
+    restore_kills(tmp_path, kills=2, seed=6)
+
+
+@pytest.mark.parametrize("command", ["export out.json", "export out.apkg", "backup copy.db"])
+def test_leftovers_of_a_killed_export_or_backup_are_removed_by_the_next_run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    from studykb.cli import main
+
+    db = tmp_path / "data" / "x.db"
+    db.parent.mkdir()
+    make_db(db, cards=50)
+    monkeypatch.setenv("STUDYKB_DB", str(db))
+    monkeypatch.setenv("STUDYKB_NOW", START.isoformat())
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    verb, name = command.split()
+    out = tmp_path / name
+    assert run_cli(capsys, "status")[0] == 0  # today's backup, out of the way
+
+    def run() -> None:
+        main([verb, str(out)])
+
+    # Killed just before the rename: a whole temporary file is left, no `out`.
+    assert _killed_at("replace", 1, run)
+    capsys.readouterr()
+    assert not out.exists() and len(list(tmp_path.glob(f".{name}.*.tmp"))) == 1
+    code, stdout, _ = run_cli(capsys, verb, str(out))
+    assert code == 0 and str(out) in stdout
+    assert out.exists() and not list(tmp_path.glob(f".{name}.*.tmp"))
+
+
+def test_leftovers_of_a_killed_restore_are_removed_at_the_next_start(tmp_path: Path) -> None:
+    db, good, damaged = _damaged_with_backup(tmp_path, cards=20)
+    # Killed after the copy, before the damaged file was set aside.
+    assert _killed_at("link", 1, lambda: restore_damaged(db, good, datetime(2026, 1, 5)))
+    assert len(list(tmp_path.glob(f".{db.name}.*.tmp"))) == 1
+    assert not _restorable_or_restored(db, good, damaged)  # a start: damaged, says so
+    assert not list(tmp_path.glob(f".{db.name}.*.tmp"))
+
+
 def test_kills_during_review(tmp_path: Path) -> None:
     assert review_kills(tmp_path, kills=4, seed=1) > 0
 
@@ -174,10 +351,11 @@ def test_kills_during_export(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_hundred_and_more_kills(tmp_path: Path) -> None:
-    for part in "rimbe":
+    for part in "rimbeR":
         (tmp_path / part).mkdir()
     assert review_kills(tmp_path / "r", kills=70, seed=11) > 0
     import_kills(tmp_path / "i", kills=15, seed=12)
     migration_kills(tmp_path / "m", kills=10, seed=13)
     backup_kills(tmp_path / "b", kills=10, seed=14)
     export_kills(tmp_path / "e", kills=9, seed=15)
+    restore_kills(tmp_path / "R", kills=15, seed=16)
