@@ -9,6 +9,7 @@ naming the row (``cards[12] (deck/card)``) and the field.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -161,10 +162,12 @@ class PaperRow(_Row):
     year: int | None = Field(default=None, ge=1000, le=9999)
     url: Annotated[
         str,
-        StringConstraints(pattern=r"^https?://[^\s/]+", max_length=2000),
+        StringConstraints(pattern=r"^https?://[^\s/]+", max_length=MAX_FIELD_CHARS),
         AfterValidator(_no_control),
     ]
-    url_key: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_control)]
+    url_key: Annotated[
+        str, StringConstraints(max_length=MAX_FIELD_CHARS), AfterValidator(_no_control)
+    ]
     worth_reading: int | None = Field(default=None, ge=1, le=3)
     section: Plain = ""
     description: CardText = ""
@@ -266,6 +269,9 @@ _SECTIONS: dict[str, tuple[type[_Row], str, frozenset[str]]] = {
 }
 
 
+_FIELDS = {model: frozenset(model.model_fields) for model, _, _ in _SECTIONS.values()}
+
+
 class ValidatedBackup(dict[str, Any]):
     """A backup that passed :func:`validate_backup`: its rows can be inserted as they are."""
 
@@ -313,40 +319,36 @@ def _check_row(
     local: frozenset[str],
     problems: list[str],
 ) -> dict[str, Any] | None:
-    where = _where(section, index, raw)
     if not isinstance(raw, dict):
-        problems.append(f"{where}: must be an object")
+        problems.append(f"{_where(section, index, raw)}: must be an object")
         return None
-    known = {k: v for k, v in raw.items() if k in model.model_fields}
-    other = {k: v for k, v in raw.items() if k not in model.model_fields}
-    ok = True
+    fields = _FIELDS[model]
+    known = {k: v for k, v in raw.items() if k in fields}
+    other = {k: v for k, v in raw.items() if k not in fields}
+    found = len(problems)
     if other:
         # Columns added after this validator was written are still checked as plain values.
         columns = _table_columns(table) - local
         for name, value in other.items():
             if name not in columns:
-                problems.append(f"{where}: {_field(name)}: unknown field")
-                ok = False
+                problems.append(f"{_where(section, index, raw)}: {_field(name)}: unknown field")
             elif (problem := _plain_value_problem(value)) is not None:
-                problems.append(f"{where}: {name}: {problem}")
-                ok = False
+                problems.append(f"{_where(section, index, raw)}: {name}: {problem}")
     try:
         row = model.model_validate(known)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "(row)"
-            problems.append(f"{where}: {field}: {_message(error)}")
+            problems.append(f"{_where(section, index, raw)}: {field}: {_message(error)}")
         return None
-    if not ok:
+    if isinstance(row, CardRow) and (problem := _card_shape_problem(row)) is not None:
+        problems.append(f"{_where(section, index, raw)}: {problem}")
+    if len(problems) > found:
         return None
-    values = row.model_dump(exclude_unset=True)
-    if isinstance(row, CardRow):
-        values["state"] = row.state.model_dump(exclude_unset=True)
-        problem = _card_shape_problem(row)
-        if problem is not None:
-            problems.append(f"{where}: {problem}")
-            return None
-    return {**values, **other}
+    # Strict validation took every value as given (no conversions): keep the row as it is.
+    if isinstance(known.get("suspended"), bool):
+        known["suspended"] = int(known["suspended"])
+    return {**known, **other}
 
 
 def _card_shape_problem(card: CardRow) -> str | None:
@@ -354,15 +356,23 @@ def _card_shape_problem(card: CardRow) -> str | None:
     if card.kind == "cloze":
         if card.cloze_number is None or card.key != f"{card.note_key}:c{card.cloze_number}":
             return "key: a cloze card's key is NOTE:cN with its cloze_number N"
-        try:
-            numbers = cloze.numbers(card.front)
-        except cloze.ClozeError as exc:
-            return f"front: {exc}"
+        numbers = _cloze_numbers(card.front)
+        if isinstance(numbers, str):
+            return f"front: {numbers}"
         if card.cloze_number not in numbers:
             return f"front: no cloze deletion c{card.cloze_number} in the text"
     elif card.cloze_number is not None or card.key not in (card.note_key, f"{card.note_key}-rev"):
         return "key: a basic card's key is its note_key (or note_key-rev), without cloze_number"
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _cloze_numbers(text: str) -> frozenset[int] | str:
+    """The deletions of a cloze text (its cards come one after another: cached), or why not."""
+    try:
+        return frozenset(cloze.numbers(text))
+    except cloze.ClozeError as exc:
+        return str(exc)
 
 
 def _check_references(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
