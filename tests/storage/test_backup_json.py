@@ -234,3 +234,34 @@ def test_a_backup_with_wrong_values_is_refused_naming_file_row_and_field(
     assert any(where in line for line in lines), err
     assert "Traceback" not in err
     assert hashlib.sha256(new.read_bytes()).hexdigest() == before
+
+
+def test_the_row_models_name_only_real_columns() -> None:
+    from studykb.storage import backup_check
+
+    for model, table, local in backup_check._SECTIONS.values():
+        references = {"paper", "deck", "state", "card"}
+        columns = backup_check._table_columns(table) - local
+        assert set(model.model_fields) - references <= columns, model
+    from studykb.storage.tables import CardState
+
+    state_columns = {c.name for c in CardState.__table__.columns}  # type: ignore[attr-defined]
+    assert set(backup_check.StateRow.model_fields) == state_columns - {"card_id"}
+
+
+def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(
+    small_backup_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column added by a later migration is restored, never trusted blindly."""
+    from studykb.errors import BadInputError
+    from studykb.storage import backup_check
+
+    paper_row: type[backup_check._Row] = backup_check.PaperRow
+    monkeypatch.setitem(backup_check._FIELDS, paper_row, backup_check._FIELDS[paper_row] - {"note"})
+    data = copy.deepcopy(small_backup_data)
+    data["papers"][0]["note"] = "kept"
+    assert backup_check.validate_backup(data)["papers"][0]["note"] == "kept"
+    data["papers"][0]["note"] = 2**70
+    with pytest.raises(BadInputError) as refused:
+        backup_check.validate_backup(data)
+    assert refused.value.problems == ["papers[0] (toy): note: number too large"]
