@@ -105,6 +105,8 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
         store, clock=store.repo.clock, config_path=config_path(), review=review, review_deck=deck
     )
     app.run()
+    if app.return_code:  # Textual prints a crash's traceback and records 1; exit with it
+        sys.exit(app.return_code)
 
 
 @cli.command()

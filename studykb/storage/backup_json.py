@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from studykb.errors import BadInputError
+from studykb.storage.backup_check import ValidatedBackup, validate_backup
 from studykb.storage.db import SCHEMA_HEAD, write_transaction
 
 FORMAT = "studykb-backup"
@@ -86,22 +87,14 @@ def _rows(conn: sqlite3.Connection, table: str, sql: str, prefix: str = "") -> l
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
-def check_backup(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise BadInputError(['not a studykb JSON backup (no "format": "studykb-backup")'])
-    if data.get("version") != VERSION:
-        raise BadInputError(
-            [f"backup version {data.get('version')!r}: this studykb reads {VERSION}"]
-        )
-    for key in ("papers", "decks", "cards", "review_log"):
-        if not isinstance(data.get(key), list) or not all(isinstance(r, dict) for r in data[key]):
-            raise BadInputError([f"{key}: must be a list of objects"])
-    return data
+def check_backup(data: Any) -> ValidatedBackup:
+    """The backup, validated as strictly as a deck file (see backup_check)."""
+    return validate_backup(data)
 
 
 def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) -> dict[str, int]:
     """Restore a backup into a database with no decks and no history (all or nothing)."""
-    data = check_backup(raw)
+    data = raw if isinstance(raw, ValidatedBackup) else validate_backup(raw)
     if (
         conn.execute("SELECT 1 FROM deck LIMIT 1").fetchone()
         or conn.execute("SELECT 1 FROM review_log LIMIT 1").fetchone()
@@ -113,46 +106,38 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
             ]
         )
     counts = {"papers": 0, "decks": 0, "cards": 0, "answers": 0}
+    # Every column, the local ids included: validation already refused those in the rows.
+    columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _LOCAL}
     try:
         with write_transaction(conn):
             slug_to_id: dict[str, int] = {}
             for row in data["papers"]:
-                pid = _insert(conn, "paper", row)
-                slug_to_id[str(row.get("slug"))] = pid
+                slug_to_id[row["slug"]] = _insert(conn, columns, "paper", row)
                 counts["papers"] += 1
             for row in data["decks"]:
-                paper = row.get("paper")
                 values = {k: v for k, v in row.items() if k != "paper"}
-                values["paper_id"] = slug_to_id.get(paper) if paper is not None else None
-                _insert(conn, "deck", values, extra=frozenset({"paper_id"}))
+                paper = row.get("paper")
+                values["paper_id"] = None if paper is None else slug_to_id[paper]
+                _insert(conn, columns, "deck", values)
                 counts["decks"] += 1
             ref_to_id: dict[str, int] = {}
             for row in data["cards"]:
-                state = row.get("state")
-                if not isinstance(state, dict):
-                    raise BadInputError([f"card {row.get('key')!r}: state missing"])
                 values = {k: v for k, v in row.items() if k not in ("deck", "state")}
-                values["deck_id"] = row.get("deck")
-                cid = _insert(conn, "card", values, extra=frozenset({"deck_id"}))
-                _insert(conn, "card_state", {**state, "card_id": cid}, extra=frozenset({"card_id"}))
-                ref_to_id[f"{row.get('deck')}/{row.get('key')}"] = cid
+                values["deck_id"] = row["deck"]
+                cid = _insert(conn, columns, "card", values)
+                _insert(conn, columns, "card_state", {**row["state"], "card_id": cid})
+                ref_to_id[f"{row['deck']}/{row['key']}"] = cid
                 counts["cards"] += 1
             for row in data["review_log"]:
-                card = ref_to_id.get(str(row.get("card")))
-                if card is None:
-                    raise BadInputError(
-                        [f"review_log: answer {row.get('uid')!r} names an unknown card"]
-                    )
                 values = {k: v for k, v in row.items() if k != "card"}
-                _insert(
-                    conn, "review_log", {**values, "card_id": card}, extra=frozenset({"card_id"})
-                )
+                values["card_id"] = ref_to_id[row["card"]]
+                _insert(conn, columns, "review_log", values)
                 counts["answers"] += 1
-            for key, value in (data.get("meta") or {}).items():
+            for key, value in data.get("meta", {}).items():
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (str(key), str(value)),
+                    (key, value),
                 )
             if dry_run:
                 raise _DryRun
@@ -168,15 +153,12 @@ class _DryRun(Exception):
 
 
 def _insert(
-    conn: sqlite3.Connection, table: str, row: dict[str, Any], extra: frozenset[str] = frozenset()
+    conn: sqlite3.Connection, columns: dict[str, set[str]], table: str, row: dict[str, Any]
 ) -> int:
-    """Insert one row of untrusted data: known columns only, plain values only."""
-    allowed = set(_columns(conn, table)) | extra
-    unknown = set(row) - allowed
+    """Insert one validated row; a field that is no column of this database is refused."""
+    unknown = set(row) - columns[table]
     if unknown:
         raise BadInputError([f"{table}: unknown field(s) {', '.join(sorted(unknown))}"])
-    if any(v is not None and not isinstance(v, (str, int, float)) for v in row.values()):
-        raise BadInputError([f"{table}: values must be text, numbers, true/false or null"])
     names = list(row)
     cursor = conn.execute(
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",

@@ -151,6 +151,11 @@ def migrate(path: Path, now: datetime | None = None) -> bool:
         version = schema_version(probe)
         if version == SCHEMA_HEAD:
             return False
+        if version is not None and not _known_revision(version):
+            raise DatabaseError(
+                f"{path} was made by a newer studykb (schema {version[:40]}); "
+                f"this one knows up to {SCHEMA_HEAD}"
+            )
         if existed and version is None:
             # A file with content but no schema version: not ours, or damaged.
             tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -166,6 +171,12 @@ def migrate(path: Path, now: datetime | None = None) -> bool:
         probe.close()
     _run_alembic_upgrade(path)
     return True
+
+
+def _known_revision(version: str) -> bool:
+    """Revisions are numbered 0001, 0002, ...: every one up to the head is ours."""
+    digits = version.isascii() and version.isdigit()
+    return digits and len(version) == len(SCHEMA_HEAD) and version <= SCHEMA_HEAD
 
 
 def alembic_config(connection: object | None = None) -> Any:

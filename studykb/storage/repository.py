@@ -59,6 +59,7 @@ from studykb.storage.counts import (
     DueCounts,
 )
 from studykb.storage.db import read_transaction, write_transaction
+from studykb.storage.row_check import BadRows, find_bad_rows
 
 DAY_STARTS_KEY = "day_starts"
 
@@ -1310,13 +1311,22 @@ class Repository:
             )
         fixes: list[tuple[int, Sm2State]] = []
         with read_transaction(self.conn):
-            for card_id, ref, stored, entries in self._states_and_logs():
+            # Values studykb cannot read are listed, not crashed on; see row_check.
+            bad = find_bad_rows(self.conn)
+            report.problems.extend(bad.problems)
+            for card_id, ref, stored, entries in self._states_and_logs(bad):
                 report.cards += 1
                 report.log_rows += len(entries)
-                result = replay(entries)
+                try:
+                    result = replay(entries)
+                except (ValueError, OverflowError) as exc:
+                    report.problems.append(f"{ref}: its log cannot be replayed ({exc})")
+                    continue
                 for problem in result.problems:
                     report.problems.append(f"{ref}: {problem}")
-                if result.state != stored:
+                if stored is None:  # unreadable: listed above; a repair rebuilds it
+                    fixes.append((card_id, result.state))
+                elif result.state != stored:
                     report.problems.append(
                         f"{ref}: stored state {_fmt(stored)} differs from the replayed "
                         f"log {_fmt(result.state)}"
@@ -1329,7 +1339,11 @@ class Repository:
             report.repaired = len(fixes)
         return report
 
-    def _states_and_logs(self) -> Iterator[tuple[int, str, Sm2State, list[LogEntry]]]:
+    def _states_and_logs(
+        self, bad: BadRows
+    ) -> Iterator[tuple[int, str, Sm2State | None, list[LogEntry]]]:
+        """Each card's state (None when unreadable) and log; cards whose log
+        cannot be read are left out."""
         states = self.conn.execute(
             """
             SELECT c.id, c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval,
@@ -1345,10 +1359,13 @@ class Repository:
             while pending is not None and int(pending[2]) < card_id:
                 pending = logs.fetchone()  # log rows of a card with no state: FK check reports
             while pending is not None and int(pending[2]) == card_id:
-                a = _answer_from_row(pending)
-                entries.append(LogEntry(a.kind, a.quality, a.study_day, a.before, a.after))
+                if card_id not in bad.unreadable_logs:
+                    a = _answer_from_row(pending)
+                    entries.append(LogEntry(a.kind, a.quality, a.study_day, a.before, a.after))
                 pending = logs.fetchone()
-            yield card_id, str(row[1]), _state(row, 2), entries
+            if card_id not in bad.unreadable_logs:
+                stored = None if card_id in bad.unreadable_states else _state(row, 2)
+                yield card_id, str(row[1]), stored, entries
 
 
 _INSERT_LOG = """

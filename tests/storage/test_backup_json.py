@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,13 +87,15 @@ def test_a_backup_only_goes_into_an_empty_database(
         (b'{"format": "studykb-backup", "version": 9}', "this studykb reads 1"),
         (
             b'{"format": "studykb-backup", "version": 1, "papers": [], "decks": [], '
-            b'"cards": [{"key": "x", "deck": "nope", "state": {}}], "review_log": []}',
-            "inconsistent",
+            b'"cards": [{"key": "x", "note_key": "x", "kind": "basic", "front": "f", "back": "b", '
+            b'"deck": "nope", "state": {}}], "review_log": []}',
+            "cards[0] (nope/x): deck: no deck 'nope' in this backup",
         ),
         (
-            b'{"format": "studykb-backup", "version": 1, "papers": [{"slug": "a", "evil": 1}], '
+            b'{"format": "studykb-backup", "version": 1, "papers": [{"slug": "a", "title": "A", '
+            b'"url": "https://a.org", "url_key": "a.org", "evil": 1}], '
             b'"decks": [], "cards": [], "review_log": []}',
-            "unknown field",
+            "papers[0] (a): evil: unknown field",
         ),
     ],
 )
@@ -106,3 +111,157 @@ def test_bad_backups_fail_cleanly(
         conn = sqlite3.connect(new)
         assert conn.execute("SELECT COUNT(*) FROM card").fetchone()[0] == 0
         conn.close()
+
+
+# ---------------------------------------------------------------- hostile backups
+
+
+@pytest.fixture(scope="module")
+def small_backup_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return small_backup(tmp_path_factory.mktemp("small-backup"))
+
+
+def small_backup(tmp_path: Path) -> dict[str, Any]:
+    """A real backup of a small history: a deck with a paper, reviews, a lapse, a drill."""
+    from datetime import timedelta
+
+    from studykb.core.clock import FixedClock
+    from studykb.services import apply_import, open_store, prepare_import, write_json_backup
+    from studykb.settings import Settings
+    from tests.conftest import SMALL_DECK, START, write
+
+    clock = FixedClock(START)
+    store = open_store(tmp_path / "source.db", clock=clock, settings=Settings(), seed_bundled=False)
+    try:
+        apply_import(store.repo, prepare_import([write(tmp_path / "toy.toml", SMALL_DECK)]))
+        ids = {
+            key: int(cid)
+            for cid, key in store.repo.conn.execute("SELECT id, key FROM card ORDER BY id")
+        }
+        store.repo.answer(ids["one"], 5)
+        store.repo.answer(ids["two"], 2)
+        store.repo.answer(ids["two"], 4)  # the same day: a drill
+        clock.advance(timedelta(days=1))
+        store.repo.answer(ids["one"], 4)
+        out = tmp_path / "small-backup.json"
+        write_json_backup(store, out)
+    finally:
+        store.close()
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["cards"]) == 4 and len(data["review_log"]) == 4
+    return data
+
+
+def _card(data: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(c for c in data["cards"] if c["key"] == key)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A mutation: put ``value`` at a dotted path (list items by index, cards by key)."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            if isinstance(node, list):
+                node = node[int(part)] if part.isdigit() else _card({"cards": node}, part)
+            else:
+                node = node[part]
+        node[last] = value
+
+    return mutate
+
+
+def _first_answer_of_one(data: dict[str, Any]) -> None:
+    data["review_log"][0]["after_interval"] = 3
+
+
+def _duplicate_uid(data: dict[str, Any]) -> None:
+    data["review_log"][1]["uid"] = data["review_log"][0]["uid"]
+
+
+BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("due-not-a-date", _set("cards.one.state.due", "not-a-date"), "cards[0] (toy/one): state.due"),
+    ("easiness-text", _set("cards.one.state.easiness_x100", "abc"), "state.easiness_x100"),
+    ("quality-99", _set("review_log.0.quality", 99), "review_log[0] (answer "),
+    ("tags-not-a-list", _set("cards.two.tags", '"x"'), "cards[1] (toy/two): tags: must be"),
+    ("tags-a-number", _set("cards.two.tags", 5), "cards[1] (toy/two): tags"),
+    ("tags-bad-json", _set("cards.two.tags", "[not json"), "cards[1] (toy/two): tags"),
+    ("evil-deck-id", _set("decks.0.id", "../../evil [@click=app.quit]x[/]"), "decks[0]: id"),
+    ("evil-card-deck", _set("cards.one.deck", "../x"), "cards[0]: deck"),
+    ("meta-a-list", _set("meta", ["x"]), "meta: Input should be a valid dictionary"),
+    ("meta-huge", _set("meta", {"n": 2**70}), "meta.n: Input should be a valid string"),
+    ("position-huge", _set("cards.one.position", 2**70), "cards[0] (toy/one): position"),
+    ("interval-negative", _set("cards.one.state.interval", -1), "state.interval"),
+    ("answered-at-naive", _set("review_log.0.answered_at", "2026-01-05T10:00:00"), "answered_at"),
+    ("study-day-bad", _set("review_log.0.study_day", "2026-02-30"), "study_day"),
+    ("kind-unknown", _set("review_log.0.kind", "cheat"), "kind"),
+    ("control-in-title", _set("decks.0.title", "a\x1b[31mb"), "decks[0] (toy): title"),
+    ("front-too-long", _set("cards.one.front", "x" * 20_001), "front: String should have at most"),
+    ("status-unknown", _set("papers.0.status", "skimmed"), "papers[0] (toy): status"),
+    ("state-not-replayed", _set("cards.one.state.interval", 40), "cards[0] (toy/one): state: "),
+    ("log-not-replayed", _first_answer_of_one, "review_log[0] (card toy/one): recorded state"),
+    ("unknown-card", _set("review_log.0.card", "toy/nope"), "card: no card 'toy/nope'"),
+    ("duplicate-uid", _duplicate_uid, "uid: appears twice"),
+    ("cloze-mismatch", _set("cards.eq:c1.cloze_number", 7), "cards[2] (toy/eq:c1): key"),
+    ("settings-a-list", _set("settings", []), "settings: Input should be a valid dictionary"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"), [b[1:] for b in BAD_BACKUPS], ids=[b[0] for b in BAD_BACKUPS]
+)
+def test_a_backup_with_wrong_values_is_refused_naming_file_row_and_field(
+    mutate: Callable[[dict[str, Any]], None],
+    where: str,
+    small_backup_data: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from studykb.services import open_store
+
+    data = copy.deepcopy(small_backup_data)
+    mutate(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    new = tmp_path / "empty.db"
+    open_store(new, seed_bundled=False).close()
+    before = hashlib.sha256(new.read_bytes()).hexdigest()
+    code, _out, err = run_cli(capsys, "--db", str(new), "import", str(bad))
+    assert code == 2, err
+    lines = err.splitlines()
+    assert lines and all(line.startswith(f"studykb: error: {bad}: ") for line in lines), err
+    assert any(where in line for line in lines), err
+    assert "Traceback" not in err
+    assert hashlib.sha256(new.read_bytes()).hexdigest() == before
+
+
+def test_the_row_models_name_only_real_columns() -> None:
+    from studykb.storage import backup_check
+
+    for model, table, local in backup_check._SECTIONS.values():
+        references = {"paper", "deck", "state", "card"}
+        columns = backup_check._table_columns(table) - local
+        assert set(model.model_fields) - references <= columns, model
+    from studykb.storage.tables import CardState
+
+    state_columns = {c.name for c in CardState.__table__.columns}  # type: ignore[attr-defined]
+    assert set(backup_check.StateRow.model_fields) == state_columns - {"card_id"}
+
+
+def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(
+    small_backup_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column added by a later migration is restored, never trusted blindly."""
+    from studykb.errors import BadInputError
+    from studykb.storage import backup_check
+
+    paper_row: type[backup_check._Row] = backup_check.PaperRow
+    monkeypatch.setitem(backup_check._FIELDS, paper_row, backup_check._FIELDS[paper_row] - {"note"})
+    data = copy.deepcopy(small_backup_data)
+    data["papers"][0]["note"] = "kept"
+    assert backup_check.validate_backup(data)["papers"][0]["note"] == "kept"
+    data["papers"][0]["note"] = 2**70
+    with pytest.raises(BadInputError) as refused:
+        backup_check.validate_backup(data)
+    assert refused.value.problems == ["papers[0] (toy): note: number too large"]

@@ -1,0 +1,550 @@
+"""Validating a JSON backup before a single row of it is written.
+
+A backup is untrusted input like a deck file: every row is checked against a
+pydantic model (types, ranges, ISO dates, id character sets, control
+characters, field lengths), references between rows must resolve, and every
+card's state must equal the replay of its review log. Each problem is one line
+naming the row (``cards[12] (deck/card)``) and the field.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from studykb.core import cloze
+from studykb.core.replay import LogEntry, replay
+from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
+from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
+from studykb.errors import BadInputError
+
+# Enough lines to find the pattern; a backup broken in every row is not listed whole.
+MAX_PROBLEMS = 50
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Papers get their slug from a deck id or a title, with "-2", "-3"... when taken.
+_SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,99}$"
+# A card is its note (a deck-file card id), the note's reverse, or one cloze deletion.
+_CARD_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}(?:-rev|:c[0-9]{1,6})?$")
+_UID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$"
+# Wide enough for any real history; small enough for SQLite's 64-bit integers and
+# for a due date (today + interval) that Python's date can hold.
+_COUNT = 10_000_000
+_MAX_INTERVAL = 3_600_000
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    # Card text may hold tabs or form feeds (deck files allow them; screens neutralise them).
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+def _iso_day(value: str) -> str:
+    try:
+        if _DAY.match(value):
+            date.fromisoformat(value)  # ValueError for 2026-02-30
+            return value
+    except ValueError:
+        pass
+    raise ValueError("must be a date YYYY-MM-DD")
+
+
+def _iso_moment(value: str) -> str:
+    if value == "":
+        return value  # the table's default for "not recorded"
+    try:
+        if len(value) <= 40 and _MOMENT.match(value):
+            datetime.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError("must be an ISO-8601 date and time")
+
+
+def _aware_moment(value: str) -> str:
+    if _iso_moment(value) == "" or datetime.fromisoformat(value).tzinfo is None:
+        raise ValueError("must be an ISO-8601 date and time with its UTC offset")
+    return value
+
+
+def _json_list(check: Callable[[Any], bool], what: str, limit: int) -> Callable[[str], str]:
+    """A column holding a JSON list (tags, authors): parsed and checked item by item."""
+
+    def validate(value: str) -> str:
+        try:
+            items = json.loads(value)
+        except (ValueError, RecursionError):
+            raise ValueError(f"must be a JSON list of {what}") from None
+        if not isinstance(items, list) or len(items) > limit or not all(map(check, items)):
+            raise ValueError(f"must be a JSON list of at most {limit} {what}")
+        return value
+
+    return validate
+
+
+def _is_tag(item: Any) -> bool:
+    return isinstance(item, str) and 0 < len(item) <= 200 and not re.search(r"[\s\x00-\x1f]", item)
+
+
+def _is_name(item: Any) -> bool:
+    return isinstance(item, str) and 0 < len(item) <= 1000 and not _CONTROL.search(item)
+
+
+def _is_deck_id(item: Any) -> bool:
+    return isinstance(item, str) and re.match(ID_PATTERN, item) is not None
+
+
+def _flag(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def _card_key(value: str) -> str:
+    if not _CARD_KEY.match(value):
+        raise ValueError(
+            "must be a card id (letters, digits, '-', '_' or '.', at most 80), "
+            "optionally followed by -rev or :cN"
+        )
+    return value
+
+
+# Text the user reads: no control characters (deck-file rule for titles).
+Plain = Annotated[str, StringConstraints(max_length=MAX_FIELD_CHARS), AfterValidator(_no_control)]
+# Card text: the deck-file rule for fronts and backs (length, no NUL).
+CardText = Annotated[str, StringConstraints(max_length=MAX_FIELD_CHARS), AfterValidator(_no_nul)]
+Title = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_FIELD_CHARS), AfterValidator(_no_control)
+]
+DeckId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+NoteKey = Annotated[str, StringConstraints(pattern=CARD_ID_PATTERN)]
+CardKey = Annotated[str, AfterValidator(_card_key)]
+Slug = Annotated[str, StringConstraints(pattern=_SLUG_PATTERN)]
+Day = Annotated[str, AfterValidator(_iso_day)]
+Moment = Annotated[str, AfterValidator(_iso_moment)]
+Hash = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z:_\-]{0,200}$")]
+Count = Annotated[int, Field(ge=0, le=_COUNT)]
+Easiness = Annotated[int, Field(ge=MIN_EASINESS_X100, le=_COUNT)]
+Interval = Annotated[int, Field(ge=0, le=_MAX_INTERVAL)]
+Position = Annotated[int, Field(ge=-_COUNT, le=_COUNT)]
+Flag = Annotated[int, BeforeValidator(_flag), Field(ge=0, le=1)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=False)
+
+
+class PaperRow(_Row):
+    slug: Slug
+    title: Title
+    list_title: Title | None = None
+    authors: Annotated[str, AfterValidator(_json_list(_is_name, "names", 1000))] = "[]"
+    year: int | None = Field(default=None, ge=1000, le=9999)
+    url: Annotated[
+        str,
+        StringConstraints(pattern=r"^https?://[^\s/]+", max_length=MAX_FIELD_CHARS),
+        AfterValidator(_no_control),
+    ]
+    url_key: Annotated[
+        str, StringConstraints(max_length=MAX_FIELD_CHARS), AfterValidator(_no_control)
+    ]
+    worth_reading: int | None = Field(default=None, ge=1, le=3)
+    section: Plain = ""
+    description: CardText = ""
+    after: Annotated[str, AfterValidator(_json_list(_is_deck_id, "deck ids", 100))] = "[]"
+    position: Position | None = None
+    status: Literal["unread", "reading", "read"] = "unread"
+    status_changed_at: Moment | None = None
+    started_on: Day | None = None
+    read_on: Day | None = None
+    note: CardText = ""
+
+
+class DeckRow(_Row):
+    id: DeckId
+    title: Title
+    description: Plain = ""
+    paper: Slug | None = None
+    position: Position = 0
+    source: Plain = ""
+    content_hash: Hash = ""
+    file_hash: Hash = ""
+    imported_at: Moment = ""
+
+
+class StateRow(_Row):
+    repetitions: Count = 0
+    easiness_x100: Easiness = 250
+    interval: Interval = 0
+    due: Day | None = None
+    lapses: Count = 0
+
+
+class CardRow(_Row):
+    deck: DeckId
+    key: CardKey
+    note_key: NoteKey
+    kind: Literal["basic", "cloze"]
+    cloze_number: int | None = Field(default=None, ge=1, le=999_999)
+    front: CardText
+    back: CardText
+    tags: Annotated[str, AfterValidator(_json_list(_is_tag, "tags without spaces", 1000))] = "[]"
+    source: CardText = ""
+    position: Position = 0
+    content_hash: Hash = ""
+    suspended: Flag = 0
+    buried_until: Day | None = None
+    retired_at: Moment | None = None
+    created_at: Moment = ""
+    updated_at: Moment = ""
+    state: StateRow
+
+
+class LogRow(_Row):
+    uid: Annotated[str, StringConstraints(pattern=_UID_PATTERN)]
+    card: Annotated[str, StringConstraints(max_length=200)]
+    answered_at: Annotated[str, AfterValidator(_aware_moment)]
+    utc_offset_minutes: int = Field(ge=-1440, le=1440)
+    study_day: Day
+    quality: int = Field(ge=0, le=5)
+    kind: Literal["review", "drill", "import"]
+    answer_ms: Annotated[int, Field(ge=0, le=2**40)] = 0
+    before_repetitions: Count
+    before_easiness_x100: Easiness
+    before_interval: Interval
+    before_due: Day | None = None
+    before_lapses: Count = 0
+    after_repetitions: Count
+    after_easiness_x100: Easiness
+    after_interval: Interval
+    after_due: Day | None = None
+    after_lapses: Count = 0
+
+
+class _Top(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    format: Literal["studykb-backup"]
+    version: Literal[1]
+    schema_: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        default=None, alias="schema"
+    )
+    exported_at: Moment | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,80}$")], Plain] = (
+        Field(default_factory=dict)
+    )
+    papers: list[Any]
+    decks: list[Any]
+    cards: list[Any]
+    review_log: list[Any]
+
+
+# backup section -> (row model, table, columns of that table the backup leaves out)
+_SECTIONS: dict[str, tuple[type[_Row], str, frozenset[str]]] = {
+    "papers": (PaperRow, "paper", frozenset({"id"})),
+    "decks": (DeckRow, "deck", frozenset({"paper_id"})),
+    "cards": (CardRow, "card", frozenset({"id", "deck_id"})),
+    "review_log": (LogRow, "review_log", frozenset({"seq", "card_id"})),
+}
+
+
+_FIELDS = {model: frozenset(model.model_fields) for model, _, _ in _SECTIONS.values()}
+
+
+class ValidatedBackup(dict[str, Any]):
+    """A backup that passed :func:`validate_backup`: its rows can be inserted as they are."""
+
+
+def validate_backup(data: Any) -> ValidatedBackup:
+    """Every problem of a backup, one line each; the backup's rows if there is none."""
+    if not isinstance(data, dict) or data.get("format") != "studykb-backup":
+        raise BadInputError(['not a studykb JSON backup (no "format": "studykb-backup")'])
+    if data.get("version") != 1:
+        version = data.get("version")
+        shown = repr(version) if isinstance(version, (int, str)) and len(str(version)) < 20 else "?"
+        raise BadInputError([f"backup version {shown}: this studykb reads 1"])
+    problems: list[str] = []
+    try:
+        _Top.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "(file)"
+            problems.append(f"{where}: {_message(error)}")
+        raise BadInputError(_capped(problems)) from None
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for section, (model, table, local) in _SECTIONS.items():
+        rows[section] = [
+            row
+            for index, raw in enumerate(data[section])
+            if (row := _check_row(section, index, raw, model, table, local, problems)) is not None
+        ]
+        if len(problems) > MAX_PROBLEMS:
+            break
+    if not problems:
+        problems.extend(_check_references(rows))
+    if not problems:
+        problems.extend(_check_replay(rows))
+    if problems:
+        raise BadInputError(_capped(problems))
+    return ValidatedBackup({**data, **rows})
+
+
+def _check_row(
+    section: str,
+    index: int,
+    raw: Any,
+    model: type[_Row],
+    table: str,
+    local: frozenset[str],
+    problems: list[str],
+) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{_where(section, index, raw)}: must be an object")
+        return None
+    fields = _FIELDS[model]
+    known = {k: v for k, v in raw.items() if k in fields}
+    other = {k: v for k, v in raw.items() if k not in fields}
+    found = len(problems)
+    if other:
+        # Columns added after this validator was written are still checked as plain values.
+        columns = _table_columns(table) - local
+        for name, value in other.items():
+            if name not in columns:
+                problems.append(f"{_where(section, index, raw)}: {_field(name)}: unknown field")
+            elif (problem := _plain_value_problem(value)) is not None:
+                problems.append(f"{_where(section, index, raw)}: {name}: {problem}")
+    try:
+        row = model.model_validate(known)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "(row)"
+            problems.append(f"{_where(section, index, raw)}: {field}: {_message(error)}")
+        return None
+    if isinstance(row, CardRow) and (problem := _card_shape_problem(row)) is not None:
+        problems.append(f"{_where(section, index, raw)}: {problem}")
+    if len(problems) > found:
+        return None
+    # Strict validation took every value as given (no conversions): keep the row as it is.
+    if isinstance(known.get("suspended"), bool):
+        known["suspended"] = int(known["suspended"])
+    return {**known, **other}
+
+
+def _card_shape_problem(card: CardRow) -> str | None:
+    """The key follows from the note and the kind, as every importer builds it."""
+    if card.kind == "cloze":
+        if card.cloze_number is None or card.key != f"{card.note_key}:c{card.cloze_number}":
+            return "key: a cloze card's key is NOTE:cN with its cloze_number N"
+        numbers = _cloze_numbers(card.front)
+        if isinstance(numbers, str):
+            return f"front: {numbers}"
+        if card.cloze_number not in numbers:
+            return f"front: no cloze deletion c{card.cloze_number} in the text"
+    elif card.cloze_number is not None or card.key not in (card.note_key, f"{card.note_key}-rev"):
+        return "key: a basic card's key is its note_key (or note_key-rev), without cloze_number"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _cloze_numbers(text: str) -> frozenset[int] | str:
+    """The deletions of a cloze text (its cards come one after another: cached), or why not."""
+    try:
+        return frozenset(cloze.numbers(text))
+    except cloze.ClozeError as exc:
+        return str(exc)
+
+
+def _check_references(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
+    slugs: set[str] = set()
+    for index, paper in enumerate(rows["papers"]):
+        if paper["slug"] in slugs:
+            yield f"papers[{index}] ({paper['slug']}): slug: appears twice"
+        slugs.add(paper["slug"])
+    decks: set[str] = set()
+    for index, deck in enumerate(rows["decks"]):
+        where = f"decks[{index}] ({deck['id']})"
+        if deck["id"] in decks:
+            yield f"{where}: id: appears twice"
+        decks.add(deck["id"])
+        if deck.get("paper") is not None and deck["paper"] not in slugs:
+            yield f"{where}: paper: no paper {deck['paper']!r} in this backup"
+    refs: set[str] = set()
+    for index, card in enumerate(rows["cards"]):
+        ref = f"{card['deck']}/{card['key']}"
+        where = f"cards[{index}] ({ref})"
+        if card["deck"] not in decks:
+            yield f"{where}: deck: no deck {card['deck']!r} in this backup"
+        if ref in refs:
+            yield f"{where}: key: appears twice in its deck"
+        refs.add(ref)
+    uids: set[str] = set()
+    for index, answer in enumerate(rows["review_log"]):
+        where = f"review_log[{index}] (answer {answer['uid']})"
+        if answer["uid"] in uids:
+            yield f"{where}: uid: appears twice"
+        uids.add(answer["uid"])
+        if answer["card"] not in refs:
+            yield f"{where}: card: no card {answer['card']!r} in this backup"
+
+
+def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
+    """Every card's state is the replay of its log, as `studykb check` demands."""
+    logs: dict[str, list[tuple[int, LogEntry]]] = {}
+    for index, answer in enumerate(rows["review_log"]):
+        entry = LogEntry(
+            answer["kind"],
+            answer["quality"],
+            date.fromisoformat(answer["study_day"]),
+            _state(answer, "before_"),
+            _state(answer, "after_"),
+        )
+        logs.setdefault(answer["card"], []).append((index, entry))
+    for index, card in enumerate(rows["cards"]):
+        ref = f"{card['deck']}/{card['key']}"
+        where = f"cards[{index}] ({ref})"
+        entries = logs.get(ref, [])
+        try:
+            result = replay(entry for _, entry in entries)
+        except (ValueError, OverflowError) as exc:
+            yield f"{where}: its review log cannot be replayed ({exc})"
+            continue
+        for problem in result.problems:
+            number, _, text = problem.partition(": ")
+            found = re.fullmatch(r"answer (\d+)", number)
+            if found and int(found.group(1)) <= len(entries):
+                log_index = entries[int(found.group(1)) - 1][0]
+                yield f"review_log[{log_index}] (card {ref}): {text}"
+            else:
+                yield f"{where}: {problem}"
+        stored = _state(card["state"], "")
+        if result.state != stored:
+            yield (
+                f"{where}: state: {_fmt(stored)} differs from the replay of its log "
+                f"{_fmt(result.state)}"
+            )
+
+
+def _state(row: dict[str, Any], prefix: str) -> Sm2State:
+    due = row.get(prefix + "due")
+    return Sm2State(
+        repetitions=row.get(prefix + "repetitions", 0),
+        easiness_x100=row.get(prefix + "easiness_x100", 250),
+        interval=row.get(prefix + "interval", 0),
+        due=None if due is None else date.fromisoformat(due),
+        lapses=row.get(prefix + "lapses", 0),
+    )
+
+
+def _fmt(state: Sm2State) -> str:
+    due = state.due.isoformat() if state.due else "new"
+    return (
+        f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due}, "
+        f"lapses={state.lapses})"
+    )
+
+
+def _plain_value_problem(value: Any) -> str | None:
+    """A column this validator has no model for: a plain, bounded value."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if -(2**63) <= value < 2**63 else "number too large"
+    if isinstance(value, float):
+        return None if value == value and abs(value) != float("inf") else "not a finite number"
+    if isinstance(value, str):
+        if len(value) > MAX_FIELD_CHARS:
+            return f"longer than {MAX_FIELD_CHARS} characters"
+        return "contains a NUL character" if "\x00" in value else None
+    return "must be text, a number, true/false or null"
+
+
+_COLUMNS: dict[str, frozenset[str]] = {}
+
+
+def _table_columns(table: str) -> frozenset[str]:
+    """The columns of a table in this studykb's schema (loads SQLModel: only for odd rows)."""
+    if table not in _COLUMNS:
+        from studykb.storage import tables
+
+        models = {
+            "paper": tables.Paper,
+            "deck": tables.Deck,
+            "card": tables.Card,
+            "review_log": tables.ReviewLog,
+        }
+        _COLUMNS[table] = frozenset(c.name for c in models[table].__table__.columns)  # type: ignore[attr-defined]
+    return _COLUMNS[table]
+
+
+def _where(section: str, index: int, raw: Any) -> str:
+    """``cards[12] (deck/card)``: the index always, the row's own name when it is a safe one."""
+    label = ""
+    if isinstance(raw, dict):
+        if section == "cards":
+            deck, key = raw.get("deck"), raw.get("key")
+            if _safe_id(deck) and _safe_id(key):
+                label = f"{deck}/{key}"
+        elif section == "review_log":
+            uid = raw.get("uid")
+            label = f"answer {uid}" if _safe_id(uid) else ""
+        else:
+            name = raw.get("slug" if section == "papers" else "id")
+            label = str(name) if _safe_id(name) else ""
+    return f"{section}[{index}]" + (f" ({label})" if label else "")
+
+
+def _safe_id(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and re.match(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$", value) is not None
+    )
+
+
+def _field(name: Any) -> str:
+    text = str(name)
+    return text if _safe_id(text) else repr(text[:40])
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "missing"
+    if kind == "string_pattern_mismatch":
+        last = error["loc"][-1] if error["loc"] else ""
+        if last in ("id", "deck", "paper", "slug", "after"):
+            return "must be letters, digits, '-', '_' or '.' (lowercase), at most 80"
+        if last in ("note_key", "uid"):
+            return "must be letters, digits, '-', '_' or '.', at most 80"
+        return "has characters or a length this field does not allow"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    # pydantic quotes the input in some messages: keep lines short and plain.
+    return message if len(message) <= 200 else message[:200] + "…"
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"... and {len(problems) - MAX_PROBLEMS} more problems"]
