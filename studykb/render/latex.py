@@ -554,6 +554,10 @@ def _join(pieces: list[_Piece], script: bool) -> str:
     for i, piece in enumerate(items):
         if piece.kind == SPACE:
             nxt = next((p for p in items[i + 1 :] if p.kind != SPACE), None)
+            # A script is set tight: `_{2\cdots T}` reads 2⋯T, but `_{t \in [0, T]}` keeps its gaps.
+            tight = (SYM, NUM)
+            if script and prev is not None and prev.kind in tight and nxt and nxt.kind in tight:
+                continue
             if prev is not None and nxt is not None and nxt.kind not in (PUNCT, CLOSE):
                 if not spaced:
                     out.append(" ")

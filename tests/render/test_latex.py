@@ -72,7 +72,7 @@ ISSUE_EXAMPLES = [
     (r"D_{KL}", "D_KL"),
     (r"\mathbb{E}_{x_0,\epsilon}", "𝔼_(x₀,ϵ)"),
     (r"\nabla_{\mathbf{z}_\lambda} \log p", "∇_(𝐳_λ) log p"),
-    (r"e^{-\frac{1}{2} x^2}", "e^(−½ x²)"),
+    (r"e^{-\frac{1}{2} x^2}", "e^(−½x²)"),
     (r"e^{-f_\theta(x)}", "e^(−f_θ(x))"),
     # a fraction beside a factor is parenthesised: never 1/√αₜ(...)
     (
