@@ -21,6 +21,7 @@ with the spacing a reader needs. The rules:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from pylatexenc import latexwalker as lw
 from pylatexenc.latex2text import LatexNodes2Text, fmt_math_text_style
 from pylatexenc.latex2text import get_default_latex_context_db as _text_db
 from pylatexenc.macrospec import MacroSpec
+
+# pylatexenc logs warnings about odd input (a bad `\frac`, tolerant-parse errors); with no
+# handler Python would print them on stderr, over the TUI. The card shows what went wrong.
+logging.getLogger("pylatexenc").addHandler(logging.NullHandler())
 
 
 def _names(text: str) -> frozenset[str]:
@@ -214,6 +219,15 @@ def _parse_db() -> object:
     return db
 
 
+def _pylatexenc_text(node: lw.LatexNode) -> str:
+    """pylatexenc's text for a node; as written when pylatexenc fails on it
+    (an empty ``\\begin{pmatrix}`` raises inside pylatexenc)."""
+    try:
+        return str(_symbols().node_to_text(node)).strip()
+    except Exception:
+        return node.latex_verbatim().strip()
+
+
 def _is_known(name: str) -> bool:
     return _known().get_macro_spec(name) is not None  # type: ignore[attr-defined]
 
@@ -386,7 +400,7 @@ class _Builder:
         elif isinstance(node, lw.LatexMathNode):
             self.out.extend(_pieces(node.nodelist, self.script))
         else:
-            self.add(str(_symbols().node_to_text(node)).strip(), SYM)
+            self.add(_pylatexenc_text(node), SYM)
 
     def chars(self, text: str) -> None:
         if self.drop_dot:
@@ -467,7 +481,7 @@ class _Builder:
             # `\mid` is a relation (spaced); a bare `|` keeps the spacing it was written with.
             self.add(text, REL if name == "mid" else _classify(text))
         elif _is_known(name):
-            text = str(_symbols().node_to_text(node)).strip()
+            text = _pylatexenc_text(node)
             self.add(text, _classify(text))
         else:
             # Unknown to pylatexenc: shown as written, so a reader (and `lint`) sees it.
@@ -548,12 +562,20 @@ def _join(pieces: list[_Piece], script: bool) -> str:
         ):
             piece.text, piece.kind = f"({piece.text})", GROUP
 
+    # The next non-space piece after each position, found in one pass (linear time).
+    following: list[_Piece | None] = [None] * len(items)
+    upcoming: _Piece | None = None
+    for i in range(len(items) - 1, -1, -1):
+        following[i] = upcoming
+        if items[i].kind != SPACE:
+            upcoming = items[i]
+
     out: list[str] = []
     prev: _Piece | None = None
     spaced = False  # a space was just written
     for i, piece in enumerate(items):
         if piece.kind == SPACE:
-            nxt = next((p for p in items[i + 1 :] if p.kind != SPACE), None)
+            nxt = following[i]
             # A script is set tight: `_{2\cdots T}` reads 2⋯T, but `_{t \in [0, T]}` keeps its gaps.
             tight = (SYM, NUM)
             if script and prev is not None and prev.kind in tight and nxt and nxt.kind in tight:
@@ -587,12 +609,17 @@ def _needs_space(prev: _Piece, piece: _Piece, script: bool) -> bool:
     return prev.kind == ROOT and (_letter_like(piece) or piece.kind == NUM)
 
 
+def render_unguarded(latex: str) -> str:
+    """The rendering itself, exceptions not caught (tests use it to find them)."""
+    walker = lw.LatexWalker(latex, latex_context=_parse_db(), tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    return _join(_pieces(list(nodes), script=False), script=False)
+
+
 def latex_to_unicode(latex: str) -> str:
     """Readable Unicode for one LaTeX math expression (the inside of ``$...$``)."""
     try:
-        walker = lw.LatexWalker(latex, latex_context=_parse_db(), tolerant_parsing=True)
-        nodes, _, _ = walker.get_latex_nodes()
-        text = _join(_pieces(list(nodes), script=False), script=False)
+        text = render_unguarded(latex)
     except Exception:  # pylatexenc is tolerant, but a card must never fail to show
         return latex
     # Precomposed letters (ᾱ as one code point) line up better in terminals than

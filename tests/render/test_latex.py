@@ -1,8 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from studykb.render.latex import latex_to_unicode, leftover_markup, math_spans, math_to_unicode
+from studykb.render.latex import (
+    latex_to_unicode,
+    leftover_markup,
+    math_spans,
+    math_to_unicode,
+    render_unguarded,
+)
 
 
 @pytest.mark.parametrize(
@@ -131,3 +139,19 @@ def test_math_in_text_is_converted_and_escaped_for_markdown() -> None:
     assert math_to_unicode(r"$D_{KL}$", markdown=False) == "D_KL"
     assert math_to_unicode(r"$D_{KL}$") == r"D\_KL"
     assert math_spans(r"a $x$ b $y_1$ \$3") == ["x", "y_1"]
+
+
+_TOKENS = [*"\\{}_^$ ()[]|&~'-+=/xyα12", r"\frac", r"\sqrt", r"\mathbf", r"\left", r"\alpha"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=40).map("".join))
+def test_any_input_renders_to_text_without_raising(latex: str) -> None:
+    assert isinstance(render_unguarded(latex), str)  # no exception hidden by the fallback
+    assert isinstance(leftover_markup(latex), list)
+
+
+def test_long_formulas_render_in_linear_time() -> None:
+    """A formula at the 20,000-character field limit renders at once (no quadratic pass)."""
+    latex = r"x_{t} + \frac{a}{b} \, " * 800
+    assert latex_to_unicode(latex).count("xₜ") == 800
