@@ -225,7 +225,7 @@ def _pylatexenc_text(node: lw.LatexNode) -> str:
     try:
         return str(_symbols().node_to_text(node)).strip()
     except Exception:
-        return node.latex_verbatim().strip()
+        return str(node.latex_verbatim()).strip()
 
 
 def _is_known(name: str) -> bool:
