@@ -379,10 +379,13 @@ class _Builder:
             ):
                 self.space()  # `z_\lambda = ` keeps the space the parser gave `\lambda`
             return
-        unknown_args = self.after_unknown
-        self.after_unknown = False
+        unknown_args, self.after_unknown = self.after_unknown, False
+        empty_delimiter, self.drop_dot = self.drop_dot, False  # only the node right after
         if isinstance(node, lw.LatexCharsNode):
-            self.chars(node.chars)
+            text = node.chars
+            if empty_delimiter and text.lstrip().startswith("."):
+                text = text.lstrip()[1:]
+            self.chars(text)
         elif isinstance(node, lw.LatexGroupNode):
             if unknown_args:
                 self.add(node.latex_verbatim(), RAW)
@@ -403,11 +406,6 @@ class _Builder:
             self.add(_pylatexenc_text(node), SYM)
 
     def chars(self, text: str) -> None:
-        if self.drop_dot:
-            self.drop_dot = False
-            stripped = text.lstrip()
-            if stripped.startswith("."):
-                text = stripped[1:]
         i = 0
         while i < len(text):
             ch = text[i]
@@ -580,7 +578,10 @@ def _join(pieces: list[_Piece], script: bool) -> str:
             tight = (SYM, NUM)
             if script and prev is not None and prev.kind in tight and nxt and nxt.kind in tight:
                 continue
-            if prev is not None and nxt is not None and nxt.kind not in (PUNCT, CLOSE):
+            inside_brackets = (prev is not None and prev.kind == OPEN) or (
+                nxt is not None and nxt.kind in (PUNCT, CLOSE)
+            )
+            if prev is not None and nxt is not None and not inside_brackets:
                 if not spaced:
                     out.append(" ")
                 spaced = True

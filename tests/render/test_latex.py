@@ -155,3 +155,9 @@ def test_long_formulas_render_in_linear_time() -> None:
     """A formula at the 20,000-character field limit renders at once (no quadratic pass)."""
     latex = r"x_{t} + \frac{a}{b} \, " * 800
     assert latex_to_unicode(latex).count("xₜ") == 800
+
+
+def test_empty_delimiters_and_bracket_spacing() -> None:
+    assert latex_to_unicode(r"\left. \frac{a}{b} \right|_{x=0}") == "a/b |ₓ₌₀"
+    # a period after a real delimiter is kept
+    assert latex_to_unicode(r"\left\{ x \right\}. y") == "{x}. y"
