@@ -16,6 +16,10 @@ import click
 from studykb import __version__
 from studykb.errors import BadInputError, StudykbError
 
+# Card and paper text is data: the one neutraliser the TUI uses too (issue 10 item 12).
+from studykb.render.safe_text import neutralise as _safe
+from studykb.render.safe_text import safe_json
+
 if TYPE_CHECKING:
     from studykb.services import Store
     from studykb.storage.repository import CardView
@@ -58,18 +62,8 @@ _current_db: Path | None = None  # for naming the file in a database error
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def _safe(text: str) -> str:
-    """Card and paper text is data: neutralise control and escape characters before
-    it reaches the terminal."""
-    return "".join(
-        ch
-        if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127 and not 0x80 <= ord(ch) < 0xA0)
-        else f"\\x{ord(ch):02x}"
-        for ch in text
-    )
+    # Valid JSON, the same data, but a raw U+009B or U+202E escaped so a terminal never obeys it.
+    click.echo(safe_json(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,7 @@ from studykb.core import cloze
 from studykb.core.specs import CardSpec, DeckSpec
 from studykb.decks.toml_deck import read_deck_file
 from studykb.errors import BadInputError
+from studykb.render.latex import latex_to_unicode, leftover_markup, math_spans
 
 MAX_ANSWER_WORDS = 35
 MAX_LIST_ITEMS = 3
@@ -30,6 +31,7 @@ RULES = {
     "answer-length": f"answers should be under {MAX_ANSWER_WORDS} words",
     "missing-source": "every card names where in the paper it comes from",
     "math": "math is LaTeX between balanced $...$ with balanced braces",
+    "math-render": "a formula renders without leftover LaTeX commands or braces",
     "enumeration": f"no lists of more than {MAX_LIST_ITEMS} items to recall at once",
     "paper-fields": "a deck's [paper] table is complete",
     "unknown-after": "`after` names existing decks",
@@ -79,6 +81,31 @@ def math_problems(text: str) -> list[str]:
         if depth != 0:
             problems.append(f"unbalanced braces in ${segment[:40]}$")
     return problems
+
+
+def render_problems(text: str) -> list[str]:
+    """Formulas in ``text`` whose rendering still shows a LaTeX command or a brace."""
+    problems = []
+    for span in math_spans(text):
+        leftovers = leftover_markup(span)
+        if leftovers:
+            shown = latex_to_unicode(span)
+            problems.append(
+                f'${span[:60]}$ shows as "{shown[:60]}", keeping {", ".join(leftovers)}'
+            )
+    return problems
+
+
+def _shown_fields(card: CardSpec) -> list[tuple[str, str]]:
+    """The card's sides as the review screen shows them (a cloze hidden, then revealed)."""
+    if card.kind == "cloze" and card.cloze_number is not None:
+        number = card.cloze_number
+        return [
+            ("front", cloze.front(card.front, number)),
+            ("front", cloze.back(card.front, number)),
+            ("back", card.back),
+        ]
+    return [("front", card.front), ("back", card.back)]
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -152,6 +179,7 @@ def lint_decks(
                         Finding(deck.source, None, "unknown-after", f"no deck {after!r}")
                     )
         notes_seen: set[str] = set()
+        render_seen: set[tuple[str, str, str]] = set()  # (note, field, problem): once per note
         for card in deck.cards:
             first_of_note = card.note_key not in notes_seen
             notes_seen.add(card.note_key)
@@ -163,6 +191,19 @@ def lint_decks(
                         findings.append(
                             Finding(deck.source, card.note_key, "math", f"{field_name}: {problem}")
                         )
+            for field_name, text in _shown_fields(card):
+                for problem in render_problems(text):
+                    if (card.note_key, field_name, problem) not in render_seen:
+                        render_seen.add((card.note_key, field_name, problem))
+                        findings.append(
+                            Finding(
+                                deck.source,
+                                card.note_key,
+                                "math-render",
+                                f"{field_name}: {problem}",
+                            )
+                        )
+            if first_of_note:
                 question = card.front if card.kind == "basic" else cloze.front(card.front, 1)
                 fronts.append((_normal(question), deck.source, card.note_key, card.front))
             for answer in _answers(card):

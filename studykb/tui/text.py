@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
 from studykb.render.latex import math_to_unicode
-
-# C0/C1 controls (ESC starts ANSI and OSC sequences), DEL, and the bidi
-# overrides/isolates that can make text read differently from what it is.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-MAX_SHOWN_CHARS = 20_000
-
-
-def neutralise(text: str) -> str:
-    """Control and bidi-override characters shown as visible escapes, never obeyed."""
-    if len(text) > MAX_SHOWN_CHARS:
-        text = text[:MAX_SHOWN_CHARS] + " …"
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+from studykb.render.safe_text import neutralise
 
 
 def card_markdown(text: str) -> str:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studykb.decks.lint import enumeration_size, lint_paths, math_problems, words
+import pytest
+
+from studykb.decks.lint import enumeration_size, lint_paths, math_problems, render_problems, words
 from studykb.services import bundled_deck_paths
-from tests.conftest import write
+from tests.conftest import run_cli, write
 
 BAD = """
 [deck]
@@ -63,3 +65,52 @@ def test_every_bundled_deck_passes_strict_lint() -> None:
     paths = bundled_deck_paths()
     assert len(paths) == 10
     assert lint_paths(paths) == []
+
+
+LEFTOVER = """
+[deck]
+id = "leftover"
+title = "Leftover"
+
+[paper]
+title = "P"
+authors = ["A"]
+year = 2020
+url = "https://example.org/p"
+worth_reading = 2
+section = "S"
+
+[[cards]]
+id = "unknown-command"
+front = "What is $\\\\operatorname{KL} = \\\\kldiv{p}{q}$?"
+back = "A divergence, with $x_{t-1} \\\\gets x_t$ and set braces $\\\\{a\\\\}$ meant."
+source = "§1"
+
+[[cards]]
+id = "cloze-with-leftover"
+text = "The score is {{c1::$\\\\nabla_x \\\\log p$}} and {{c2::$\\\\weird x$}}."
+source = "§2"
+"""
+
+
+def test_a_formula_that_keeps_latex_after_rendering_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 item 18: lint warns when a rendered formula still shows a command or a brace."""
+    deck = write(tmp_path / "leftover.toml", LEFTOVER)
+    findings = [f for f in lint_paths([deck]) if f.rule == "math-render"]
+    assert [(f.card, f.message) for f in findings] == [
+        (
+            "unknown-command",
+            "front: $\\operatorname{KL} = \\kldiv{p}{q}$ shows as "
+            '"KL = \\kldiv{p}{q}", keeping \\kldiv, braces',
+        ),
+        ("cloze-with-leftover", 'front: $\\weird x$ shows as "\\weird x", keeping \\weird'),
+    ]
+    assert render_problems("$x_{t-1} \\gets \\mathbf{x}$ and $\\{a\\}$") == []
+
+    code, _, err = run_cli(capsys, "lint", str(deck))
+    assert code == 0
+    assert "warning: " + str(findings[0]) in err
+    code, _, err = run_cli(capsys, "lint", "--strict", str(deck))
+    assert code == 2

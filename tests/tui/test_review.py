@@ -148,8 +148,8 @@ async def test_math_is_rendered_and_raw_text_toggles(toy_store: Store, make_app)
         await pilot.press("space")
         await pilot.pause()
         answer = screen.query_one("#answer", Markdown)
-        # Markdown source: underscores escaped so that they are never read as emphasis.
-        assert "[𝒩(√ᾱ\\_t x₀, (1−ᾱ\\_t)I)]" in answer.source
+        # Markdown source: math as Unicode, subscripts as subscript characters.
+        assert "[𝒩(√ᾱₜ x₀, (1−ᾱₜ)I)]" in answer.source
         await pilot.press("t")
         await pilot.pause()
         assert not answer.display and screen.query_one("#raw").display
