@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,26 +110,48 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
     return conn
 
 
+# Connections with an open unit of work, and whether it may write.
+_OPEN_UNITS: dict[int, bool] = {}
+
+
 @contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One atomic write: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
+def unit_of_work(
+    conn: sqlite3.Connection, *, write: bool = True, dry_run: bool = False
+) -> Iterator[sqlite3.Connection]:
+    """studykb's one transaction idiom.
+
+    A write takes the lock at once (``BEGIN IMMEDIATE``), a read gets a consistent
+    snapshot (``BEGIN``). The unit commits when the block ends, or rolls back on
+    any exception, or always in a dry run. Inside an open unit of work on the same
+    connection the block joins it, so a whole command (say, an import of decks, a
+    reading list and a schedule) is one transaction, decided by the outermost unit.
+    """
+    key = id(conn)
+    if key in _OPEN_UNITS:
+        if write and not _OPEN_UNITS[key]:
+            raise RuntimeError("a write cannot join a read-only unit of work")
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    _OPEN_UNITS[key] = write
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
-
-
-@contextmanager
-def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A consistent snapshot for several reads."""
-    conn.execute("BEGIN")
-    try:
-        yield conn
     finally:
-        conn.execute("COMMIT")
+        del _OPEN_UNITS[key]
+    conn.execute("ROLLBACK" if dry_run or not write else "COMMIT")
+
+
+def write_transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:
+    """One atomic write (a unit of work that may write)."""
+    return unit_of_work(conn, write=True)
+
+
+def read_transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:
+    """A consistent snapshot for several reads."""
+    return unit_of_work(conn, write=False)
 
 
 def schema_version(conn: sqlite3.Connection) -> str | None:
