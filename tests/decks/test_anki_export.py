@@ -37,7 +37,7 @@ def test_bundled_decks_export_to_a_package_anki_opens(
     code, text, err = run_cli(capsys, "export", str(out))
     assert code == 0, err
     notes, cards = (int(x) for x in re.findall(r"(\d+) notes \((\d+) cards\)", text)[0])
-    assert (notes, cards) == (206, 211)
+    assert (notes, cards) == (322, 335)
     col = import_into_anki(out, tmp_path)
     try:
         assert col.note_count() == notes  # type: ignore[attr-defined]
@@ -45,7 +45,7 @@ def test_bundled_decks_export_to_a_package_anki_opens(
         names = {d.name for d in col.decks.all_names_and_ids()}  # type: ignore[attr-defined]
         assert "Denoising Diffusion Implicit Models" in names
         ddim = col.find_notes('"deck:Denoising Diffusion Implicit Models"')  # type: ignore[attr-defined]
-        assert len(ddim) == 26
+        assert len(ddim) == 34
         note = col.get_note(ddim[0])  # type: ignore[attr-defined]
         assert "\\(" in "".join(note.fields) or note.fields[0]
         assert set(note.tags)  # tags kept
