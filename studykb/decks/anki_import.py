@@ -29,7 +29,7 @@ from studykb.decks.deck_names import deck_id_for, deck_ids_for
 from studykb.decks.html_text import html_to_text
 from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FIELD_CHARS, MAX_FILE_BYTES
 from studykb.decks.text_cards import card_key
-from studykb.errors import BadInputError
+from studykb.errors import BadInputError, StudykbError
 
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 100_000
@@ -37,10 +37,10 @@ MAX_ARCHIVE_MEMBERS = 100_000
 MAX_ROWS = 100_000  # notes, and cards
 MAX_NOTE_BYTES = MAX_FILE_BYTES // 4  # a note's fields as HTML, measured inside SQLite
 MAX_TOTAL_NOTE_BYTES = 128 * 1024 * 1024
-MAX_JSON_BYTES = 32 * 1024 * 1024  # col.models, col.decks
-MAX_NAME_BYTES = 64 * 1024  # a GUID, the tags, a note type's or field's name
+MAX_JSON_BYTES = 8 * 1024 * 1024  # col.models, col.decks, a note type's config
+MAX_NAME_BYTES = 4096  # a GUID, a deck's, note type's or field's name
+MAX_TAGS_BYTES = 64 * 1024
 MAX_NOTE_TYPES = 10_000
-MAX_FIELDS = 1_000
 MAX_DECKS = 10_000
 MAX_DECK_NAME_CHARS = 300
 # Scheduling values beyond what Anki writes are refused:
@@ -158,21 +158,31 @@ def _collection(path: Path) -> Iterator[sqlite3.Connection]:
             )
     if not data.startswith(b"SQLite format 3\x00"):
         raise BadInputError([f"{name}: the collection inside is not an SQLite database"])
-    fd, tmp = tempfile.mkstemp(prefix="studykb-anki-", suffix=".db")
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        fd, tmp = tempfile.mkstemp(prefix="studykb-anki-", suffix=".db")
+    except OSError as exc:
+        raise StudykbError(f"{name}: cannot unpack the collection: {exc.strerror}") from exc
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:  # a full temporary directory is not the file's fault
+            raise StudykbError(
+                f"{name}: cannot unpack the collection into {tmp}: {exc.strerror}"
+            ) from exc
         conn = sqlite3.connect(f"file:{tmp}?mode=ro", uri=True)
         try:
-            # Read only, and no SQL functions run from the file's own schema.
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA trusted_schema = OFF")
             yield conn
         finally:
             conn.close()
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _unicase(a: str, b: str) -> int:
+    a, b = a.casefold(), b.casefold()
+    return (a > b) - (a < b)
 
 
 def _is_int(value: object) -> bool:
@@ -190,7 +200,7 @@ def _tables(conn: sqlite3.Connection, name: str) -> set[str]:
     for needed in ("notes", "cards", "col"):
         if needed not in tables:
             raise BadInputError([f"{name}: not an Anki collection ({needed} is not a table)"])
-    for table in ("notes", "cards"):
+    for table in {"notes", "cards", "notetypes", "fields", "decks"} & tables:
         (rows,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
         if rows > MAX_ROWS:
             raise BadInputError([f"{name}: more than {MAX_ROWS} rows in {table}; refused"])
@@ -219,27 +229,28 @@ def _json_column(conn: sqlite3.Connection, column: str, name: str) -> dict[str, 
 
 def _note_types(conn: sqlite3.Connection, tables: set[str], name: str) -> dict[int, _NoteType]:
     types: dict[int, _NoteType] = {}
-    if {"notetypes", "fields"} <= tables:
-        rows = conn.execute(
-            f"SELECT id, {_capped('name', MAX_NAME_BYTES)}, {_capped('config', MAX_JSON_BYTES)} "
-            f"FROM notetypes LIMIT {MAX_NOTE_TYPES + 1}"
-        ).fetchall()
-        if len(rows) > MAX_NOTE_TYPES:
-            raise BadInputError([f"{name}: more than {MAX_NOTE_TYPES} note types; refused"])
-        for ntid, nt_name, config in rows:
+    if {"notetypes", "fields"} <= tables:  # the modern schema: a table each
+        fields_of: dict[int, list[str]] = {}
+        for ntid, field_name in conn.execute(
+            f"SELECT ntid, {_capped('name', MAX_NAME_BYTES)} FROM fields ORDER BY ntid, ord"
+        ):
+            if not _is_int(ntid) or not isinstance(field_name, str):
+                raise BadInputError([f"{name}: fields: a field's note type or name is not valid"])
+            fields_of.setdefault(ntid, []).append(field_name)
+        for count, (ntid, nt_name, config) in enumerate(
+            conn.execute(
+                f"SELECT id, {_capped('name', MAX_NAME_BYTES)}, "
+                f"{_capped('config', MAX_JSON_BYTES)} FROM notetypes"
+            ),
+            start=1,
+        ):
+            if count > MAX_NOTE_TYPES:
+                raise BadInputError([f"{name}: more than {MAX_NOTE_TYPES} note types; refused"])
             if not _is_int(ntid) or not isinstance(nt_name, str):
                 raise BadInputError([f"{name}: notetypes: a note type id or name is not valid"])
-            fields = [
-                str(r[0])
-                for r in conn.execute(
-                    f"SELECT {_capped('name', MAX_NAME_BYTES)} FROM fields WHERE ntid = ? "
-                    f"ORDER BY ord LIMIT {MAX_FIELDS}",
-                    (ntid,),
-                )
-            ]
             blob = config if isinstance(config, bytes) else b""
             kind = _protobuf_varint_field(blob, 1)
-            types[ntid] = _NoteType(nt_name, kind == 1, fields)
+            types[ntid] = _NoteType(nt_name, kind == 1, fields_of.get(ntid, []))
         return types
     models = _json_column(conn, "models", name)
     if len(models) > MAX_NOTE_TYPES:
@@ -303,11 +314,15 @@ def _card_rows(
         names += ["type", "queue", "due", "ivl", "factor", "reps", "lapses"]
     first: dict[int, tuple[int, int]] = {}  # nid -> (ord, did)
     states: dict[int, list[_CardRow]] = {}
-    for row in conn.execute(f"SELECT {', '.join(names)} FROM cards LIMIT {MAX_ROWS + 1}"):
+    query = f"SELECT {', '.join(names)} FROM cards LIMIT {MAX_ROWS + 1}"
+    for number, row in enumerate(conn.execute(query), start=1):
         for column, value in zip(names, row, strict=True):
             if not _is_int(value):
                 raise BadInputError(
-                    [f"{name}: cards: {column} {str(value)[:40]!r} is not a whole number"]
+                    [
+                        f"{name}: cards: row {number} (note id {str(row[0])[:40]}): "
+                        f"{column} {str(value)[:40]!r} is not a whole number"
+                    ]
                 )
         nid, ord_, did = row[0], row[1], row[2]
         if nid not in first or ord_ < first[nid][0]:
@@ -351,6 +366,11 @@ def _read_collection(
     conn: sqlite3.Connection, name: str, schedules: dict[tuple[str, str], AnkiSchedule] | None
 ) -> tuple[list[DeckSpec], list[str]]:
     warnings: list[str] = []
+    # Read only, and no SQL function runs from the file's own schema.
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA trusted_schema = OFF")
+    # Anki's modern schema names a collation of its own on some columns and indexes.
+    conn.create_collation("unicase", _unicase)
     tables = _tables(conn, name)
     types = _note_types(conn, tables, name)
     decks = _deck_names(conn, tables, name)
@@ -362,8 +382,9 @@ def _read_collection(
     titles: dict[str, str] = {}
     seen: dict[tuple[str, str], tuple[int, str]] = {}  # (deck id, card key) -> note id, GUID
     total = note_bytes = 0
+    note_ids: set[int] = set()
     rows = conn.execute(
-        f"SELECT id, {_capped('guid', MAX_NAME_BYTES)}, mid, {_capped('tags', MAX_NAME_BYTES)}, "
+        f"SELECT id, {_capped('guid', MAX_NAME_BYTES)}, mid, {_capped('tags', MAX_TAGS_BYTES)}, "
         f"{_capped('flds', MAX_NOTE_BYTES)}, length(CAST(flds AS BLOB)) "
         f"FROM notes ORDER BY id LIMIT {MAX_ROWS + 1}"
     )
@@ -373,6 +394,9 @@ def _read_collection(
             raise BadInputError([f"{name}: note id {str(nid)[:40]}: guid: missing or too long"])
         if not _is_int(nid) or not _is_int(mid):
             raise BadInputError([f"{where}: id or note type id (mid) is not a whole number"])
+        if nid in note_ids:
+            raise BadInputError([f"{where}: note id {nid} is used by two notes"])
+        note_ids.add(nid)
         if not isinstance(tags, str):
             raise BadInputError([f"{where}: tags: not text, or too long"])
         if flds is None and _is_int(size):

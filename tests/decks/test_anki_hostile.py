@@ -351,3 +351,34 @@ def test_non_latin_and_case_different_deck_names_stay_distinct(tmp_path: Path) -
     # Stable: the same names give the same ids the next time.
     again, _ = read_anki_package(package)
     assert {d.title: d.deck_id for d in again} == by_title
+
+
+def test_two_notes_with_one_note_id_are_refused(tmp_path: Path) -> None:
+    def no_primary_key(conn: sqlite3.Connection) -> None:
+        conn.executescript(
+            """
+            DROP TABLE notes;
+            CREATE TABLE notes (id integer, guid text, mid integer, tags text, flds text);
+            INSERT INTO notes VALUES (1, 'g', 1, '', 'a' || char(31) || 'b'),
+                                     (1, 'g', 1, '', 'c' || char(31) || 'd');
+            """
+        )
+
+    package = make_package(
+        tmp_path / "ids.apkg", [("g", BASIC, ["a", "b"], 1)], tweak=no_primary_key
+    )
+    with pytest.raises(BadInputError, match="note id 1 is used by two notes"):
+        read_anki_package(package)
+
+
+def test_decks_named_in_other_scripts_import_as_separate_decks(
+    tmp_path: Path, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = {"1": "日本語", "2": "Ελληνικά", "3": "Bio::Cell", "4": "bio::cell"}
+    notes = [(f"g{i}", BASIC, [f"q{i}", f"a{i}"], int(i)) for i in names]
+    package = make_package(tmp_path / "names.apkg", notes, decks=names)
+    code, _, err = run_cli(capsys, "import", str(package))
+    assert code == 0, err
+    decks = json.loads(run_cli(capsys, "decks", "--json")[1])
+    assert len(decks) == 4
+    assert "imported" not in {d["id"] for d in decks}
