@@ -636,10 +636,17 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"studykb: error: {describe_write_error(path, exc)}", err=True)
         sys.exit(1)
     except sqlite3.DatabaseError as exc:
-        from studykb.storage.db import damaged
+        from studykb.storage.db import damaged, is_damage, not_damage
 
-        message = damaged(_current_db, str(exc)).message if _current_db else str(exc)
-        click.echo(f"studykb: error: {message}", err=True)
+        # Only a file SQLite finds corrupt is called damaged (with advice to restore);
+        # a broken constraint or any other refusal is named as what it is.
+        if _current_db is None:
+            message = str(exc)
+        elif is_damage(exc):
+            message = damaged(_current_db, str(exc)).message
+        else:
+            message = not_damage(_current_db, exc).message
+        click.echo(f"studykb: error: {_safe(message)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -27,7 +27,7 @@ from studykb.storage.backup import (
     take_backup,
     verify_database,
 )
-from studykb.storage.db import connect, damaged, migrate
+from studykb.storage.db import connect, damaged, is_damage, migrate, not_damage
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import fsync_dir, remove_leftover_temps
 
@@ -116,8 +116,8 @@ def ensure_daily_backup(repo: Repository, path: Path) -> Path | None:
         return None
     try:
         result = repo.conn.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise damaged(path, str(exc)) from exc
+    except sqlite3.DatabaseError as exc:  # a lock or a full disk is not damage
+        raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     if result != "ok":
         raise damaged(path, f"integrity check: {result}")
     return take_backup(repo.conn, path, "daily", repo.clock.now().replace(tzinfo=None))

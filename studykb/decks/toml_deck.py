@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from studykb.core import cloze
 from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
 from studykb.decks.files import decode_text, read_capped
-from studykb.decks.schema import MAX_FILE_BYTES, CardEntry, DeckFile
+from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FILE_BYTES, CardEntry, DeckFile
 from studykb.errors import BadInputError
 
 
@@ -123,6 +123,10 @@ def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
             continue
         seen[entry.id] = index
         specs.extend(_card_specs(entry, where, problems))
+    if len(specs) > MAX_CARDS_PER_FILE:  # the schema counts entries; a cloze entry is many
+        problems.append(
+            f"{name}: more than {MAX_CARDS_PER_FILE} cards (each cloze deletion is a card)"
+        )
     if problems:
         raise BadInputError(problems)
     paper = None

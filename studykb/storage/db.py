@@ -62,6 +62,26 @@ def describe_write_error(path: Path, exc: sqlite3.Error) -> str:
     return f"{path}: {exc}"
 
 
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is bad (corrupt, or not a database).
+    Anything else (a broken constraint, a full disk, a lock) is not damage."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    text = str(exc).lower()
+    return type(exc) is sqlite3.DatabaseError and ("malformed" in text or "not a database" in text)
+
+
+def not_damage(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """The one line for a database error that is not damage: named as what it is."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return DatabaseError(
+            f"{path}: a change broke a database rule ({exc}) and was rolled back; the "
+            "database is not damaged (this is a bug in studykb or an input it did not check)"
+        )
+    return DatabaseError(describe_write_error(path, exc))
+
+
 def _prepare_file(path: Path) -> None:
     """Create the data directory (0700) and an empty database file (0600) if missing."""
     ensure_private_dir(path.parent)
@@ -106,7 +126,7 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
         raise DatabaseError(describe_write_error(path, exc)) from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise damaged(path, str(exc)) from exc
+        raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     return conn
 
 
@@ -188,7 +208,7 @@ def migrate(path: Path, now: datetime | None = None) -> bool:
 
             take_backup(probe, path, "before-migration", now or datetime.now())
     except sqlite3.DatabaseError as exc:
-        raise damaged(path, str(exc)) from exc
+        raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     finally:
         probe.close()
     _run_alembic_upgrade(path)

@@ -249,3 +249,24 @@ def test_paper_link_survives_a_trip_through_anki(
     [deck], _ = read_anki_package(again)
     assert deck.deck_id == "ddpm"
     assert deck.paper is not None and "arxiv.org" in deck.paper.url
+
+
+def test_cloze_answers_ending_in_three_braces_come_back_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export spaces closing braces apart inside a cloze; the import undoes every one."""
+    deck = tmp_path / "braces.toml"
+    deck.write_text(
+        '[deck]\nid = "braces"\ntitle = "Braces"\n\n[[cards]]\nid = "nested"\n'
+        "text = '''Scale: {{c1::$\\sqrt{1-\\alpha_{\\tau_{i-1}}}$}} and {{c2::$x^{a^{b}}$}}.'''\n"
+        'source = "§1"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "b.db"))
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    assert run_cli(capsys, "import", str(deck))[0] == 0
+    package = tmp_path / "braces.apkg"
+    assert run_cli(capsys, "export", str(package), "--deck", "braces")[0] == 0
+    code, out, err = run_cli(capsys, "import", str(package))
+    assert code == 0, err
+    assert "0 added, 0 updated, 2 unchanged" in out
