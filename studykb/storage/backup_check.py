@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -289,7 +289,7 @@ def validate_backup(data: Any) -> ValidatedBackup:
         _Top.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "(file)"
+            where = _loc(error["loc"]) or "(file)"
             problems.append(f"{where}: {_message(error)}")
         raise BadInputError(_capped(problems)) from None
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -338,7 +338,7 @@ def _check_row(
         row = model.model_validate(known)
     except ValidationError as exc:
         for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "(row)"
+            field = _loc(error["loc"]) or "(row)"
             problems.append(f"{_where(section, index, raw)}: {field}: {_message(error)}")
         return None
     if isinstance(row, CardRow) and (problem := _card_shape_problem(row)) is not None:
@@ -495,6 +495,19 @@ def _table_columns(table: str) -> frozenset[str]:
         }
         _COLUMNS[table] = frozenset(c.name for c in models[table].__table__.columns)  # type: ignore[attr-defined]
     return _COLUMNS[table]
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\[\]-]{1,60}")
+
+
+def _loc(parts: Sequence[int | str]) -> str:
+    """Where a problem is, one line whatever the keys hold: a key from the file that
+    is not plain is shown JSON-escaped and cut short (never a raw newline or escape)."""
+    shown = []
+    for part in parts:
+        text = str(part)
+        shown.append(text if _PLAIN_KEY.fullmatch(text) else json.dumps(text[:40]))
+    return ".".join(shown)
 
 
 def _where(section: str, index: int, raw: Any) -> str:

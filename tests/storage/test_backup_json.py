@@ -265,3 +265,16 @@ def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(
     with pytest.raises(BadInputError) as refused:
         backup_check.validate_backup(data)
     assert refused.value.problems == ["papers[0] (toy): note: number too large"]
+
+
+def test_a_key_with_a_newline_is_named_on_one_line(tmp_path: Path) -> None:
+    """Found by the hostile-backup properties: a meta key is part of the error's place."""
+    from studykb.errors import BadInputError
+    from studykb.services import prepare_import
+
+    backup = tmp_path / "b.json"
+    backup.write_text('{"format": "studykb-backup", "version": 1, "meta": {"\\n\\u001b[2J": 0}}')
+    with pytest.raises(BadInputError) as caught:
+        prepare_import([backup])
+    assert caught.value.problems
+    assert all("\n" not in p and "\x1b" not in p for p in caught.value.problems)
