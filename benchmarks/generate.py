@@ -12,11 +12,11 @@ import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.core.replay import apply
 from studykb.core.scheduler import Sm2State
 from studykb.core.specs import CardSpec, DeckSpec
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 from studykb.storage.repository import LogRow
 

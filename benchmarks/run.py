@@ -22,8 +22,9 @@ from pathlib import Path
 
 from benchmarks import anki_side
 from benchmarks.generate import NOW, generate
+from studykb.app.library import apply_import, known_deck_files, prepare_import
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import apply_import, known_deck_files, open_store, prepare_import
 from studykb.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +143,7 @@ TUI_PROBE = r"""
 import asyncio, resource, sys, time
 from pathlib import Path
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
+from studykb.app.store import open_store
 from studykb.settings import Settings
 from studykb.tui.app import StudyApp
 from studykb.tui.screens.review import ReviewScreen

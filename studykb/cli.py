@@ -21,7 +21,7 @@ from studykb.render.safe_text import neutralise as _safe
 from studykb.render.safe_text import safe_json
 
 if TYPE_CHECKING:
-    from studykb.services import Store
+    from studykb.app.store import Store
     from studykb.storage.repository import CardView
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +42,7 @@ class Context:
         """The store, opened once. The first start of a study day checks the
         database and keeps a backup (``due``, meant for shell prompts, skips that)."""
         if self._store is None:
-            from studykb.services import open_store
+            from studykb.app.store import open_store
 
             if self.db is not None and not self.db.parent.is_dir():
                 raise StudykbError(f"directory {self.db.parent} does not exist; create it first")
@@ -179,7 +179,7 @@ def import_(
     their history). CSV/TSV files and Anki packages only add and update cards."""
     from dataclasses import replace
 
-    from studykb.services import apply_import, known_deck_files, prepare_import
+    from studykb.app.library import apply_import, known_deck_files, prepare_import
 
     # Everything is parsed and validated before the database is opened for writing:
     # a bad file leaves it byte for byte as it was. Files byte-identical to ones
@@ -196,7 +196,7 @@ def import_(
     # A JSON backup goes into an empty database: the bundled decks are not added first.
     store = ctx.store(seed_bundled=False if prepared.backups else None)
     if not dry_run:
-        from studykb.services import backup_before
+        from studykb.app.maintenance import backup_before
 
         backup_before(store.repo, store.path, "import")
     for line in apply_import(store.repo, prepared, dry_run=dry_run):
@@ -208,9 +208,9 @@ def import_(
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit code 2).")
 def lint(paths: tuple[Path, ...], strict: bool) -> None:
     """Check deck files against the card-writing rules (default: the bundled decks)."""
+    from studykb.app.library import bundled_deck_paths
     from studykb.decks.lint import lint_paths
     from studykb.decks.toml_deck import deck_files
-    from studykb.services import bundled_deck_paths
 
     bundled = bundled_deck_paths()
     files = deck_files(paths) if paths else bundled
@@ -385,7 +385,7 @@ def check(ctx: Context, repair: bool) -> None:
     store = ctx.store()
     report = store.repo.check()
     if repair and not report.ok:
-        from studykb.services import backup_before
+        from studykb.app.maintenance import backup_before
 
         backup_before(store.repo, store.path, "repair")
         report = store.repo.check(repair=True)
@@ -513,7 +513,7 @@ def undo(ctx: Context) -> None:
 @pass_ctx
 def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
     """Export (written to a temporary file, then renamed)."""
-    from studykb.services import write_json_backup, write_text_export
+    from studykb.app.library import write_json_backup, write_text_export
     from studykb.storage.tempfiles import remove_leftover_temps
 
     fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg"}.get(
@@ -521,8 +521,8 @@ def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> Non
     )
     remove_leftover_temps(out)  # of an export to the same file that was killed
     if fmt == "apkg":
+        from studykb.app.library import export_decks
         from studykb.decks.anki_export import write_apkg
-        from studykb.services import export_decks
         from studykb.storage.backup import describe_file_error
 
         decks = export_decks(ctx.store(), deck_id)
@@ -588,7 +588,8 @@ def backups(ctx: Context) -> None:
 @pass_ctx
 def restore(ctx: Context, file: Path) -> None:
     """Replace the database with a backup; the current one is backed up first."""
-    from studykb.services import clock_from_env, restore_damaged, restore_database
+    from studykb.app.maintenance import restore_damaged, restore_database
+    from studykb.app.store import clock_from_env
     from studykb.storage.backup import UnfinishedRestoreError
     from studykb.storage.db import DamagedDatabaseError
 

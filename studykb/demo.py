@@ -11,8 +11,8 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 
 DEMO_NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))

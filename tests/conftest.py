@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 
 UTC1 = timezone(timedelta(hours=1))

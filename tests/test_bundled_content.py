@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.library import bundled_deck_paths
 from studykb.decks.toml_deck import read_decks
-from studykb.services import bundled_deck_paths
 from tests.conftest import run_cli
 
 MINIMUM_CARDS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -39,3 +40,19 @@ class FixedClock:
         if moment.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime")
         self.current = moment
+
+
+def clock_from_env(environ: Mapping[str, str]) -> Clock:
+    """STUDYKB_NOW (ISO-8601, with or without an offset) fixes the clock, for tests,
+    demos and screenshots; otherwise the system's. ValueError for a value that is not
+    a date and time. The one place the environment chooses the clock."""
+    value = environ.get("STUDYKB_NOW")
+    if not value:
+        return SystemClock()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"STUDYKB_NOW: not an ISO-8601 date and time: {value!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return FixedClock(moment)

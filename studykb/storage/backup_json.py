@@ -14,7 +14,7 @@ from typing import Any
 
 from studykb.errors import BadInputError
 from studykb.storage.backup_check import ValidatedBackup, validate_backup
-from studykb.storage.db import SCHEMA_HEAD, write_transaction
+from studykb.storage.db import SCHEMA_HEAD, read_transaction, unit_of_work
 
 FORMAT = "studykb-backup"
 VERSION = 1
@@ -36,8 +36,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 def export_backup(
     conn: sqlite3.Connection, settings: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
-    conn.execute("BEGIN")
-    try:
+    with read_transaction(conn):
         papers = _rows(conn, "paper", "SELECT {cols} FROM paper p ORDER BY p.id")
         decks = _rows(
             conn,
@@ -64,8 +63,6 @@ def export_backup(
             prefix="r.",
         )
         meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta ORDER BY key")}
-    finally:
-        conn.execute("COMMIT")
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -109,7 +106,7 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
     # Every column, the local ids included: validation already refused those in the rows.
     columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _LOCAL}
     try:
-        with write_transaction(conn):
+        with unit_of_work(conn, dry_run=dry_run):
             slug_to_id: dict[str, int] = {}
             for row in data["papers"]:
                 slug_to_id[row["slug"]] = _insert(conn, columns, "paper", row)
@@ -139,17 +136,9 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (key, value),
                 )
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
     except sqlite3.IntegrityError as exc:
         raise BadInputError([f"backup: inconsistent data ({exc})"]) from exc
     return counts
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
 
 
 def _insert(

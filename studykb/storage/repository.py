@@ -58,7 +58,7 @@ from studykb.storage.counts import (
     _CARD_ACTIVE,
     DueCounts,
 )
-from studykb.storage.db import read_transaction, write_transaction
+from studykb.storage.db import read_transaction, unit_of_work, write_transaction
 from studykb.storage.row_check import BadRows, find_bad_rows
 
 DAY_STARTS_KEY = "day_starts"
@@ -634,14 +634,9 @@ class Repository:
         back restored."""
         reports: list[ImportReport] = []
         now = self._now_utc()
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with unit_of_work(self.conn, dry_run=dry_run):
             for spec in decks:
                 reports.append(self._import_deck(spec, now))
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("ROLLBACK" if dry_run else "COMMIT")
         return reports
 
     def _import_deck(self, spec: DeckSpec, now: str) -> ImportReport:

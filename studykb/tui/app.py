@@ -7,8 +7,8 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from studykb.app.store import Store
 from studykb.core.clock import Clock
-from studykb.services import Store
 from studykb.settings import Settings
 from studykb.tui.commands import StudyCommands
 from studykb.tui.screens.home import HomeScreen

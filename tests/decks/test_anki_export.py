@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import Store
 from studykb.core.clock import FixedClock
 from studykb.decks.anki_export import to_anki_html
-from studykb.services import Store
 from tests.conftest import run_cli
 
 anki = pytest.importorskip("anki")
@@ -162,9 +162,9 @@ def test_package_carries_review_state_and_history_into_anki(
 ) -> None:
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
+    from studykb.app.library import export_decks
     from studykb.decks.anki_export import write_apkg
     from studykb.decks.toml_deck import read_decks
-    from studykb.services import export_decks
 
     repo = store.repo
     repo.import_decks(read_decks([small_deck]))

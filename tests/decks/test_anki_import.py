@@ -137,8 +137,8 @@ def test_zip_bomb_and_truncated_archives(tmp_path: Path, monkeypatch: pytest.Mon
 def test_studykb_to_apkg_to_studykb_keeps_text_and_identity(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from studykb.app.library import bundled_deck_paths
     from studykb.decks.toml_deck import read_decks
-    from studykb.services import bundled_deck_paths
 
     monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "src.db"))
     monkeypatch.setenv("STUDYKB_NOW", "2026-01-05T10:00:00+01:00")
@@ -199,7 +199,7 @@ def test_with_scheduling_carries_anki_review_state_over(
     code, out, err = run_cli(capsys, "import", "--with-scheduling", str(package))
     assert code == 0, err
     assert "scheduling: carried over for 1 cards" in out
-    from studykb.services import open_store
+    from studykb.app.store import open_store
 
     store = open_store(tmp_path / "s.db", seed_bundled=False)
     try:

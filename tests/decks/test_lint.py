@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.library import bundled_deck_paths
 from studykb.decks.lint import enumeration_size, lint_paths, math_problems, render_problems, words
-from studykb.services import bundled_deck_paths
 from tests.conftest import run_cli, write
 
 BAD = """

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import Store
 from studykb.decks.reading_list import parse_reading_list, read_reading_list
 from studykb.decks.toml_deck import read_decks
 from studykb.errors import BadInputError
-from studykb.services import Store
 from tests.conftest import SMALL_DECK, write
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "knowledge-base.md"

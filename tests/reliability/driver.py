@@ -14,8 +14,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone(timedelta(hours=1)))

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 from tests.reliability.driver import START
 

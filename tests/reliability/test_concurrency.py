@@ -8,8 +8,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 from studykb.tui.app import StudyApp
 from studykb.tui.screens.review import ReviewScreen

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from studykb.app.library import apply_import, prepare_import
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
 from studykb.errors import BadInputError
-from studykb.services import apply_import, open_store, prepare_import
 from studykb.settings import Settings
 from tests.conftest import SMALL_DECK, START, run_cli
 

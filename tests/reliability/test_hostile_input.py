@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from studykb.app.library import apply_import, prepare_import
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
 from studykb.decks.reading_list import parse_reading_list
 from studykb.errors import BadInputError
-from studykb.services import apply_import, open_store, prepare_import
 from studykb.settings import Settings, load_settings
 from tests.conftest import SMALL_DECK, START
 

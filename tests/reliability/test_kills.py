@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from studykb.app.maintenance import restore_damaged
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store, restore_damaged
 from studykb.settings import Settings
 from studykb.storage.backup import (
     UnfinishedRestoreError,

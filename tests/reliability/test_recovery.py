@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 from studykb.storage.backup import list_backups, rotate, take_backup, verify_database
 from studykb.storage.db import DamagedDatabaseError, DatabaseError, describe_write_error

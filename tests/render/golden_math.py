@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studykb.app.library import bundled_deck_paths
 from studykb.core import cloze
 from studykb.decks.toml_deck import read_decks
 from studykb.render.latex import latex_to_unicode, math_spans
-from studykb.services import bundled_deck_paths
 
 GOLDEN = Path(__file__).with_name("golden_math.txt")
 HEADER = """\

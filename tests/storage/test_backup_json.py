@@ -125,8 +125,9 @@ def small_backup(tmp_path: Path) -> dict[str, Any]:
     """A real backup of a small history: a deck with a paper, reviews, a lapse, a drill."""
     from datetime import timedelta
 
+    from studykb.app.library import apply_import, prepare_import, write_json_backup
+    from studykb.app.store import open_store
     from studykb.core.clock import FixedClock
-    from studykb.services import apply_import, open_store, prepare_import, write_json_backup
     from studykb.settings import Settings
     from tests.conftest import SMALL_DECK, START, write
 
@@ -218,7 +219,7 @@ def test_a_backup_with_wrong_values_is_refused_naming_file_row_and_field(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from studykb.services import open_store
+    from studykb.app.store import open_store
 
     data = copy.deepcopy(small_backup_data)
     mutate(data)
@@ -269,8 +270,8 @@ def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(
 
 def test_a_key_with_a_newline_is_named_on_one_line(tmp_path: Path) -> None:
     """Found by the hostile-backup properties: a meta key is part of the error's place."""
+    from studykb.app.library import prepare_import
     from studykb.errors import BadInputError
-    from studykb.services import prepare_import
 
     backup = tmp_path / "b.json"
     backup.write_text('{"format": "studykb-backup", "version": 1, "meta": {"\\n\\u001b[2J": 0}}')

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from studykb.services import restore_damaged
+from studykb.app.maintenance import restore_damaged
 from studykb.storage.backup import backups_dir, list_backups, take_backup, verify_database
 from tests.conftest import START, run_cli
 from tests.reliability.harness import make_db

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.decks.toml_deck import read_decks
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 from tests.conftest import UTC1
 
@@ -88,7 +88,7 @@ def test_the_lean_due_path_agrees_after_a_change(
 
     import pytest
 
-    from studykb.entry import lean_due
+    from studykb.app.lean_due import lean_due
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     assert isinstance(capsys, pytest.CaptureFixture)

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import studykb.storage.tables  # noqa: F401
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 from studykb.storage.db import SCHEMA_HEAD, alembic_config, connect, migrate, schema_version
 from studykb.storage.tables import SCHEMA_HEAD as TABLES_HEAD

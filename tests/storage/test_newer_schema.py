@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
-from studykb.services import open_store
 from studykb.settings import Settings
 from studykb.storage.db import SCHEMA_HEAD
 from tests.conftest import START, run_cli

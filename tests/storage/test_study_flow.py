@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.core.scheduler import Sm2State
 from studykb.decks.toml_deck import read_decks
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 from studykb.storage.repository import Repository
 from tests.conftest import SMALL_DECK, UTC1, write

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.decks.toml_deck import read_decks
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 from studykb.tui.app import StudyApp
 

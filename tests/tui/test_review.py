@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.widgets import Markdown
 
-from studykb.services import Store
+from studykb.app.store import Store
 from studykb.tui.messages import AnswerUndone, CardRated
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.review import ReviewScreen
@@ -206,7 +206,7 @@ async def test_a_card_answered_in_another_window_is_not_graded_again(
     db_path: Path,
     clock,  # type: ignore[no-untyped-def]
 ) -> None:
-    from studykb.services import open_store
+    from studykb.app.store import open_store
     from studykb.settings import Settings
 
     app = make_app(toy_store, review=True)

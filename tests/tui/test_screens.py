@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from studykb.services import Store
+from studykb.app.store import Store
 from studykb.settings import load_settings
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.modals import HelpModal, ImportModal

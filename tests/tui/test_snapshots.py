@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.demo import DEMO_NOW, build_demo
-from studykb.services import Store, open_store
 from studykb.settings import Settings
 from studykb.tui.app import StudyApp
 

@@ -91,7 +91,7 @@ class ImportModal(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import")
     def run_import(self, path: Path) -> None:
-        from studykb.services import import_in_worker
+        from studykb.app.library import import_in_worker
         from studykb.tui.app import StudyApp
 
         app = self.app

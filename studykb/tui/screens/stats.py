@@ -134,7 +134,7 @@ class StatsScreen(StudyScreen):
     @work(thread=True, exclusive=True, group="stats")
     def _aggregate(self, deck_id: str | None) -> None:
         """Aggregate in a worker, on a connection of its own: the screen stays live."""
-        from studykb.services import open_store
+        from studykb.app.store import open_store
 
         app = self.study
         store = open_store(

@@ -1,186 +1,33 @@
-"""Opening a store the way every entry point does: settings, clock, migrations,
-bundled content on first run. The CLI and the TUI both start here."""
+"""The library: importing decks, reading lists, Anki packages, CSV and backups;
+exporting them; the bundled content."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studykb.core.clock import Clock, FixedClock, SystemClock
+from studykb.app.maintenance import backup_before
+from studykb.app.store import UseCases
+from studykb.app.views import DeckSummary
+from studykb.core.clock import Clock
 from studykb.core.specs import DeckSpec, ImportReport, ReadingListEntry
 from studykb.errors import BadInputError, StudykbError
-from studykb.paths import bundled_decks_dir, config_path, default_db_path
-from studykb.settings import Settings, load_settings
-from studykb.storage.backup import (
-    check_restore_finished,
-    copy_to_temp,
-    describe_file_error,
-    list_backups,
-    set_aside_damaged,
-    take_backup,
-    verify_database,
-)
-from studykb.storage.db import connect, damaged, is_damage, migrate, not_damage
+from studykb.paths import bundled_decks_dir
+from studykb.settings import Settings
+from studykb.storage.backup import describe_file_error
 from studykb.storage.repository import Repository
-from studykb.storage.tempfiles import fsync_dir, remove_leftover_temps
+from studykb.storage.tempfiles import remove_leftover_temps
 
 if TYPE_CHECKING:
+    from studykb.app.store import Store
     from studykb.core.specs import ExportDeck
     from studykb.decks.reading_list import ReadingList
 
 BUNDLED_HASH_KEY = "bundled_hash"
-
-
-def clock_from_env() -> Clock:
-    """STUDYKB_NOW (ISO-8601 with offset) fixes the clock, for tests, demos and screenshots."""
-    value = os.environ.get("STUDYKB_NOW")
-    if not value:
-        return SystemClock()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise StudykbError(f"STUDYKB_NOW: not an ISO-8601 date and time: {value!r}") from exc
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return FixedClock(moment)
-
-
-@dataclass
-class Store:
-    repo: Repository
-    settings: Settings
-    path: Path
-
-    def close(self) -> None:
-        # Keeps the query planner's statistics fresh; cheap when nothing changed.
-        with contextlib.suppress(sqlite3.Error):
-            self.repo.conn.execute("PRAGMA optimize")
-        self.repo.conn.close()
-
-
-def open_store(
-    db_path: Path | None = None,
-    *,
-    clock: Clock | None = None,
-    settings: Settings | None = None,
-    seed_bundled: bool | None = None,
-    daily_backup: bool = False,
-) -> Store:
-    """Open (creating or upgrading) a database. With ``daily_backup``, the first
-    start of each study day checks it and keeps a backup copy."""
-    path = db_path or default_db_path()
-    settings = settings or load_settings(config_path())
-    clock = clock or clock_from_env()
-    # A missing database is created afresh, unless a restore into it was cut short.
-    check_restore_finished(path)
-    remove_leftover_temps(path)
-    migrate(path, clock.now().replace(tzinfo=None))
-    conn = connect(path)
-    repo = Repository(
-        conn,
-        clock,
-        limits=settings.limits,
-        day_start_hour=settings.day_start_hour,
-    )
-    try:
-        if daily_backup:
-            ensure_daily_backup(repo, path)
-        if seed_bundled is None:
-            seed_bundled = os.environ.get("STUDYKB_NO_BUNDLED", "") in ("", "0")
-        if seed_bundled:
-            sync_bundled(repo, path)
-    except BaseException:
-        conn.close()
-        raise
-    return Store(repo, settings, path)
-
-
-def ensure_daily_backup(repo: Repository, path: Path) -> Path | None:
-    """At the first start of a study day: a quick integrity check, then a backup.
-
-    Whether today's copy exists is read from the backups folder, not the
-    database, so a read-only command (or a dry run) leaves the database's
-    bytes untouched."""
-    today = repo.today()
-    hours = timedelta(hours=repo.day_start_hour)
-    if repo.is_empty() or any(
-        b.reason == "daily" and (b.taken_at - hours).date() == today for b in list_backups(path)
-    ):
-        return None
-    try:
-        result = repo.conn.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.DatabaseError as exc:  # a lock or a full disk is not damage
-        raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
-    if result != "ok":
-        raise damaged(path, f"integrity check: {result}")
-    return take_backup(repo.conn, path, "daily", repo.clock.now().replace(tzinfo=None))
-
-
-def backup_before(repo: Repository, path: Path, what: str) -> Path | None:
-    """A backup before a risky operation (import, repair, restore); none for an empty db."""
-    if repo.is_empty():
-        return None
-    return take_backup(repo.conn, path, f"before-{what}", repo.clock.now().replace(tzinfo=None))
-
-
-def restore_database(store: Store, source: Path) -> Path | None:
-    """Replace the database's content with a backup, after backing up the current one.
-
-    Runs through SQLite's backup API into the live database, so other studykb
-    processes see a consistent switch rather than a file swapped under them."""
-    problem = verify_database(source)
-    if problem is not None:
-        raise StudykbError(f"{source}: cannot restore from it: {problem}")
-    if source.resolve() == store.path.resolve():
-        raise StudykbError(f"{source} is the database itself")
-    saved = backup_before(store.repo, store.path, "restore")
-    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    try:
-        src.backup(store.repo.conn)
-    finally:
-        src.close()
-    return saved
-
-
-def restore_damaged(path: Path, source: Path, now: datetime) -> Path | None:
-    """Restore over a database that cannot be opened (or is missing after a restore
-    was cut short). The backup is first copied beside the database and fsynced;
-    only then is the damaged file set aside in the backups folder (never deleted)
-    and the copy renamed over it. Killed at any moment, this leaves the damaged
-    file in place or the restored one, never no database. Returns the set-aside
-    damaged file, if there was one."""
-    problem = verify_database(source)
-    if problem is not None:
-        raise StudykbError(f"{source}: cannot restore from it: {problem}")
-    if source.resolve() == path.resolve():
-        raise StudykbError(f"{source} is the database itself")
-    remove_leftover_temps(path, unnamed_too=True)  # of restores that were killed
-    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
-    try:
-        tmp = copy_to_temp(src, path)
-    finally:
-        src.close()
-    try:
-        fsync_dir(path.parent)
-        present = any(Path(f"{path}{s}").exists() for s in ("", "-wal", "-shm"))
-        aside = set_aside_damaged(path, now) if present else None
-        # The damaged file's WAL is kept with its set-aside copy; left here, SQLite
-        # would replay it into the restored database.
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return aside if aside is not None and aside.exists() else None
 
 
 BUNDLED_READING_LIST = "reading-list.md"
@@ -578,6 +425,8 @@ def import_in_worker(
     except BadInputError as exc:
         return False, exc.problems
     try:
+        from studykb.app.store import open_store
+
         store = open_store(db_path, clock=clock, settings=settings, seed_bundled=False)
     except StudykbError as exc:
         return False, [exc.message]
@@ -591,3 +440,45 @@ def import_in_worker(
         return False, [f"database: {exc}"]
     finally:
         store.close()
+
+
+EXPORT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg", ".json": "json"}
+
+
+class Library(UseCases):
+    """Decks in and out of the database."""
+
+    def decks(self) -> list[DeckSummary]:
+        with self._reading():
+            return self._repo.deck_summaries()
+
+    def apply(self, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
+        """Apply a prepared import as one unit of work (after a backup, unless it is a
+        dry run, which rolls everything back); one report line per file."""
+        if not dry_run:
+            backup_before(self._repo, self._store.path, "import")
+        with self._writing(dry_run=dry_run):
+            return apply_import(self._repo, prepared, dry_run=dry_run)
+
+    def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
+        """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""
+        fmt = fmt or EXPORT_FORMATS.get(out.suffix.lower(), "json")
+        remove_leftover_temps(out)  # of an export to the same file that was killed
+        with self._reading():
+            if fmt == "apkg":
+                from studykb.decks.anki_export import write_apkg
+
+                decks = export_decks(self._store, deck_id)
+                try:
+                    notes, cards = write_apkg(decks, out)
+                except (OSError, sqlite3.OperationalError) as exc:
+                    raise StudykbError(describe_file_error(out, exc)) from exc
+                return f"exported {notes} notes ({cards} cards) to {out}"
+            if fmt in ("csv", "tsv"):
+                n = write_text_export(self._store, out, "," if fmt == "csv" else "\t", deck_id)
+                return f"exported {n} notes to {out}"
+            counts = write_json_backup(self._store, out)
+        return (
+            f"exported {counts['papers']} papers, {counts['decks']} decks, "
+            f"{counts['cards']} cards, {counts['review_log']} answers to {out}"
+        )

@@ -1,0 +1,90 @@
+"""A collection: one opened studykb database with its use cases, the object the
+CLI and the TUI hold."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from studykb.app.library import Library, PreparedImport, known_deck_files, prepare_import
+from studykb.app.maintenance import Maintenance
+from studykb.app.reading import Reading
+from studykb.app.review import Review
+from studykb.app.statistics import Statistics
+from studykb.app.store import Store, open_store
+from studykb.core.clock import Clock
+from studykb.settings import Settings
+
+
+class Collection:
+    """The use cases over one open database, grouped by what the user is doing."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.review = Review(store)
+        self.library = Library(store)
+        self.reading = Reading(store)
+        self.statistics = Statistics(store)
+        self.maintenance = Maintenance(store)
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    @property
+    def settings(self) -> Settings:
+        return self._store.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self._store.repo.clock
+
+    def now(self) -> datetime:
+        return self._store.repo.clock.now()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings from now on (a new day-start hour from the next study day)."""
+        self._store.settings = settings
+        self._store.repo.limits = settings.limits
+        self._store.repo.day_start_hour = settings.day_start_hour
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (SQLite's PRAGMA data_version):
+        a cheap way for a screen to learn that its data may be stale."""
+        try:
+            return int(self._store.repo.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return -1
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def open_collection(
+    db_path: Path | None = None,
+    *,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+    seed_bundled: bool | None = None,
+    daily_backup: bool = False,
+) -> Collection:
+    """Open (creating or upgrading) a database; see studykb.app.store.open_store."""
+    return Collection(
+        open_store(
+            db_path,
+            clock=clock,
+            settings=settings,
+            seed_bundled=seed_bundled,
+            daily_backup=daily_backup,
+        )
+    )
+
+
+__all__ = [
+    "Collection",
+    "PreparedImport",
+    "known_deck_files",
+    "open_collection",
+    "prepare_import",
+]

@@ -1,0 +1,131 @@
+"""Reviewing: the day's queue, answers, undo, suspending and burying."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from studykb.app.store import UseCases
+from studykb.app.views import Answer, CardView, DayQueue, DueCounts, Overview, ReviewStep
+from studykb.core.replay import answer_kind
+from studykb.core.scheduler import preview_intervals
+from studykb.errors import StudykbError
+
+
+class Review(UseCases):
+    """Each method is one unit of work: a consistent read, or one atomic write."""
+
+    def today(self) -> date:
+        return self._repo.today()
+
+    def deck_exists(self, deck_id: str) -> bool:
+        with self._reading():
+            return self._repo.deck_exists(deck_id)
+
+    def overview(self) -> Overview:
+        """Today's counts, tomorrow's, streak, decks and the reading suggestion."""
+        repo = self._repo
+        with self._reading():
+            due = repo.due_counts()
+            return Overview(
+                due=due,
+                tomorrow=repo.due_counts(due.day + timedelta(days=1)),
+                stats=repo.stats(with_states=False),
+                decks={s.id: s for s in repo.deck_summaries()},
+                papers=tuple(repo.papers()),
+                suggestion=repo.suggested_paper(),
+            )
+
+    def due_counts(self, day: date | None = None, deck_id: str | None = None) -> DueCounts:
+        repo = self._repo
+        with self._reading():
+            if day is not None and day < repo.today():
+                raise StudykbError(
+                    f"--on {day.isoformat()} is in the past (today is {repo.today()})"
+                )
+            return repo.due_counts(day, deck_id)
+
+    def queue(self, deck_id: str | None = None) -> DayQueue:
+        with self._reading():
+            return self._repo.day_queue(deck_id)
+
+    def next_card(self, deck_id: str | None = None) -> CardView | None:
+        repo = self._repo
+        with self._reading():
+            card_id = repo.next_card(deck_id)
+            return None if card_id is None else repo.card(card_id)
+
+    def next_step(self, deck_id: str | None = None) -> ReviewStep | None:
+        """The next card of the session with its queue and grade previews, in one read."""
+        repo = self._repo
+        with self._reading():
+            card_id = repo.next_card(deck_id)
+            if card_id is None:
+                return None
+            card = repo.card(card_id)
+            today = repo.today()
+            drill = self._is_drill(card.id, today)
+            return ReviewStep(
+                card=card,
+                queue=repo.day_queue(deck_id),
+                drill=drill,
+                intervals=None if drill else preview_intervals(card.state, today),
+                today=today,
+            )
+
+    def _is_drill(self, card_id: int, today: date) -> bool:
+        days = [a.study_day for a in self._repo.log_for_card(card_id) if a.kind != "import"]
+        return answer_kind(max(days, default=None), today) == "drill"
+
+    def card(self, ref: str) -> CardView:
+        """A card by its reference, ``deck-id/card-id``."""
+        repo = self._repo
+        with self._reading():
+            return repo.card(repo.find_card(ref))
+
+    def card_by_id(self, card_id: int) -> CardView:
+        with self._reading():
+            return self._repo.card(card_id)
+
+    def history(self, card_id: int) -> list[Answer]:
+        with self._reading():
+            return self._repo.log_for_card(card_id)
+
+    def answer(self, card: int | str, grade: int, answer_ms: int = 0) -> Answer:
+        """Grade a card (by id, or by reference); durable when this returns."""
+        repo = self._repo
+        with self._writing():
+            card_id = repo.find_card(card) if isinstance(card, str) else card
+            return repo.answer(card_id, grade, answer_ms)
+
+    def undo(self, uid: str | None = None) -> Answer | None:
+        """Take back the newest answer (or the one named); None if there is none."""
+        with self._writing():
+            return self._repo.undo(uid)
+
+    def suspend(self, cards: Sequence[int | str]) -> list[CardView]:
+        """Suspend cards (ids or references), all or none; returns them."""
+        repo = self._repo
+        with self._writing():
+            ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
+            for card_id in ids:
+                repo.set_suspended(card_id, True)
+            return [repo.card(i) for i in ids]
+
+    def unsuspend(
+        self, cards: Sequence[int | str] = (), deck_id: str | None = None
+    ) -> list[CardView]:
+        """Bring suspended cards back (those named, and every one of ``deck_id``)."""
+        repo = self._repo
+        with self._writing():
+            ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
+            if deck_id is not None:
+                ids += repo.suspended_cards(deck_id)
+            for card_id in ids:
+                repo.set_suspended(card_id, False)
+            return [repo.card(i) for i in ids]
+
+    def bury(self, card_id: int) -> date:
+        """Hide a card until the next study day; returns the day it comes back."""
+        with self._writing():
+            return self._repo.bury(card_id)

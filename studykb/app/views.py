@@ -1,0 +1,68 @@
+"""The view models the use cases return: what a screen or a command shows.
+
+Records of a single aggregate are the storage layer's frozen dataclasses, handed
+on under these names (they carry no behaviour and no connection); a view that
+brings several aggregates together is defined here. The interfaces import view
+types from this module only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from studykb.core.queue import DayQueue
+from studykb.core.stats import StatsData
+from studykb.storage.backup import BackupFile
+from studykb.storage.counts import DeckDue, DueCounts
+from studykb.storage.repository import (
+    Answer,
+    CardView,
+    CheckReport,
+    DeckSummary,
+    PaperRow,
+    Stats,
+)
+
+__all__ = [
+    "Answer",
+    "BackupFile",
+    "CardView",
+    "CheckReport",
+    "DayQueue",
+    "DeckDue",
+    "DeckSummary",
+    "DueCounts",
+    "Overview",
+    "PaperRow",
+    "ReviewStep",
+    "Stats",
+    "StatsData",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """Today at a glance: the home screen and `studykb status`."""
+
+    due: DueCounts
+    tomorrow: DueCounts
+    stats: Stats
+    decks: dict[str, DeckSummary]  # by deck id
+    papers: tuple[PaperRow, ...]
+    suggestion: PaperRow | None
+
+    @property
+    def papers_read(self) -> int:
+        return sum(p.status == "read" for p in self.papers)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewStep:
+    """The card to show next in a review session, with what the screen needs of it."""
+
+    card: CardView
+    queue: DayQueue
+    drill: bool  # answering it now changes nothing (SM-2 rule 7)
+    intervals: dict[int, int] | None  # days each grade would give; None for a drill
+    today: date
