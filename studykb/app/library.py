@@ -19,6 +19,7 @@ from studykb.errors import BadInputError, StudykbError
 from studykb.paths import bundled_decks_dir
 from studykb.settings import Settings
 from studykb.storage.backup import describe_file_error
+from studykb.storage.counts import NOT_VOIDED
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
 
@@ -297,7 +298,8 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
             "SELECT r.card_id, r.answered_at, r.quality, r.kind, r.answer_ms, "
             "r.before_interval, r.before_due, r.before_repetitions, r.after_interval, "
             "r.after_easiness_x100 FROM review_log r JOIN card c ON c.id = r.card_id "
-            "WHERE c.deck_id = ? AND c.retired_at IS NULL ORDER BY r.seq",
+            f"WHERE c.deck_id = ? AND c.retired_at IS NULL AND r.kind != 'void' AND {NOT_VOIDED} "
+            "ORDER BY r.seq",
             (row[0],),
         ):
             answers.setdefault(card_id, []).append(ExportAnswer(*answer))

@@ -74,8 +74,7 @@ class Review(UseCases):
             )
 
     def _is_drill(self, card_id: int, today: date) -> bool:
-        days = [a.study_day for a in self._repo.log_for_card(card_id) if a.kind != "import"]
-        return answer_kind(max(days, default=None), today) == "drill"
+        return answer_kind(self._repo.last_answer_day(card_id), today) == "drill"
 
     def card(self, ref: str) -> CardView:
         """A card by its reference, ``deck-id/card-id``."""

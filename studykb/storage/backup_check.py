@@ -227,7 +227,7 @@ class LogRow(_Row):
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
     quality: int = Field(ge=0, le=5)
-    kind: Literal["review", "drill", "import"]
+    kind: Literal["review", "drill", "import", "void"]
     answer_ms: Annotated[int, Field(ge=0, le=2**40)] = 0
     before_repetitions: Count
     before_easiness_x100: Easiness
@@ -239,6 +239,8 @@ class LogRow(_Row):
     after_interval: Interval
     after_due: Day | None = None
     after_lapses: Count = 0
+    card_ref: Annotated[str, StringConstraints(max_length=200)] = ""
+    voids: Annotated[str, StringConstraints(pattern=_UID_PATTERN)] | None = None
 
 
 class _Top(BaseModel):
@@ -406,6 +408,10 @@ def _check_references(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
         uids.add(answer["uid"])
         if answer["card"] not in refs:
             yield f"{where}: card: no card {answer['card']!r} in this backup"
+        if answer.get("card_ref") and answer["card_ref"] != answer["card"]:
+            yield f"{where}: card_ref: names another card than card"
+        if (answer["kind"] == "void") != (answer.get("voids") is not None):
+            yield f"{where}: voids: a void names the answer it takes back, and only a void does"
 
 
 def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
@@ -418,6 +424,8 @@ def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             date.fromisoformat(answer["study_day"]),
             _state(answer, "before_"),
             _state(answer, "after_"),
+            answer["uid"],
+            answer.get("voids"),
         )
         logs.setdefault(answer["card"], []).append((index, entry))
     for index, card in enumerate(rows["cards"]):

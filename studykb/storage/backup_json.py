@@ -128,6 +128,7 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
             for row in data["review_log"]:
                 values = {k: v for k, v in row.items() if k != "card"}
                 values["card_id"] = ref_to_id[row["card"]]
+                values["card_ref"] = row["card"]  # backups from before 0005 have none
                 _insert(conn, columns, "review_log", values)
                 counts["answers"] += 1
             for key, value in data.get("meta", {}).items():

@@ -13,6 +13,15 @@ from studykb.core.queue import DoneToday, Limits, remaining_new, remaining_revie
 from studykb.core.scheduler import DRILL_UNTIL_QUALITY
 
 _CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
+# A log row (alias r) that no undo has taken back. The subquery does not depend on
+# r: SQLite runs it once per statement over the few void rows (a partial index),
+# and the test on seq (the rowid) keeps the statistics' index-only reads.
+NOT_VOIDED = (
+    "r.seq NOT IN (SELECT a.seq FROM review_log v JOIN review_log a ON a.uid = v.voids"
+    " WHERE v.voids IS NOT NULL)"
+)
+# An answer that stands: a review or a drill, not undone.
+LIVE_ANSWER = f"r.kind IN ('review', 'drill') AND {NOT_VOIDED}"
 _NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
 # The card of state row `s`, if it is shown today (in deck :deck, when given). Used as
 # a correlated subquery: a join lets SQLite build a Bloom filter over every card
@@ -48,11 +57,11 @@ class DueCounts:
 def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
     """Reviews and new cards already answered on a study day (drills aside)."""
     row = conn.execute(
-        """
+        f"""
         SELECT
-          COALESCE(SUM(kind = 'review' AND before_due IS NOT NULL), 0),
-          COALESCE(SUM(kind = 'review' AND before_due IS NULL), 0)
-        FROM review_log WHERE study_day = ?
+          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL), 0),
+          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
+        FROM review_log r WHERE r.study_day = ? AND {NOT_VOIDED}
         """,
         (day.isoformat(),),
     ).fetchone()
@@ -65,9 +74,9 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
         f"""
         SELECT r.card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
-        WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND r.kind != 'import'
-          AND r.seq = (SELECT MAX(seq) FROM review_log
-                       WHERE card_id = r.card_id AND study_day = :day AND kind != 'import')
+        WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND {LIVE_ANSWER}
+          AND r.seq = (SELECT MAX(r.seq) FROM review_log r
+                       WHERE r.card_id = c.id AND r.study_day = :day AND {LIVE_ANSWER})
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}
           AND (:deck IS NULL OR c.deck_id = :deck)
         ORDER BY r.seq

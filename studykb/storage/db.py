@@ -20,7 +20,7 @@ from typing import Any
 from studykb.errors import StudykbError
 from studykb.paths import ensure_private_dir
 
-SCHEMA_HEAD = "0004"  # the newest migration; a test checks it against Alembic's head
+SCHEMA_HEAD = "0005"  # the newest migration; a test checks it against Alembic's head
 BUSY_TIMEOUT_MS = 15_000
 
 

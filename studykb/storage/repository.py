@@ -56,6 +56,8 @@ from studykb.storage import counts
 from studykb.storage.counts import (
     _ACTIVE_CARD,
     _CARD_ACTIVE,
+    LIVE_ANSWER,
+    NOT_VOIDED,
     DueCounts,
 )
 from studykb.storage.db import read_transaction, unit_of_work, write_transaction
@@ -102,6 +104,7 @@ class Answer:
     study_day: date
     before: Sm2State
     after: Sm2State
+    voids: str | None = None  # a void (an undo): the answer it took back
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,11 +436,7 @@ class Repository:
             before = _state(row)
             # A card's review is its first answer of a study day; an answer on the
             # same day, or on an earlier one (a clock set back), changes nothing.
-            last_day = self.conn.execute(
-                "SELECT max(study_day) FROM review_log WHERE card_id = ? AND kind != 'import'",
-                (card_id,),
-            ).fetchone()[0]
-            kind = answer_kind(_d(last_day), moment.study_day)
+            kind = answer_kind(self.last_answer_day(card_id), moment.study_day)
             after = apply(before, kind, quality, moment.study_day)
             uid = _new_uid()
             self.conn.execute(
@@ -453,11 +452,20 @@ class Repository:
                     max(0, int(answer_ms)),
                     *self._state_values(before),
                     *self._state_values(after),
+                    None,
                 ),
             )
             if after != before:
                 self._write_state(card_id, after)
         return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
+
+    def last_answer_day(self, card_id: int) -> date | None:
+        """The study day of the card's latest answer that stands (not undone)."""
+        last = self.conn.execute(
+            f"SELECT max(study_day) FROM review_log r WHERE card_id = ? AND {LIVE_ANSWER}",
+            (card_id,),
+        ).fetchone()[0]
+        return _d(last)
 
     @staticmethod
     def _state_values(state: Sm2State) -> tuple[int, int, int, str | None, int]:
@@ -480,32 +488,53 @@ class Repository:
         )
 
     def undo(self, uid: str | None = None) -> Answer | None:
-        """Take back an answer (the newest overall, or the one named), atomically:
-        the card's previous state is restored and the log row removed. Only a
-        card's latest answer can be undone. Returns what was undone, or None."""
+        """Take back an answer (the newest live one overall, or the one named),
+        atomically: a 'void' row naming it is appended (the log only grows) and the
+        card's previous state restored. Only a card's latest live answer can be
+        undone. Returns what was undone, or None."""
         with write_transaction(self.conn):
             if uid is None:
                 row = self.conn.execute(
-                    f"SELECT {_LOG_COLUMNS} FROM review_log WHERE kind != 'import' "
+                    f"SELECT {_LOG_COLUMNS} FROM review_log r "
+                    f"WHERE {LIVE_ANSWER} "
                     "ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 if row is None:
                     return None
             else:
                 row = self.conn.execute(
-                    f"SELECT {_LOG_COLUMNS} FROM review_log WHERE uid = ?", (uid,)
+                    f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? AND {LIVE_ANSWER}",
+                    (uid,),
                 ).fetchone()
                 if row is None:
                     raise NotFoundError(f"no answer {uid} to undo")
             seq, card_id = int(row[0]), int(row[2])
             newer = self.conn.execute(
-                "SELECT 1 FROM review_log WHERE card_id = ? AND seq > ? LIMIT 1", (card_id, seq)
+                "SELECT 1 FROM review_log r WHERE card_id = ? AND seq > ? "
+                f"AND {LIVE_ANSWER} LIMIT 1",
+                (card_id, seq),
             ).fetchone()
             if newer is not None:
                 raise StaleUndoError("that card has been answered again since; undo that first")
             answer = _answer_from_row(row)
+            moment = self._moment_for_write()
+            self.conn.execute(
+                _INSERT_LOG,
+                (
+                    _new_uid(),
+                    card_id,
+                    moment.utc.isoformat(timespec="milliseconds"),
+                    moment.utc_offset_minutes,
+                    moment.study_day.isoformat(),
+                    0,
+                    "void",
+                    0,
+                    *self._state_values(answer.after),
+                    *self._state_values(answer.before),
+                    answer.uid,
+                ),
+            )
             self._write_state(card_id, answer.before)
-            self.conn.execute("DELETE FROM review_log WHERE seq = ?", (seq,))
         return answer
 
     def append_history(self, rows: Sequence[LogRow], states: dict[int, Sm2State]) -> None:
@@ -527,6 +556,7 @@ class Repository:
                         r.answer_ms,
                         *self._state_values(r.before),
                         *self._state_values(r.after),
+                        None,
                     )
                     for r in rows
                 ),
@@ -581,6 +611,7 @@ class Repository:
                         0,
                         *self._state_values(Sm2State()),
                         *self._state_values(state),
+                        None,
                     ),
                 )
                 self._write_state(card_id, state)
@@ -1105,10 +1136,10 @@ class Repository:
         """The run of study days with answers that ends today or yesterday, probed one
         day at a time through the study-day index (a streak is short; the log is long)."""
         probe = (
-            "SELECT 1 FROM review_log WHERE study_day = ? AND kind != 'import' LIMIT 1"
+            f"SELECT 1 FROM review_log r WHERE r.study_day = ? AND {LIVE_ANSWER} LIMIT 1"
             if deck_id is None
             else "SELECT 1 FROM review_log r JOIN card c ON c.id = r.card_id "
-            "WHERE r.study_day = ? AND c.deck_id = ? AND r.kind != 'import' LIMIT 1"
+            f"WHERE r.study_day = ? AND c.deck_id = ? AND {LIVE_ANSWER} LIMIT 1"
         )
         days: list[date] = []
         cursor = today
@@ -1135,7 +1166,7 @@ class Repository:
                 f"""
                 SELECT COALESCE(SUM(r.kind = 'review'), 0), COALESCE(SUM(r.kind = 'drill'), 0),
                        COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
-                FROM {log_from} WHERE r.study_day = :today
+                FROM {log_from} WHERE r.study_day = :today AND {NOT_VOIDED}
                 """,
                 params,
             ).fetchone()
@@ -1143,6 +1174,7 @@ class Repository:
                 f"""
                 SELECT COALESCE(SUM(r.quality >= 3), 0), COUNT(*)
                 FROM {log_from} WHERE r.kind = 'review' AND r.study_day >= :since
+                  AND {NOT_VOIDED}
                 """,
                 params,
             ).fetchone()
@@ -1181,7 +1213,7 @@ class Repository:
                 date.fromisoformat(d): int(n)
                 for d, n in self.conn.execute(
                     f"SELECT r.study_day, COUNT(*) FROM {log_from} "
-                    "WHERE r.study_day > :start AND r.kind != 'import' GROUP BY r.study_day",
+                    f"WHERE r.study_day > :start AND {LIVE_ANSWER} GROUP BY r.study_day",
                     p,
                 )
             }
@@ -1200,6 +1232,7 @@ class Repository:
                 SELECT r.before_interval >= {MATURE_INTERVAL}, SUM(r.quality >= 3), COUNT(*)
                 FROM {log_from}
                 WHERE r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since
+                  AND {NOT_VOIDED}
                 GROUP BY 1
                 """,
                 p,
@@ -1356,28 +1389,33 @@ class Repository:
             while pending is not None and int(pending[2]) == card_id:
                 if card_id not in bad.unreadable_logs:
                     a = _answer_from_row(pending)
-                    entries.append(LogEntry(a.kind, a.quality, a.study_day, a.before, a.after))
+                    entries.append(
+                        LogEntry(a.kind, a.quality, a.study_day, a.before, a.after, a.uid, a.voids)
+                    )
                 pending = logs.fetchone()
             if card_id not in bad.unreadable_logs:
                 stored = None if card_id in bad.unreadable_states else _state(row, 2)
                 yield card_id, str(row[1]), stored, entries
 
 
+# A log row names its card by a stable reference too (deck-id/card-id), read from
+# the card itself so that no caller can get it wrong.
 _INSERT_LOG = """
 INSERT INTO review_log (
-  uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind, answer_ms,
+  uid, card_id, card_ref, answered_at, utc_offset_minutes, study_day, quality, kind, answer_ms,
   before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
-  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses, voids)
+VALUES (?1, ?2, (SELECT c.deck_id || '/' || c.key FROM card c WHERE c.id = ?2),
+  ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
 """
 
 _LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
   before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
-  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses"""
+  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses, voids"""
 
 
 def _answer_from_row(row: Sequence[Any]) -> Answer:
-    kind: LogKind = row[5] if row[5] in ("drill", "import") else "review"
+    kind: LogKind = row[5] if row[5] in ("drill", "import", "void") else "review"
     return Answer(
         uid=str(row[1]),
         card_id=int(row[2]),
@@ -1386,6 +1424,7 @@ def _answer_from_row(row: Sequence[Any]) -> Answer:
         study_day=date.fromisoformat(row[3]),
         before=_state(row, 6),
         after=_state(row, 11),
+        voids=None if row[16] is None else str(row[16]),
     )
 
 

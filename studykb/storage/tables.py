@@ -15,7 +15,9 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_HEAD = "0004"
+from studykb.storage.db import SCHEMA_HEAD  # one place: db.py, light enough for `due`
+
+__all__ = ["SCHEMA_HEAD"]
 
 
 class Meta(SQLModel, table=True):
@@ -119,13 +121,17 @@ class CardState(SQLModel, table=True):
 
 
 class ReviewLog(SQLModel, table=True):
-    """Append-only: one row per answer (undo removes the last one)."""
+    """The log only grows: one row per answer, and undo is a row of kind 'void' that
+    names the answer it takes back (``voids``). Each row has a global uid and names
+    its card by a stable reference (``card_ref``: deck-id/card-id) besides the local id."""
 
     __tablename__ = "review_log"
     __table_args__ = (
         Index("ix_review_log_card", "card_id", "seq"),
         # Covers the day's lookups and the statistics' date ranges (index-only reads).
         Index("ix_review_log_day", "study_day", "card_id", "kind", "quality", "before_interval"),
+        # The few voided answers, found at once (see storage.counts.live).
+        Index("ix_review_log_voids", "voids", sqlite_where=text("voids IS NOT NULL")),
     )
 
     seq: int | None = Field(default=None, primary_key=True)
@@ -133,11 +139,17 @@ class ReviewLog(SQLModel, table=True):
     card_id: int = Field(
         sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), nullable=False)
     )
+    card_ref: str = Field(
+        default="",
+        sa_column=Column(String, nullable=False, server_default=""),
+        description="deck-id/card-id: the card, whatever its local id",
+    )
+    voids: str | None = Field(default=None, description="kind 'void': the uid it takes back")
     answered_at: str = Field(description="ISO-8601 UTC")
     utc_offset_minutes: int
     study_day: date
     quality: int
-    kind: str = Field(description="review | drill")
+    kind: str = Field(description="review | drill | import | void")
     answer_ms: int = 0
     before_repetitions: int
     before_easiness_x100: int

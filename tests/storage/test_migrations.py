@@ -72,3 +72,55 @@ def test_connect_sets_wal_and_foreign_keys(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     conn.close()
     assert (path.stat().st_mode & 0o777) == 0o600
+
+
+V0003_DB = Path(__file__).parents[1] / "data" / "studykb-v0003.db"
+
+
+def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """tests/data/studykb-v0003.db was written by the release before the log only
+    grew (tests/data/make_v0003_db.py): states, log and reading status all survive,
+    every log row gains its card's stable reference, and check proves it."""
+    path = tmp_path / "v3.db"
+    shutil.copy(V0003_DB, path)
+    raw = sqlite3.connect(path)
+    assert schema_version(raw) == "0003"
+    before_states = raw.execute(
+        "SELECT c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval, s.due, "
+        "s.lapses, c.suspended FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id"
+    ).fetchall()
+    before_log = raw.execute(
+        "SELECT uid, card_id, study_day, quality, kind FROM review_log ORDER BY seq"
+    ).fetchall()
+    raw.close()
+    store = open_store(path, clock=clock, settings=Settings(), seed_bundled=False)
+    try:
+        repo = store.repo
+        conn = repo.conn
+        assert schema_version(conn) == SCHEMA_HEAD
+        assert (
+            conn.execute(
+                "SELECT c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval, "
+                "s.due, s.lapses, c.suspended FROM card c JOIN card_state s ON s.card_id = c.id "
+                "ORDER BY c.id"
+            ).fetchall()
+            == before_states
+        )
+        assert (
+            conn.execute(
+                "SELECT uid, card_id, study_day, quality, kind FROM review_log ORDER BY seq"
+            ).fetchall()
+            == before_log
+        )
+        refs = conn.execute(
+            "SELECT r.card_ref, c.deck_id || '/' || c.key FROM review_log r "
+            "JOIN card c ON c.id = r.card_id"
+        ).fetchall()
+        assert refs and all(ref == expected for ref, expected in refs)
+        [paper] = repo.papers()
+        assert paper.status == "reading"
+        assert repo.check().ok
+    finally:
+        store.close()

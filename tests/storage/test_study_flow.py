@@ -71,11 +71,15 @@ def test_whole_flow(store: Store, small_deck: Path, clock: FixedClock, tmp_path:
     repo.answer(c1, 5)
     wrong = repo.answer(c2, 3)
     assert state(repo, "toy/eq:c2") == (1, D("1.82"), 1, date(2026, 1, 7))
-    # Undo restores the previous state and removes the log row, atomically.
+    # Undo restores the previous state and appends a row voiding the answer, atomically:
+    # the log only grows.
     undone = repo.undo()
     assert undone is not None and undone.uid == wrong.uid
     assert state(repo, "toy/eq:c2") == (0, D("1.96"), 1, date(2026, 1, 6))
-    assert len(repo.log_for_card(c2)) == 3  # review and two drills on day 1
+    log = repo.log_for_card(c2)
+    assert len(log) == 5  # review and two drills on day 1, the answer, its void
+    assert (log[-1].kind, log[-1].voids) == ("void", wrong.uid)
+    assert repo.check().ok
     assert repo.day_queue().reviews == (c2,)
     repo.answer(c2, 4)
     assert state(repo, "toy/one") == (2, D("2.7"), 6, date(2026, 1, 12))
@@ -121,7 +125,8 @@ def test_whole_flow(store: Store, small_deck: Path, clock: FixedClock, tmp_path:
 
     # The stored states equal the replayed log; a corrupted state is found and repaired.
     report_ok = repo.check()
-    assert report_ok.ok and report_ok.log_rows == 12 and report_ok.cards == 5
+    # 13 answers, one of them undone by a void row: 14 rows (the log only grows).
+    assert report_ok.ok and report_ok.log_rows == 14 and report_ok.cards == 5
     repo.conn.execute("UPDATE card_state SET interval = 99 WHERE card_id = ?", (c1,))
     bad = repo.check()
     assert not bad.ok and any("toy/eq:c1" in p for p in bad.problems)

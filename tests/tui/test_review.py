@@ -96,7 +96,9 @@ async def test_undo_several_times(toy_store: Store, make_app) -> None:  # type: 
         assert screen.card is not None and screen.card.ref == "toy/one"
         await pilot.press("u")  # nothing left in this session: no crash, nothing removed
         await pilot.pause()
-    assert log_rows(toy_store) == []
+    # The log only grows: both answers stay, each voided by an undo row.
+    assert [row[2] for row in log_rows(toy_store)] == ["review", "review", "void", "void"]
+    assert toy_store.repo.check().ok
     assert len({m.uid for m in messages if isinstance(m, AnswerUndone)}) == 2
     assert toy_store.repo.check().ok
 
