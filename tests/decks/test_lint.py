@@ -143,6 +143,9 @@ ONE_ASK_FRONTS = [
     "In Score SDE, what do the predictor and the corrector do?",
     "Why does training at a single noise level fail?",
     "What does $\\mathrm{FID} \\text{ and why?}$ denote?",
+    "What is Ho and Salimans' best FID on 64×64 ImageNet?",
+    "Which baseline do Dhariwal and Nichol beat on LSUN Bedrooms?",
+    "What did Ho and Salimans conclude about model capacity?",
 ]
 
 
