@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -35,6 +35,8 @@ RULES = {
     "enumeration": f"no lists of more than {MAX_LIST_ITEMS} items to recall at once",
     "paper-fields": "a deck's [paper] table is complete",
     "unknown-after": "`after` names existing decks",
+    "two-asks": "a front asks one thing (no two questions, no ', and why ...', no 'X and Y of')",
+    "lint-ignore": "a card's `lint_ignore` names rules that exist and that it needs",
 }
 
 
@@ -50,14 +52,49 @@ class Finding:
         return f"{self.file}: {where}{self.rule}: {self.message}"
 
 
-_WORD = re.compile(r"[^\s]+")
+_TOKEN = re.compile(r"[^\s]+")
 _MATH = re.compile(r"\$[^$]*\$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+")
 
 
 def words(text: str) -> int:
     """Words as a reader counts them: a formula between $...$ counts as one."""
-    return len(_WORD.findall(_MATH.sub(" formula ", text)))
+    return len(_TOKEN.findall(_MATH.sub(" formula ", text)))
+
+
+_QUESTION_WORD = r"(?:why|how|what|which|when|where|who|whose)"
+_AUX = r"(?-i:is|are|was|were|do|does|did|has|have|had|can|could|would|should)\b"  # not "IS"
+_WORD = rf"(?!{_AUX})[A-Za-z][\w-]*"
+_PHRASE = rf"{_WORD}(?:\s+{_WORD}){{0,2}}?"  # one to three words, none of them a verb like "do"
+# "..., and why does it help?": a second question joined to the first.
+_AND_QUESTION = re.compile(rf"\band\s+{_QUESTION_WORD}\b", re.I)
+# "What are the FID and IS of ...": two quantities asked of one thing.
+_PAIR_OF = re.compile(
+    rf"^(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+|its\s+|their\s+|[\w-]+'s\s+)?"
+    rf"{_PHRASE}\s+and\s+(?:the\s+|its\s+)?{_PHRASE}\s+(?:of|on|for|in|at)\b",
+    re.I,
+)
+# "What Inception score and FID did NCSN achieve": the pair is the object of "what".
+_PAIR_ASKED = re.compile(rf"^(?:what|which)\s+{_PHRASE}\s+and\s+{_PHRASE}\s+{_AUX}", re.I)
+# "... give the best FID and the best Inception score?"
+_TWO_BESTS = re.compile(rf"\bbest\s+{_PHRASE}\s+and\s+(?:the\s+)?best\b", re.I)
+
+
+def two_asks(front: str) -> str | None:
+    """Why a question front reads as asking two things, or None. Deliberately narrow:
+    a one-fact question flagged is worse than a two-fact question missed."""
+    prose = _MATH.sub(" formula ", front)
+    if prose.count("?") >= 2:
+        return "two question marks"
+    joined = _AND_QUESTION.search(prose)
+    if joined:
+        return f"'{joined.group(0)}' joins a second question"
+    for sentence in re.split(r"(?<=[.:;])\s+", prose):
+        for pattern in (_PAIR_OF, _PAIR_ASKED, _TWO_BESTS):
+            pair = pattern.search(sentence.strip())
+            if pair and not re.search(r"\bbetween\b|\bboth\b", pair.group(0), re.I):
+                return f"'{pair.group(0)}' asks for two things"
+    return None
 
 
 def _unescaped_dollars(text: str) -> int:
@@ -157,6 +194,38 @@ def _normal(text: str) -> str:
 
 
 def lint_decks(
+    decks: Sequence[DeckSpec],
+    raw_papers: dict[str, dict[str, object]],
+    known_decks: Iterable[str],
+    ignored: Mapping[tuple[str, str], Sequence[str]] | None = None,
+) -> list[Finding]:
+    """``ignored`` maps (deck source, card id) to the rules that card is exempt from."""
+    findings = _lint_all(decks, raw_papers, known_decks)
+    return _apply_ignores(findings, ignored or {})
+
+
+def _apply_ignores(
+    findings: list[Finding], ignored: Mapping[tuple[str, str], Sequence[str]]
+) -> list[Finding]:
+    kept: list[Finding] = []
+    used: set[tuple[str, str, str]] = set()
+    for finding in findings:
+        note = (finding.card or "").split(":c")[0]
+        if finding.rule in ignored.get((finding.file, note), ()):
+            used.add((finding.file, note, finding.rule))
+        else:
+            kept.append(finding)
+    for (file, note), rules in ignored.items():
+        for rule in rules:
+            if rule not in RULES or rule == "lint-ignore":
+                kept.append(Finding(file, note, "lint-ignore", f"no lint rule {rule!r}"))
+            elif (file, note, rule) not in used:
+                # A stale exemption would hide the next real problem on this card.
+                kept.append(Finding(file, note, "lint-ignore", f"{rule!r} finds nothing here"))
+    return kept
+
+
+def _lint_all(
     decks: Sequence[DeckSpec], raw_papers: dict[str, dict[str, object]], known_decks: Iterable[str]
 ) -> list[Finding]:
     findings: list[Finding] = []
@@ -203,6 +272,10 @@ def lint_decks(
                                 f"{field_name}: {problem}",
                             )
                         )
+            if card.kind == "basic":
+                reason = two_asks(card.front)
+                if reason:
+                    findings.append(Finding(deck.source, card.key, "two-asks", reason))
             if first_of_note:
                 question = card.front if card.kind == "basic" else cloze.front(card.front, 1)
                 fronts.append((_normal(question), deck.source, card.note_key, card.front))
@@ -263,6 +336,7 @@ def lint_paths(paths: Sequence[Path], known_decks: Iterable[str] = ()) -> list[F
     decks: list[DeckSpec] = []
     problems: list[str] = []
     raw_papers: dict[str, dict[str, object]] = {}
+    ignored: dict[tuple[str, str], list[str]] = {}
     for path in paths:
         try:
             spec = read_deck_file(path)
@@ -274,6 +348,9 @@ def lint_paths(paths: Sequence[Path], known_decks: Iterable[str] = ()) -> list[F
         paper = data.get("paper")
         if isinstance(paper, dict):
             raw_papers[spec.source] = paper
+        for card in data.get("cards", []):  # the schema has checked the shapes
+            if card.get("lint_ignore"):
+                ignored[(spec.source, card["id"])] = list(card["lint_ignore"])
     if problems:
         raise BadInputError(problems)
-    return lint_decks(decks, raw_papers, known_decks)
+    return lint_decks(decks, raw_papers, known_decks, ignored)

@@ -67,6 +67,11 @@ class CardEntry(_Strict):
         default_factory=list, max_length=50
     )
     source: ShortText = ""
+    # Lint rules this card is exempt from (e.g. "two-asks" on a front that reads as two
+    # asks but is one fact); read only by `studykb lint`, which checks the names.
+    lint_ignore: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]{0,39}$")]] = Field(
+        default_factory=list, max_length=10
+    )
 
 
 class DeckFile(_Strict):

@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 
 from studykb.app.library import bundled_deck_paths
-from studykb.decks.lint import enumeration_size, lint_paths, math_problems, render_problems, words
+from studykb.decks.lint import (
+    enumeration_size,
+    lint_paths,
+    math_problems,
+    render_problems,
+    two_asks,
+    words,
+)
+from studykb.errors import BadInputError
 from tests.conftest import run_cli, write
 
 BAD = """
@@ -114,3 +122,103 @@ def test_a_formula_that_keeps_latex_after_rendering_is_flagged(
     assert "warning: " + str(findings[0]) in err
     code, _, err = run_cli(capsys, "lint", "--strict", str(deck))
     assert code == 2
+
+
+TWO_ASK_FRONTS = [
+    "What Inception score and FID did NCSN achieve on unconditional CIFAR-10?",
+    "What FID and Inception score did NCSN++ cont. (deep, VE) reach on CIFAR-10?",
+    "What are the FID and IS of NCSN++ on CIFAR-10?",
+    "What is NCSN's Inception score and FID on CIFAR-10?",
+    "Which values of $w$ give the best FID and the best Inception score?",
+    "What FID does it reach on ImageNet, and how does it compare with ADM-G?",
+    "Which objective gives better codelengths, and which gives the best samples?",
+    "In what order are noise levels used and how is each level initialized?",
+    "What does $L_0$ measure? Why is it discrete?",
+]
+ONE_ASK_FRONTS = [
+    "What is the relation between the mean and variance of $q(x_t|x_0)$?",
+    "What do DDPM and NCSN have in common?",
+    "Which values of $\\eta$ give DDPM and DDIM?",
+    "What is the trade-off between sample quality and diversity in guidance?",
+    "In Score SDE, what do the predictor and the corrector do?",
+    "Why does training at a single noise level fail?",
+    "What does $\\mathrm{FID} \\text{ and why?}$ denote?",
+    "What is Ho and Salimans' best FID on 64×64 ImageNet?",
+    "Which baseline do Dhariwal and Nichol beat on LSUN Bedrooms?",
+    "What did Ho and Salimans conclude about model capacity?",
+]
+
+
+@pytest.mark.parametrize("front", TWO_ASK_FRONTS)
+def test_two_asks_flags_fronts_that_ask_for_two_facts(front: str) -> None:
+    """Issue 17 item 2: a front joining two asks is flagged."""
+    assert two_asks(front) is not None
+
+
+@pytest.mark.parametrize("front", ONE_ASK_FRONTS)
+def test_two_asks_leaves_one_fact_questions_alone(front: str) -> None:
+    assert two_asks(front) is None
+
+
+TWO_ASKS_DECK = """
+[deck]
+id = "asks"
+title = "Asks"
+
+[paper]
+title = "P"
+authors = ["A"]
+year = 2020
+url = "https://example.org/p"
+worth_reading = 2
+section = "S"
+
+[[cards]]
+id = "pair"
+front = "What Inception score and FID did NCSN achieve on CIFAR-10?"
+back = "8.87 and 25.32."
+source = "§5"
+
+[[cards]]
+id = "silenced"
+front = "What FID and Inception score pair did the paper call its headline?"
+back = "One pair, quoted as one fact."
+source = "§5"
+lint_ignore = ["two-asks"]
+
+[[cards]]
+id = "stale"
+front = "What does the decoder $L_0$ model?"
+back = "A discrete decoder."
+source = "§3.3"
+lint_ignore = ["two-asks", "no-such-rule"]
+
+[[cards]]
+id = "cloze"
+text = "NCSN reaches an Inception score of {{c1::8.87}} and an FID of {{c2::25.32}}."
+source = "§5"
+"""
+
+
+def test_two_asks_warns_and_lint_ignore_silences_it_per_card(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17 item 2: `lint_ignore = ["two-asks"]` silences the rule on one card only;
+    an exemption that names no rule, or silences nothing, is itself a warning."""
+    deck = write(tmp_path / "asks.toml", TWO_ASKS_DECK)
+    findings = lint_paths([deck])
+    assert sorted((f.card, f.rule, f.message) for f in findings) == [
+        ("pair", "two-asks", "'What Inception score and FID did' asks for two things"),
+        ("stale", "lint-ignore", "'two-asks' finds nothing here"),
+        ("stale", "lint-ignore", "no lint rule 'no-such-rule'"),
+    ]
+    code, _, err = run_cli(capsys, "lint", "--strict", str(deck))
+    assert code == 2
+    assert "card pair: two-asks:" in err
+
+
+def test_lint_ignore_must_be_rule_shaped_names(tmp_path: Path) -> None:
+    deck = write(tmp_path / "bad-ignore.toml", TWO_ASKS_DECK.replace('["two-asks"]', '"two-asks"'))
+    with pytest.raises(BadInputError) as caught:
+        lint_paths([deck])
+    assert "lint_ignore" in str(caught.value.problems)
