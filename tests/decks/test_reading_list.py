@@ -176,6 +176,7 @@ def test_a_description_over_the_field_limit_is_refused_and_nothing_is_stored(
         ),
         ("- [T](https://example.org/a) " + "d" * 20_001, "description", 20_001),
     ],
+    ids=["title", "url", "description"],
 )
 def test_every_field_of_an_entry_has_a_limit(line: str, field: str, length: int) -> None:
     with pytest.raises(BadInputError) as raised:
