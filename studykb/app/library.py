@@ -372,10 +372,13 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
 
 
 def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
+    from studykb.decks.files import read_capped
+    from studykb.decks.schema import MAX_FILE_BYTES
+
     try:
-        return hasher(path.read_bytes())
-    except OSError:
-        return ""  # unreadable: the parser reports it properly
+        return hasher(read_capped(path, MAX_FILE_BYTES))
+    except BadInputError:
+        return ""  # unreadable, too large or not a file: the parser reports it properly
 
 
 def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:

@@ -26,6 +26,7 @@ from studykb.core import cloze
 from studykb.core.scheduler import Sm2State
 from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
 from studykb.decks.deck_names import deck_id_for, deck_ids_for
+from studykb.decks.files import open_regular
 from studykb.decks.html_text import html_to_text
 from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FIELD_CHARS, MAX_FILE_BYTES
 from studykb.decks.text_cards import card_key
@@ -109,11 +110,13 @@ def _varint(blob: bytes, i: int) -> tuple[int, int]:
 @contextmanager
 def _collection(path: Path) -> Iterator[sqlite3.Connection]:
     name = str(path)
+    handle = open_regular(path)  # a FIFO or a device is refused, never waited on
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError) as exc:
+        handle.close()
         raise BadInputError([f"{name}: not an Anki package (damaged or not a zip file)"]) from exc
-    with archive:
+    with handle, archive:
         infos = archive.infolist()
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             raise BadInputError([f"{name}: too many files in the archive"])

@@ -168,8 +168,8 @@ def deck_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.glob("*.toml") if p.is_file()))
-        elif path.is_file():
-            found.append(path)
+        elif path.exists():
+            found.append(path)  # a FIFO or a device: read_capped names it and refuses it
         else:
             problems.append(f"{path}: no such file or directory")
     if problems:
