@@ -56,7 +56,10 @@ def test_units_join_and_an_error_rolls_the_outer_one_back(store: Store) -> None:
             conn.execute("INSERT INTO meta(key, value) VALUES ('b', '2')")
         raise RuntimeError("boom")
     assert conn.execute("SELECT count(*) FROM meta WHERE key IN ('a', 'b')").fetchone()[0] == 0
-    with pytest.raises(RuntimeError, match="cannot join a read-only"):
-        with unit_of_work(conn, write=False), unit_of_work(conn):
-            pass
+    with (
+        pytest.raises(RuntimeError, match="cannot join a read-only"),
+        unit_of_work(conn, write=False),
+        unit_of_work(conn),
+    ):
+        pass
     assert not conn.in_transaction
