@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from studykb import __version__
-from studykb.app.formats import export_format_names, export_formats_help, import_formats_help
+from studykb.app.formats import (
+    export_format_names,
+    export_formats_help,
+    import_formats_help,
+    one_deck_formats,
+)
 from studykb.errors import BadInputError, StudykbError
 
 # Card and paper text is data: the one neutraliser the TUI uses too (issue 10 item 12).
@@ -500,7 +505,7 @@ def undo(ctx: Context) -> None:
     default=None,
     help=export_formats_help(),
 )
-@click.option("--deck", "deck_id", help="csv/tsv/apkg: only this deck.")
+@click.option("--deck", "deck_id", help=f"{'/'.join(one_deck_formats())}: only this deck.")
 @pass_ctx
 def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
     """Export (written to a temporary file, then renamed)."""

@@ -169,7 +169,7 @@ TOML_DECK = ImportFormat(
     "deck",
     (".toml",),
     "deck",
-    "a deck file: the whole deck (cards it no longer has are retired, history kept)",
+    "a deck file (the whole deck)",
     read=_read_toml_deck,
 )
 DIRECTORY = ImportFormat("directory", (), "deck", "its *.toml deck files", expand=_deck_files_in)
