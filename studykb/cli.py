@@ -544,13 +544,11 @@ def restore(ctx: Context, file: Path) -> None:
     """Replace the database with a backup; the current one is backed up first."""
     from studykb.app.errors import NEEDS_RESTORE
     from studykb.app.maintenance import restore_damaged
-    from studykb.app.store import clock_from_env
 
     try:
         collection = ctx.collection(daily_backup=False)
     except NEEDS_RESTORE:
-        now = clock_from_env().now().replace(tzinfo=None)
-        aside = restore_damaged(ctx.db_path, file, now)
+        aside = restore_damaged(ctx.db_path, file)  # set aside under the clock's time
         if aside is not None:
             click.echo(f"the damaged database was moved to {aside}")
         ctx.collection(daily_backup=False)  # upgrades a backup from an older studykb

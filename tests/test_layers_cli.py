@@ -1,5 +1,6 @@
 """The CLI asks use cases (studykb.app) only: it never imports studykb.storage,
-at module level or inside a function (issue 11, item 7)."""
+at module level or inside a function, nor reaches a store's internals through
+studykb.app.store (issue 11, item 7)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import studykb
 PACKAGE = Path(studykb.__file__).parent
 INTERFACE_MODULES = ("cli.py", "entry.py")
 FORBIDDEN = "studykb.storage"
+# The use cases' own plumbing: the store and its repository are not for interfaces.
+PLUMBING = "studykb.app.store"
+INTERNALS = {"repo", "conn", "_store"}
 
 
 def imported_modules(source: str, module: str) -> set[str]:
@@ -41,6 +45,18 @@ def test_the_cli_never_imports_storage() -> None:
         module = f"studykb.{path.stem}"
         found = reaches_storage(imported_modules(path.read_text(encoding="utf-8"), module))
         assert found == [], f"{path} imports {found}: ask a use case in studykb.app instead"
+
+
+def test_the_cli_never_reaches_into_a_store() -> None:
+    for name in INTERFACE_MODULES:
+        path = PACKAGE / name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = imported_modules(path.read_text(encoding="utf-8"), f"studykb.{path.stem}")
+        assert not [n for n in names if n == PLUMBING or n.startswith(PLUMBING + ".")], path
+        reached = sorted(
+            {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)} & INTERNALS
+        )
+        assert reached == [], f"{path} reaches {reached}: ask a use case instead"
 
 
 def test_the_check_sees_imports_inside_functions_and_relative_ones() -> None:
