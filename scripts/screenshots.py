@@ -19,8 +19,8 @@ SIZE = (100, 30)
 
 async def shoot(name: str, keys: list[str], *, wait_workers: bool = False) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        store = build_demo(Path(tmp) / "demo.db")
-        app = StudyApp(store, clock=store.repo.clock, config_path=Path(tmp) / "config.toml")
+        collection = build_demo(Path(tmp) / "demo.db")
+        app = StudyApp(collection, clock=collection.clock, config_path=Path(tmp) / "config.toml")
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             for key in keys:
@@ -31,7 +31,7 @@ async def shoot(name: str, keys: list[str], *, wait_workers: bool = False) -> Pa
                 await pilot.pause(0.2)
             path = OUT / f"{name}.svg"
             app.save_screenshot(filename=path.name, path=str(OUT))
-        store.close()
+        collection.close()
     return path
 
 

@@ -1,5 +1,8 @@
 """The ``studykb`` command. Heavy modules (the TUI, SQLAlchemy, pydantic) load lazily,
-so that ``studykb due`` stays fast enough for a shell prompt."""
+so that ``studykb due`` stays fast enough for a shell prompt.
+
+Every command asks a use case of the open collection (studykb.app): this module
+never reaches studykb.storage (tests/test_layers_cli.py checks)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from studykb import __version__
+from studykb.app.formats import (
+    export_format_names,
+    export_formats_help,
+    import_formats_help,
+    one_deck_formats,
+)
 from studykb.errors import BadInputError, StudykbError
 
 # Card and paper text is data: the one neutraliser the TUI uses too (issue 10 item 12).
@@ -21,8 +30,8 @@ from studykb.render.safe_text import neutralise as _safe
 from studykb.render.safe_text import safe_json
 
 if TYPE_CHECKING:
-    from studykb.app.store import Store
-    from studykb.storage.repository import CardView
+    from studykb.app.collection import Collection
+    from studykb.app.views import CardView
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Context:
     def __init__(self, db: Path | None) -> None:
         self.db = db
-        self._store: Store | None = None
+        self._collection: Collection | None = None
 
     @property
     def db_path(self) -> Path:
@@ -38,23 +47,27 @@ class Context:
 
         return self.db if self.db is not None else default_db_path()
 
-    def store(self, *, daily_backup: bool = True, seed_bundled: bool | None = None) -> Store:
-        """The store, opened once. The first start of a study day checks the
+    def collection(
+        self, *, daily_backup: bool = True, seed_bundled: bool | None = None
+    ) -> Collection:
+        """The collection, opened once. The first start of a study day checks the
         database and keeps a backup (``due``, meant for shell prompts, skips that)."""
-        if self._store is None:
-            from studykb.app.store import open_store
+        if self._collection is None:
+            from studykb.app.collection import open_collection
 
             if self.db is not None and not self.db.parent.is_dir():
                 raise StudykbError(f"directory {self.db.parent} does not exist; create it first")
             global _current_db
             _current_db = self.db_path
-            self._store = open_store(self.db, daily_backup=daily_backup, seed_bundled=seed_bundled)
-        return self._store
+            self._collection = open_collection(
+                self.db, daily_backup=daily_backup, seed_bundled=seed_bundled
+            )
+        return self._collection
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._collection is not None:
+            self._collection.close()
+            self._collection = None
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -92,11 +105,17 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
     from studykb.paths import config_path
     from studykb.tui.app import StudyApp
 
-    store = context.store()
-    if deck is not None and not store.repo.deck_exists(deck):
+    collection = context.collection()
+    if deck is not None and not collection.review.deck_exists(deck):
         raise StudykbError(f"no deck {deck!r} (see `studykb decks`)")
+    # StudyApp takes the Collection once the TUI's own step (branch arch-tui) lands;
+    # the ignore (and its unused-ignore) can go then.
     app = StudyApp(
-        store, clock=store.repo.clock, config_path=config_path(), review=review, review_deck=deck
+        collection,  # type: ignore[arg-type, unused-ignore]
+        clock=collection.clock,
+        config_path=config_path(),
+        review=review,
+        review_deck=deck,
     )
     app.run()
     if app.return_code:  # Textual prints a crash's traceback and records 1; exit with it
@@ -117,11 +136,8 @@ def review(ctx: Context, deck: str | None) -> None:
 @pass_ctx
 def status(ctx: Context) -> None:
     """Today's summary: due and new cards per deck, reading progress."""
-    repo = ctx.store().repo
-    due = repo.due_counts()
-    stats = repo.stats(with_states=False)
-    summaries = {s.id: s for s in repo.deck_summaries()}
-    papers = repo.papers()
+    overview = ctx.collection().review.overview()
+    due, stats, summaries = overview.due, overview.stats, overview.decks
     click.echo(f"studykb · study day {due.day.isoformat()}")
     click.echo(
         f"Today: {due.reviews} due, {due.new} new, {due.drills} drills pending · "
@@ -139,18 +155,28 @@ def status(ctx: Context) -> None:
             click.echo(
                 f"  {_safe(title):<{width}}  {deck.reviews:>4} {deck.new:>4}  {s.learned}/{s.cards}"
             )
-    if papers:
-        read = sum(p.status == "read" for p in papers)
+    if overview.papers:
         click.echo("")
-        line = f"Reading: {read} of {len(papers)} read"
-        suggestion = repo.suggested_paper()
+        line = f"Reading: {overview.papers_read} of {len(overview.papers)} read"
+        suggestion = overview.suggestion
         if suggestion is not None:
             wr = f" (WR {suggestion.worth_reading})" if suggestion.worth_reading else ""
             line += f" · next: {_safe(suggestion.title)}{wr}"
         click.echo(line)
 
 
-@cli.command("import")
+_IMPORT_HELP = f"""Import decks, reading lists, Anki packages, CSV files and backups.
+
+A deck file is the whole deck: cards it no longer has are retired (kept with
+their history). CSV/TSV files and Anki packages only add and update cards.
+Everything is checked before anything is written, and the whole import is one
+transaction.
+
+{import_formats_help()}
+"""
+
+
+@cli.command("import", help=_IMPORT_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @click.option(
@@ -173,13 +199,9 @@ def import_(
     with_scheduling: bool,
     retire_missing: bool,
 ) -> None:
-    """Import deck files (TOML), directories of them, or Markdown reading lists.
-
-    A deck file is the whole deck: cards it no longer has are retired (kept with
-    their history). CSV/TSV files and Anki packages only add and update cards."""
     from dataclasses import replace
 
-    from studykb.app.library import apply_import, known_deck_files, prepare_import
+    from studykb.app.library import known_deck_files, prepare_import
 
     # Everything is parsed and validated before the database is opened for writing:
     # a bad file leaves it byte for byte as it was. Files byte-identical to ones
@@ -194,12 +216,8 @@ def import_(
     for warning in prepared.warnings:
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.
-    store = ctx.store(seed_bundled=False if prepared.backups else None)
-    if not dry_run:
-        from studykb.app.maintenance import backup_before
-
-        backup_before(store.repo, store.path, "import")
-    for line in apply_import(store.repo, prepared, dry_run=dry_run):
+    collection = ctx.collection(seed_bundled=False if prepared.backups else None)
+    for line in collection.library.apply(prepared, dry_run=dry_run):
         click.echo(_safe(line))
 
 
@@ -229,7 +247,7 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
 @pass_ctx
 def decks(ctx: Context, as_json: bool) -> None:
     """The decks, with their card counts."""
-    summaries = ctx.store().repo.deck_summaries()
+    summaries = ctx.collection().library.decks()
     if as_json:
         _print_json(
             [
@@ -274,11 +292,8 @@ def decks(ctx: Context, as_json: bool) -> None:
 def due(ctx: Context, on: Any, deck_id: str | None, as_json: bool) -> None:
     """Cards due on a study day: reviews and new, in total and per deck."""
     day: date | None = on.date() if on is not None else None
-    repo = ctx.store(daily_backup=False).repo
-    if day is not None and day < repo.today():
-        raise StudykbError(f"--on {day.isoformat()} is in the past (today is {repo.today()})")
-    counts = repo.due_counts(day, deck_id)
-    from studykb.storage.counts import due_json, due_text
+    counts = ctx.collection(daily_backup=False).review.due_counts(day, deck_id)
+    from studykb.app.due_format import due_json, due_text
 
     if as_json:
         _print_json(due_json(counts))
@@ -317,8 +332,7 @@ def papers(click_ctx: click.Context, as_json: bool) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
     ctx: Context = click_ctx.obj
-    repo = ctx.store().repo
-    rows = repo.papers()
+    rows = ctx.collection().reading.papers()
     if as_json:
         _print_json([_paper_json(p) for p in rows])
         return
@@ -341,10 +355,7 @@ def papers(click_ctx: click.Context, as_json: bool) -> None:
 @pass_ctx
 def papers_set(ctx: Context, paper: str, status: str) -> None:
     """Set a paper's reading status (PAPER: its slug, id, deck id or URL)."""
-    repo = ctx.store().repo
-    paper_id = repo.find_paper(paper)
-    repo.set_paper_status(paper_id, status)
-    row = next(p for p in repo.papers() if p.id == paper_id)
+    row = ctx.collection().reading.set_status(paper, status)
     click.echo(f"{row.slug}: {row.status}")
 
 
@@ -354,7 +365,7 @@ def papers_set(ctx: Context, paper: str, status: str) -> None:
 @pass_ctx
 def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
     """Reviews today, streak, 30-day retention, cards by state."""
-    s = ctx.store().repo.stats(deck_id)
+    s = ctx.collection().statistics.summary(deck_id)
     if as_json:
         _print_json(
             {
@@ -382,13 +393,7 @@ def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
 @pass_ctx
 def check(ctx: Context, repair: bool) -> None:
     """Verify the database: SQLite's integrity check and states against the replayed log."""
-    store = ctx.store()
-    report = store.repo.check()
-    if repair and not report.ok:
-        from studykb.app.maintenance import backup_before
-
-        backup_before(store.repo, store.path, "repair")
-        report = store.repo.check(repair=True)
+    report = ctx.collection().maintenance.check(repair=repair)
     click.echo(f"integrity: {report.integrity}")
     click.echo(f"cards: {report.cards}, answers in the log: {report.log_rows}")
     for problem in report.problems[:50]:
@@ -429,15 +434,13 @@ def _card_json(card: CardView) -> dict[str, Any]:
 @pass_ctx
 def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
     """Show the next card of today's queue (for scripts; the TUI is the way to review)."""
-    repo = ctx.store().repo
-    card_id = repo.next_card(deck_id)
-    if card_id is None:
+    card = ctx.collection().review.next_card(deck_id)
+    if card is None:
         if as_json:
             _print_json(None)
         else:
             click.echo("Nothing left to review today.")
         return
-    card = repo.card(card_id)
     if as_json:
         _print_json(_card_json(card))
         return
@@ -452,8 +455,7 @@ def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
 @pass_ctx
 def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
     """Grade a card 0-5 (CARD: deck-id/card-id or numeric id)."""
-    repo = ctx.store().repo
-    result = repo.answer(repo.find_card(card), grade, answer_ms)
+    result = ctx.collection().review.answer(card, grade, answer_ms)
     after = result.after
     due_text = after.due.isoformat() if after.due else "-"
     click.echo(
@@ -467,9 +469,8 @@ def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
 @pass_ctx
 def suspend(ctx: Context, cards: tuple[str, ...]) -> None:
     """Suspend cards (deck-id/card-id): they are not shown until unsuspended."""
-    repo = ctx.store().repo
+    ctx.collection().review.suspend(list(cards))  # all of them, or none
     for ref in cards:
-        repo.set_suspended(repo.find_card(ref), True)
         click.echo(f"suspended {ref}")
 
 
@@ -479,14 +480,11 @@ def suspend(ctx: Context, cards: tuple[str, ...]) -> None:
 @pass_ctx
 def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None:
     """Bring suspended cards back (deck-id/card-id, or --deck ID for all of a deck)."""
-    repo = ctx.store().repo
-    ids = [repo.find_card(ref) for ref in cards]
-    if deck_id is not None:
-        ids += repo.suspended_cards(deck_id)
+    if not cards and deck_id is None:
+        raise StudykbError("name cards (deck-id/card-id) or a deck with --deck")
+    ids = ctx.collection().review.unsuspend(list(cards), deck_id)
     if not ids:
         raise StudykbError("name cards (deck-id/card-id) or a deck with --deck")
-    for card_id in ids:
-        repo.set_suspended(card_id, False)
     click.echo(f"unsuspended {len(ids)} card{'s' if len(ids) != 1 else ''}")
 
 
@@ -494,7 +492,7 @@ def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None
 @pass_ctx
 def undo(ctx: Context) -> None:
     """Undo the last answer."""
-    undone = ctx.store().repo.undo()
+    undone = ctx.collection().review.undo()
     click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
 
 
@@ -503,44 +501,15 @@ def undo(ctx: Context) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv", "tsv", "apkg"]),
+    type=click.Choice(export_format_names()),
     default=None,
-    help="json: everything (reading list, decks, cards, states, review log, settings); "
-    "csv/tsv: cards in Anki's text format with a GUID column; apkg: an Anki package. "
-    "Default: from OUT's suffix.",
+    help=export_formats_help(),
 )
-@click.option("--deck", "deck_id", help="csv/tsv/apkg: only this deck.")
+@click.option("--deck", "deck_id", help=f"{'/'.join(one_deck_formats())}: only this deck.")
 @pass_ctx
 def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> None:
     """Export (written to a temporary file, then renamed)."""
-    from studykb.app.library import write_json_backup, write_text_export
-    from studykb.storage.tempfiles import remove_leftover_temps
-
-    fmt = fmt or {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg"}.get(
-        out.suffix.lower(), "json"
-    )
-    remove_leftover_temps(out)  # of an export to the same file that was killed
-    if fmt == "apkg":
-        from studykb.app.library import export_decks
-        from studykb.decks.anki_export import write_apkg
-        from studykb.storage.backup import describe_file_error
-
-        decks = export_decks(ctx.store(), deck_id)
-        try:
-            notes, cards = write_apkg(decks, out)
-        except (OSError, sqlite3.OperationalError) as exc:
-            raise StudykbError(describe_file_error(out, exc)) from exc
-        click.echo(f"exported {notes} notes ({cards} cards) to {out}")
-        return
-    if fmt in ("csv", "tsv"):
-        n = write_text_export(ctx.store(), out, "," if fmt == "csv" else "\t", deck_id)
-        click.echo(f"exported {n} notes to {out}")
-        return
-    counts = write_json_backup(ctx.store(), out)
-    click.echo(
-        f"exported {counts['papers']} papers, {counts['decks']} decks, {counts['cards']} cards, "
-        f"{counts['review_log']} answers to {out}"
-    )
+    click.echo(ctx.collection().library.export(out, fmt, deck_id))
 
 
 @cli.command()
@@ -548,22 +517,7 @@ def export(ctx: Context, out: Path, fmt: str | None, deck_id: str | None) -> Non
 @pass_ctx
 def backup(ctx: Context, path: Path | None) -> None:
     """Copy the database now (to PATH, or to the backups folder beside it)."""
-    from studykb.storage.backup import copy_database, describe_file_error, take_backup
-    from studykb.storage.tempfiles import remove_leftover_temps
-
-    store = ctx.store()
-    if path is None:
-        dest = take_backup(store.repo.conn, store.path, "manual", store.repo.clock.now())
-    else:
-        if path.exists():
-            raise StudykbError(f"{path} already exists; choose a new file name")
-        remove_leftover_temps(path)  # of a backup to the same file that was killed
-        try:
-            copy_database(store.repo.conn, path)
-        except (OSError, sqlite3.OperationalError) as exc:
-            # The destination is what failed (a full disk there), not the database.
-            raise StudykbError(describe_file_error(path, exc)) from exc
-        dest = path
+    dest = ctx.collection().maintenance.backup(path)
     click.echo(f"backed up to {dest}")
 
 
@@ -571,11 +525,11 @@ def backup(ctx: Context, path: Path | None) -> None:
 @pass_ctx
 def backups(ctx: Context) -> None:
     """List the automatic and manual backups of the database, newest first."""
-    from studykb.storage.backup import backups_dir, list_backups
+    from studykb.app.maintenance import backups, backups_folder
 
-    found = list_backups(ctx.db_path)
+    found = backups(ctx.db_path)
     if not found:
-        click.echo(f"No backups yet in {backups_dir(ctx.db_path)}.")
+        click.echo(f"No backups yet in {backups_folder(ctx.db_path)}.")
         return
     for b in found:
         click.echo(
@@ -588,24 +542,21 @@ def backups(ctx: Context) -> None:
 @pass_ctx
 def restore(ctx: Context, file: Path) -> None:
     """Replace the database with a backup; the current one is backed up first."""
-    from studykb.app.maintenance import restore_damaged, restore_database
-    from studykb.app.store import clock_from_env
-    from studykb.storage.backup import UnfinishedRestoreError
-    from studykb.storage.db import DamagedDatabaseError
+    from studykb.app.errors import NEEDS_RESTORE
+    from studykb.app.maintenance import restore_damaged
 
     try:
-        store = ctx.store(daily_backup=False)
-    except (DamagedDatabaseError, UnfinishedRestoreError):
-        now = clock_from_env().now().replace(tzinfo=None)
-        aside = restore_damaged(ctx.db_path, file, now)
+        collection = ctx.collection(daily_backup=False)
+    except NEEDS_RESTORE:
+        aside = restore_damaged(ctx.db_path, file)  # set aside under the clock's time
         if aside is not None:
             click.echo(f"the damaged database was moved to {aside}")
-        store = ctx.store(daily_backup=False)  # upgrades a backup from an older studykb
+        ctx.collection(daily_backup=False)  # upgrades a backup from an older studykb
         click.echo(f"restored {ctx.db_path} from {file}")
         return
-    saved = restore_database(store, file)
+    saved = collection.maintenance.restore(file)
     ctx.close()
-    ctx.store(daily_backup=False)  # upgrades a backup from an older studykb
+    ctx.collection(daily_backup=False)  # upgrades a backup from an older studykb
     if saved is not None:
         click.echo(f"the previous database was backed up to {saved}")
     click.echo(f"restored {ctx.db_path} from {file}")
@@ -631,22 +582,15 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"studykb: error: {_safe(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
-        from studykb.storage.db import describe_write_error
+        from studykb.app.errors import describe_write_error
 
         path = _current_db or Path("studykb.db")
         click.echo(f"studykb: error: {describe_write_error(path, exc)}", err=True)
         sys.exit(1)
     except sqlite3.DatabaseError as exc:
-        from studykb.storage.db import damaged, is_damage, not_damage
+        from studykb.app.errors import describe_database_error
 
-        # Only a file SQLite finds corrupt is called damaged (with advice to restore);
-        # a broken constraint or any other refusal is named as what it is.
-        if _current_db is None:
-            message = str(exc)
-        elif is_damage(exc):
-            message = damaged(_current_db, str(exc)).message
-        else:
-            message = not_damage(_current_db, exc).message
+        message = describe_database_error(_current_db, exc)
         click.echo(f"studykb: error: {_safe(message)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -7,7 +7,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from studykb.app.library import Library, PreparedImport, known_deck_files, prepare_import
+from studykb.app.formats import PreparedImport
+from studykb.app.library import Library, known_deck_files, prepare_import
 from studykb.app.maintenance import Maintenance
 from studykb.app.reading import Reading
 from studykb.app.review import Review

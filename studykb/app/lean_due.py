@@ -35,12 +35,13 @@ def lean_due(argv: list[str]) -> int | None:
     from datetime import date
     from pathlib import Path
 
+    from studykb.app.due_format import due_json, due_text
     from studykb.core.clock import clock_from_env
     from studykb.core.studyday import DayStarts
     from studykb.errors import StudykbError
     from studykb.paths import config_path, default_db_path
     from studykb.settings import load_settings
-    from studykb.storage.counts import due_counts, due_json, due_text
+    from studykb.storage.counts import due_counts
     from studykb.storage.db import SCHEMA_HEAD, connect, read_transaction
 
     path = Path(db or os.environ.get("STUDYKB_DB") or default_db_path()).expanduser()

@@ -6,10 +6,16 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from studykb.app.formats import (
+    ImportFormat,
+    PreparedImport,
+    ReadOptions,
+    export_format,
+    import_format_for,
+)
 from studykb.app.maintenance import backup_before
 from studykb.app.store import UseCases
 from studykb.app.views import DeckSummary
@@ -26,7 +32,6 @@ from studykb.storage.tempfiles import remove_leftover_temps
 if TYPE_CHECKING:
     from studykb.app.store import Store
     from studykb.core.specs import ExportDeck
-    from studykb.decks.reading_list import ReadingList
 
 BUNDLED_HASH_KEY = "bundled_hash"
 
@@ -103,35 +108,6 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
     return reports
 
 
-READING_LIST_SUFFIXES = (".md", ".markdown")
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
-
-
-@dataclass(frozen=True)
-class KnownDeckFile:
-    """A deck file byte-identical to the one last imported for its deck."""
-
-    source: str
-    deck_id: str
-    cards: int
-
-
-@dataclass
-class PreparedImport:
-    """Parsed and validated files, ready to apply; nothing has touched the database."""
-
-    decks: list[DeckSpec]
-    reading_lists: list[ReadingList]
-    unchanged: list[KnownDeckFile] = field(default_factory=list)
-    backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what other importers skipped, and why
-    schedules: dict[tuple[str, str], Any] = field(default_factory=dict)  # --with-scheduling
-
-    @property
-    def warnings(self) -> list[str]:
-        return [w for r in self.reading_lists for w in r.warnings] + self.notes
-
-
 def known_deck_files(db_path: Path) -> dict[str, tuple[str, int]]:
     """file hash -> (deck id, active cards) for every imported deck, read without
     writing (a missing or older database simply knows no files)."""
@@ -160,60 +136,35 @@ def prepare_import(
     *,
     with_scheduling: bool = False,
 ) -> PreparedImport:
-    """Parse every file named (directories give their *.toml decks; .md files are
-    reading lists). Raises BadInputError listing every problem in every file.
+    """Parse every file named, each by its format (studykb.app.formats: directories
+    give their *.toml decks; .md files are reading lists). Raises BadInputError
+    listing every problem in every file.
 
     A deck file whose bytes hash to one in ``known`` is byte-identical to what was
     last imported (and validated) for that deck: it is reported unchanged unparsed."""
-    from studykb.decks.reading_list import read_reading_list
-    from studykb.decks.toml_deck import check_unique_decks, deck_files, file_hash, read_deck_file
+    from studykb.decks.toml_deck import check_unique_decks
 
+    options = ReadOptions(known=known, with_scheduling=with_scheduling)
+    prepared = PreparedImport()
     problems: list[str] = []
-    list_paths = [p for p in paths if p.suffix.lower() in READING_LIST_SUFFIXES and not p.is_dir()]
-    backup_paths = [p for p in paths if p.suffix.lower() == ".json" and not p.is_dir()]
-    other = [p for p in paths if p not in list_paths and p not in backup_paths]
-    backups = []
-    for path in backup_paths:
-        try:
-            backups.append((str(path), read_json_backup(path)))
-        except BadInputError as exc:
-            problems.extend(exc.problems)
+    formats = [(path, import_format_for(path)) for path in paths]
+    # Backups first, then decks (containers expanded), then reading lists.
+    for path, fmt in formats:
+        if fmt.kind == "backup":
+            problems.extend(_read(fmt, path, prepared, options))
     try:
-        deck_paths = deck_files(other)
+        deck_paths = _expand([p for p, f in formats if f.kind == "deck"])
     except BadInputError as exc:
         problems.extend(exc.problems)
         deck_paths = []
-    total = len(deck_paths) + len(list_paths)
-    decks: list[DeckSpec] = []
-    lists: list[ReadingList] = []
-    unchanged: list[KnownDeckFile] = []
-    notes: list[str] = []
-    schedules: dict[tuple[str, str], Any] = {}
-    for done, path in enumerate(deck_paths + list_paths, start=1):
-        try:
-            if path in list_paths:
-                lists.append(read_reading_list(path))
-            elif path.suffix.lower() in TEXT_SUFFIXES:
-                from studykb.decks.text_cards import read_text_cards
-
-                decks.extend(read_text_cards(path))
-            elif path.suffix.lower() in (".apkg", ".colpkg"):
-                from studykb.decks.anki_import import read_anki_package
-
-                found, skipped = read_anki_package(path, schedules if with_scheduling else None)
-                decks.extend(found)
-                notes.extend(skipped)
-            elif known and (hit := known.get(_quick_hash(path, file_hash))) is not None:
-                unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
-            else:
-                decks.append(read_deck_file(path))
-        except BadInputError as exc:
-            problems.extend(exc.problems)
+    files = deck_paths + [p for p, f in formats if f.kind == "reading list"]
+    for done, path in enumerate(files, start=1):
+        problems.extend(_read(import_format_for(path), path, prepared, options))
         if progress is not None:
-            progress(done, total)
-    problems.extend(check_unique_decks(decks))
-    seen = {d.deck_id: d.source for d in decks}
-    for file in unchanged:
+            progress(done, len(files))
+    problems.extend(check_unique_decks(prepared.decks))
+    seen = {d.deck_id: d.source for d in prepared.decks}
+    for file in prepared.unchanged:
         if file.deck_id in seen:
             problems.append(
                 f"{file.source}: deck.id: deck {file.deck_id!r} is also defined in "
@@ -222,31 +173,38 @@ def prepare_import(
         seen.setdefault(file.deck_id, file.source)
     if problems:
         raise BadInputError(problems)
-    if not decks and not lists and not unchanged and not backups:
+    if not (prepared.decks or prepared.reading_lists or prepared.unchanged or prepared.backups):
         raise BadInputError(
             ["no deck files (*.toml) or reading lists (*.md) in " + ", ".join(map(str, paths))]
         )
-    return PreparedImport(decks, lists, unchanged, backups, notes, schedules)
+    return prepared
 
 
-MAX_BACKUP_BYTES = 512 * 1024 * 1024
-
-
-def read_json_backup(path: Path) -> dict[str, Any]:
-    import json
-
-    from studykb.decks.files import read_capped
-    from studykb.storage.backup_json import check_backup
-
-    raw = read_capped(path, MAX_BACKUP_BYTES)
+def _read(fmt: ImportFormat, path: Path, into: PreparedImport, options: ReadOptions) -> list[str]:
+    """Read one file into ``into``; its problems (none when it is fine)."""
+    assert fmt.read is not None, f"{fmt.name} is a container, expanded before reading"
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise BadInputError([f"{path}: not JSON: {exc}"]) from exc
-    try:
-        return check_backup(data)
+        fmt.read(path, into, options)
     except BadInputError as exc:
-        raise BadInputError([f"{path}: {p}" for p in exc.problems]) from exc
+        return exc.problems
+    return []
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    """The files named, containers (directories) expanded to the files in them."""
+    found: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        fmt = import_format_for(path)
+        if fmt.expand is not None:
+            found.extend(fmt.expand(path))
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(f"{path}: no such file or directory")
+    if problems:
+        raise BadInputError(problems)
+    return found
 
 
 def write_text_export(store: Store, out: Path, separator: str, deck_id: str | None) -> int:
@@ -371,16 +329,6 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
     return {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
 
 
-def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
-    from studykb.decks.files import read_capped
-    from studykb.decks.schema import MAX_FILE_BYTES
-
-    try:
-        return hasher(read_capped(path, MAX_FILE_BYTES))
-    except BadInputError:
-        return ""  # unreadable, too large or not a file: the parser reports it properly
-
-
 def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
     """Apply a prepared import; one report line per file."""
     prefix = "would import" if dry_run else "imported"
@@ -447,9 +395,6 @@ def import_in_worker(
         store.close()
 
 
-EXPORT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".apkg": "apkg", ".json": "json"}
-
-
 class Library(UseCases):
     """Decks in and out of the database."""
 
@@ -467,23 +412,7 @@ class Library(UseCases):
 
     def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
         """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""
-        fmt = fmt or EXPORT_FORMATS.get(out.suffix.lower(), "json")
+        writer = export_format(fmt, out)
         remove_leftover_temps(out)  # of an export to the same file that was killed
         with self._reading():
-            if fmt == "apkg":
-                from studykb.decks.anki_export import write_apkg
-
-                decks = export_decks(self._store, deck_id)
-                try:
-                    notes, cards = write_apkg(decks, out)
-                except (OSError, sqlite3.OperationalError) as exc:
-                    raise StudykbError(describe_file_error(out, exc)) from exc
-                return f"exported {notes} notes ({cards} cards) to {out}"
-            if fmt in ("csv", "tsv"):
-                n = write_text_export(self._store, out, "," if fmt == "csv" else "\t", deck_id)
-                return f"exported {n} notes to {out}"
-            counts = write_json_backup(self._store, out)
-        return (
-            f"exported {counts['papers']} papers, {counts['decks']} decks, "
-            f"{counts['cards']} cards, {counts['review_log']} answers to {out}"
-        )
+            return writer.write(self._store, out, deck_id)

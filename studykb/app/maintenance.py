@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studykb.app.store import UseCases
+from studykb.app.store import UseCases, clock_from_env
 from studykb.errors import StudykbError
 from studykb.storage.backup import (
     BackupFile,
@@ -55,13 +55,15 @@ def restore_database(store: Store, source: Path) -> Path | None:
     return saved
 
 
-def restore_damaged(path: Path, source: Path, now: datetime) -> Path | None:
+def restore_damaged(path: Path, source: Path, now: datetime | None = None) -> Path | None:
     """Restore over a database that cannot be opened (or is missing after a restore
     was cut short). The backup is first copied beside the database and fsynced;
     only then is the damaged file set aside in the backups folder (never deleted)
     and the copy renamed over it. Killed at any moment, this leaves the damaged
     file in place or the restored one, never no database. Returns the set-aside
-    damaged file, if there was one."""
+    damaged file, if there was one (named by ``now``, default the environment's clock)."""
+    if now is None:
+        now = clock_from_env().now().replace(tzinfo=None)
     problem = verify_database(source)
     if problem is not None:
         raise StudykbError(f"{source}: cannot restore from it: {problem}")

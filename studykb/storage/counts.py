@@ -1,6 +1,6 @@
 """Due and new counts, straight from SQLite: shared by the repository and by
 `studykb due`, which runs them on its own so that a shell prompt loads nothing
-else (see studykb.cli's lean path)."""
+else (see studykb.app.lean_due; its wording is studykb.app.due_format)."""
 
 from __future__ import annotations
 
@@ -137,29 +137,3 @@ def due_counts(
         drills=drills,
         decks=per_deck,
     )
-
-
-def due_json(counts: DueCounts) -> dict[str, Any]:
-    """The documented JSON shape of `studykb due --json`."""
-    return {
-        "day": counts.day.isoformat(),
-        "reviews": counts.reviews,
-        "new": counts.new,
-        "drills": counts.drills,
-        "total": counts.total,
-        "decks": [
-            {"id": d.deck_id, "title": d.title, "reviews": d.reviews, "new": d.new}
-            for d in counts.decks
-        ],
-    }
-
-
-def due_text(counts: DueCounts) -> str:
-    lines = [
-        f"{counts.day.isoformat()}: {counts.reviews} reviews, {counts.new} new"
-        + (f", {counts.drills} drills" if counts.drills else "")
-    ]
-    for d in counts.decks:
-        if d.reviews or d.new:
-            lines.append(f"  {d.deck_id:<26} {d.reviews:>4} reviews {d.new:>4} new")
-    return "\n".join(lines)

@@ -225,3 +225,14 @@ def test_unchanged_files_are_recognised_without_parsing(
     # A known file named twice, or beside another file of the same deck, is still an error.
     code, _, err = run(capsys, "import", str(small_deck), str(small_deck))
     assert code == 2 and "is also defined in" in err
+
+
+def test_suspend_is_all_or_none(
+    env: Path, small_deck: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One command, one unit of work: a bad reference suspends nothing, not the
+    cards named before it."""
+    run(capsys, "import", str(small_deck))
+    code, out, err = run(capsys, "suspend", "toy/one", "toy/nope")
+    assert code != 0 and out == "" and "toy/nope" in err
+    assert json.loads(run(capsys, "due", "--json")[1])["new"] == 4

@@ -261,15 +261,15 @@ _LIMITED = """
 import resource, signal, sys
 from studykb import cli
 
-opened = cli.Context.store
+opened = cli.Context.collection
 
-def store(self, **kw):
+def collection(self, **kw):
     result = opened(self, **kw)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, resource.RLIM_INFINITY))
     return result
 
-cli.Context.store = store
+cli.Context.collection = collection
 cli.main(sys.argv[1:])
 """
 
