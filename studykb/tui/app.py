@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.actions import parse as parse_action
 from textual.app import App
+from textual.binding import Binding
 
 from studykb.app.collection import Collection
 from studykb.core.clock import Clock
@@ -43,7 +45,8 @@ if TYPE_CHECKING:
 class StudyApp(App[None]):
     CSS_PATH = "studykb.tcss"
     TITLE = "studykb"
-    COMMANDS = App.COMMANDS | {StudyCommands}
+    # The palette offers the registry's destinations and the decks, nothing else.
+    COMMANDS = {StudyCommands}
     BINDINGS = navigation.bindings("app")
 
     def __init__(
@@ -128,20 +131,28 @@ class StudyApp(App[None]):
         self.changes += 1  # new limits: new counts everywhere
 
     def action_help(self) -> None:
-        """The keys of the screen, exactly the registry's entries that are active now."""
+        """The keys of the screen and of the app: exactly the registry's entries,
+        less those the screen has switched off now (say, grades before the answer
+        is shown). A key a focused widget also binds (enter on a table) is listed
+        under the registry's name for what it does."""
         if isinstance(self.screen, HelpModal):
             return
+        self.push_screen(HelpModal(self.help_rows()))
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        name = getattr(screen, "NAVIGATION", None)
         rows: list[tuple[str, str, str]] = []
-        seen: set[str] = set()
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            entry = navigation.entry(binding.id) if binding.id else None
-            if entry is None or entry.id in seen:
+        for entry in (*(navigation.keys_of(name) if name else ()), *navigation.APP):
+            if entry.key is None:
                 continue
-            seen.add(entry.id)
-            label = binding.key_display or self.get_key_display(binding)
-            rows.append((label, entry.title, entry.description))
-        self.push_screen(HelpModal(rows))
+            namespace, action, parameters = parse_action(entry.action_string)
+            node = self if namespace == "app" or entry in navigation.APP else screen
+            if node.check_action(action, parameters) is False:
+                continue
+            keys = " ".join(map(self.get_key_display, Binding.make_bindings([entry.binding()])))
+            rows.append((keys, entry.title, entry.description))
+        return rows
 
     # What the screens announce. A write made here leaves PRAGMA data_version as it
     # was (only another connection's commit changes it), so each write is counted.

@@ -32,12 +32,17 @@ class Entry:
     def is_destination(self) -> bool:
         return self.action is None
 
+    @property
+    def action_string(self) -> str:
+        """The Textual action the key runs."""
+        return self.action or f"app.go({self.id!r})"
+
     def binding(self) -> Binding:
         if self.key is None:
             raise ValueError(f"{self.id} has no key")
         return Binding(
             self.key,
-            self.action or f"app.go({self.id!r})",
+            self.action_string,
             self.title,
             id=self.id,
             tooltip=self.description,
@@ -134,7 +139,11 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
 
 def bindings(screen: str) -> list[BindingType]:
     """The Bindings of a screen (or of the app, ``"app"``), built from the registry."""
-    return [entry.binding() for entry in (APP if screen == "app" else SCREENS[screen])]
+    return [entry.binding() for entry in keys_of(screen)]
+
+
+def keys_of(screen: str) -> tuple[Entry, ...]:
+    return APP if screen == "app" else SCREENS[screen]
 
 
 def all_entries() -> Iterable[Entry]:

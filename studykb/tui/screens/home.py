@@ -41,7 +41,8 @@ def learned_bar(learned: int, total: int) -> Table:
 
 
 class HomeScreen(StudyScreen):
-    BINDINGS = navigation.bindings("home")
+    NAVIGATION = "home"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):

@@ -24,7 +24,8 @@ MAX_NOTE_CHARS = 500
 
 
 class NoteModal(ModalScreen[str | None]):
-    BINDINGS = navigation.bindings("note")
+    NAVIGATION = "note"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, title: str, note: str) -> None:
         super().__init__()
@@ -60,7 +61,8 @@ class NoteModal(ModalScreen[str | None]):
 class ImportModal(ModalScreen[bool]):
     """Import a deck file, a directory of decks or a reading list, in a worker."""
 
-    BINDINGS = navigation.bindings("import")
+    NAVIGATION = "import"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="import-dialog"):
@@ -138,7 +140,8 @@ class ImportModal(ModalScreen[bool]):
 class HelpModal(ModalScreen[None]):
     """Every key of the screen below, with what it does."""
 
-    BINDINGS = navigation.bindings("help")
+    NAVIGATION = "help"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()

@@ -30,7 +30,8 @@ def status_text(paper: PaperRow) -> Text:
 
 
 class PapersScreen(StudyScreen):
-    BINDINGS = navigation.bindings("papers")
+    NAVIGATION = "papers"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self) -> None:
         super().__init__()

@@ -25,7 +25,8 @@ from studykb.tui.widgets.rating_bar import RatingBar
 
 
 class ReviewScreen(StudyScreen):
-    BINDINGS = navigation.bindings("review")
+    NAVIGATION = "review"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, deck_id: str | None = None) -> None:
         super().__init__()

@@ -16,7 +16,8 @@ from studykb.tui.screens.base import StudyScreen
 
 
 class SettingsScreen(StudyScreen):
-    BINDINGS = navigation.bindings("settings")
+    NAVIGATION = "settings"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         current = self.collection.settings

@@ -86,7 +86,8 @@ def _percent(passed: int, total: int) -> str:
 
 
 class StatsScreen(StudyScreen):
-    BINDINGS = navigation.bindings("stats")
+    NAVIGATION = "stats"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         summaries = self.guarded(self.collection.library.decks) or []

@@ -14,7 +14,8 @@ from studykb.tui.screens.base import StudyScreen
 
 
 class SessionSummaryScreen(StudyScreen):
-    BINDINGS = navigation.bindings("summary")
+    NAVIGATION = "summary"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, summary: SessionSummary) -> None:
         super().__init__()
