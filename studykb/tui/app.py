@@ -114,15 +114,6 @@ class StudyApp(App[None]):
         self.go_home()
         self.push_screen(ReviewScreen(deck_id))
 
-    def open_papers(self) -> None:
-        self.go("papers")
-
-    def open_stats(self) -> None:
-        self.go("stats")
-
-    def open_settings(self) -> None:
-        self.go("settings")
-
     def open_import(self) -> None:
         self.push_screen(ImportModal())
 

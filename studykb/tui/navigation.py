@@ -67,14 +67,12 @@ REVIEW_DECK_DESCRIPTION = "Deck {id}"
 
 
 def _grade(q: int) -> Entry:
-    return Entry(
-        f"grade-{q}", f"{q} {QUALITY_LABELS[q]}", f"Grade {q}: {QUALITY_MEANINGS[q]}", str(q),
-        f"grade({q})", show=False,
-    )  # fmt: skip
+    title, description = f"{q} {QUALITY_LABELS[q]}", f"Grade {q}: {QUALITY_MEANINGS[q]}"
+    return Entry(f"grade-{q}", title, description, str(q), f"grade({q})", show=False)
 
 
 # The keys of each screen, in footer order; the app's keys come last everywhere.
-APP = (
+APP: tuple[Entry, ...] = (
     HELP,
     Entry(
         "palette",

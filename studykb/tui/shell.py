@@ -6,6 +6,7 @@ imports the screens, so there is no import circle between them.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,7 +28,7 @@ class StudyShell(Protocol):
 
     def apply_settings(self, settings: Settings) -> None: ...
 
-    def data_state(self) -> tuple[int, int, object]:
+    def data_state(self) -> tuple[int, int, date]:
         """Changes whenever what the screens show may have changed: a write made
         here (announced by a message), a commit by another connection, a new
         study day. A screen compares it with the one it last showed."""
