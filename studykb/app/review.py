@@ -73,6 +73,21 @@ class Review(UseCases):
                 today=today,
             )
 
+    def step(self, card_id: int, deck_id: str | None = None) -> ReviewStep:
+        """A named card as a step of the session (say, the card an undo brought back)."""
+        repo = self._repo
+        with self._reading():
+            card = repo.card(card_id)
+            today = repo.today()
+            drill = self._is_drill(card.id, today)
+            return ReviewStep(
+                card=card,
+                queue=repo.day_queue(deck_id),
+                drill=drill,
+                intervals=None if drill else preview_intervals(card.state, today),
+                today=today,
+            )
+
     def _is_drill(self, card_id: int, today: date) -> bool:
         return answer_kind(self._repo.last_answer_day(card_id), today) == "drill"
 

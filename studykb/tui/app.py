@@ -1,40 +1,57 @@
-"""StudyApp: the Textual application over one studykb store."""
+"""StudyApp: the Textual application over one studykb collection.
+
+The only module of studykb.tui that imports the screens: it opens them (every
+destination of studykb.tui.navigation goes through :meth:`StudyApp.go`) and
+handles what the screens announce (studykb.tui.messages).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import on
+from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
 
-from studykb.app.store import Store
+from studykb.app.collection import Collection
 from studykb.core.clock import Clock
 from studykb.settings import Settings
+from studykb.tui import navigation
 from studykb.tui.commands import StudyCommands
+from studykb.tui.messages import (
+    AnswerUndone,
+    CardBuried,
+    CardRated,
+    CardSuspended,
+    ImportFinished,
+    PaperStatusChanged,
+    SessionFinished,
+)
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.modals import HelpModal, ImportModal
+from studykb.tui.screens.papers import PapersScreen
+from studykb.tui.screens.review import ReviewScreen
+from studykb.tui.screens.settings import SettingsScreen
+from studykb.tui.screens.stats import StatsScreen
+from studykb.tui.screens.summary import SessionSummaryScreen
+
+if TYPE_CHECKING:
+    from studykb.app.store import Store
 
 
 class StudyApp(App[None]):
     CSS_PATH = "studykb.tcss"
     TITLE = "studykb"
-    COMMANDS = App.COMMANDS | {StudyCommands}
-    BINDINGS = [
-        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key on this screen"),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "Commands",
-            id="palette",
-            show=False,  # Textual's footer already shows the palette key
-            tooltip="Review a deck, open a screen, import",
-        ),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit; every answer is already saved"),
-    ]
+    # The palette offers the registry's destinations and the decks, nothing else.
+    COMMANDS = {StudyCommands}
+    BINDINGS = navigation.bindings("app")
 
     def __init__(
         self,
-        store: Store,
+        collection: Collection | Store,
         *,
         clock: Clock,
         config_path: Path,
@@ -42,11 +59,17 @@ class StudyApp(App[None]):
         review_deck: str | None = None,
     ) -> None:
         super().__init__()
-        self.store = store
+        # A Store is still accepted while callers move to collections (cli.py,
+        # scripts, benchmarks); the TUI itself only ever sees the Collection.
+        if not isinstance(collection, Collection):
+            collection = Collection(collection)
+        self.collection = collection
         self.clock = clock
         self.config_path = config_path
         self._review_on_start = review
         self._review_deck = review_deck
+        # Counts the writes made here that the screens were told of by a message.
+        self.changes = 0
 
     def on_mount(self) -> None:
         home = HomeScreen(defer_load=self._review_on_start)
@@ -56,62 +79,84 @@ class StudyApp(App[None]):
             # From now on home loads whenever it is shown (the first time: after review).
             self.call_after_refresh(setattr, home, "defer_load", False)
 
+    def data_state(self) -> tuple[int, int, date]:
+        collection = self.collection
+        return (self.changes, collection.data_version(), collection.review.today())
+
     # Navigation: every screen is opened on top of home, never stacked deeper.
+    def go(self, destination: str) -> None:
+        """Open a destination of the navigation registry."""
+        navigation.destination(destination)  # an unknown id is a bug: fail loudly
+        if destination == "review-all":
+            self.start_review(None)
+        elif destination == "home":
+            self.go_home()
+        elif destination == "import":
+            self.open_import()
+        elif destination == "help":
+            self.action_help()
+        else:
+            screens = {"papers": PapersScreen, "stats": StatsScreen, "settings": SettingsScreen}
+            self.go_home()
+            self.push_screen(screens[destination]())
+
+    def action_go(self, destination: str) -> None:
+        self.go(destination)
+
     def go_home(self) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
     def start_review(self, deck_id: str | None) -> None:
-        from studykb.tui.screens.review import ReviewScreen
-
-        if deck_id is not None and not self.store.repo.deck_exists(deck_id):
+        if deck_id is not None and not self.collection.review.deck_exists(deck_id):
             self.notify(f"No deck {deck_id!r}.", severity="error", markup=False)
             return
         self.go_home()
         self.push_screen(ReviewScreen(deck_id))
 
-    def open_papers(self) -> None:
-        from studykb.tui.screens.papers import PapersScreen
-
-        self.go_home()
-        self.push_screen(PapersScreen())
-
-    def open_stats(self) -> None:
-        from studykb.tui.screens.stats import StatsScreen
-
-        self.go_home()
-        self.push_screen(StatsScreen())
-
-    def open_settings(self) -> None:
-        from studykb.tui.screens.settings import SettingsScreen
-
-        self.go_home()
-        self.push_screen(SettingsScreen())
-
     def open_import(self) -> None:
-        def refresh(imported: bool | None) -> None:
-            if imported and isinstance(self.screen, HomeScreen):
-                self.screen.refresh_data()
-
-        self.push_screen(ImportModal(), refresh)
+        self.push_screen(ImportModal())
 
     def apply_settings(self, settings: Settings) -> None:
-        self.store.settings = settings
-        self.store.repo.limits = settings.limits
-        self.store.repo.day_start_hour = settings.day_start_hour
+        self.collection.apply_settings(settings)
+        self.changes += 1  # new limits: new counts everywhere
 
     def action_help(self) -> None:
+        """The keys of the screen and of the app: exactly the registry's entries,
+        less those the screen has switched off now (say, grades before the answer
+        is shown). A key a focused widget also binds (enter on a table) is listed
+        under the registry's name for what it does."""
         if isinstance(self.screen, HelpModal):
             return
+        self.push_screen(HelpModal(self.help_rows()))
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        name = getattr(screen, "NAVIGATION", None)
         rows: list[tuple[str, str, str]] = []
-        seen: set[str] = set()
-        for key, active in self.active_bindings.items():
-            binding = active.binding
-            if binding.action in ("command_palette",) and key != "ctrl+p":
+        for entry in (*(navigation.keys_of(name) if name else ()), *navigation.APP):
+            if entry.key is None:
                 continue
-            label = binding.key_display or self.get_key_display(binding)
-            if (label, binding.action) in seen:  # type: ignore[comparison-overlap]
+            namespace, action, parameters = parse_action(entry.action_string)
+            node = self if namespace == "app" or entry in navigation.APP else screen
+            if node.check_action(action, parameters) is False:
                 continue
-            seen.add((label, binding.action))  # type: ignore[arg-type]
-            rows.append((label, binding.description or binding.action, binding.tooltip))
-        self.push_screen(HelpModal(rows))
+            keys = " ".join(map(self.get_key_display, Binding.make_bindings([entry.binding()])))
+            rows.append((keys, entry.title, entry.description))
+        return rows
+
+    # What the screens announce. A write made here leaves PRAGMA data_version as it
+    # was (only another connection's commit changes it), so each write is counted.
+    @on(CardRated)
+    @on(AnswerUndone)
+    @on(CardSuspended)
+    @on(CardBuried)
+    @on(PaperStatusChanged)
+    @on(ImportFinished)
+    def _data_changed(self) -> None:
+        self.changes += 1
+
+    @on(SessionFinished)
+    def _session_finished(self, event: SessionFinished) -> None:
+        if isinstance(self.screen, ReviewScreen):
+            self.switch_screen(SessionSummaryScreen(event.summary))

@@ -1,41 +1,48 @@
-"""The command palette: review a deck, jump to a screen, import."""
+"""The command palette: the registry's destinations, then one review per deck."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from studykb.errors import StudykbError
+from studykb.tui import navigation
+from studykb.tui.shell import StudyShell
+
 
 class StudyCommands(Provider):
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from studykb.tui.app import StudyApp
-
-        app = self.app
-        assert isinstance(app, StudyApp)
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """(name, callback, help) for every command, in the order they are listed."""
+        app = cast(StudyShell, self.app)
         commands: list[tuple[str, Callable[[], object], str]] = [
-            ("Review everything due", partial(app.start_review, None), "All decks, due first"),
-            ("Papers", app.open_papers, "Reading list and progress"),
-            ("Statistics", app.open_stats, "Heatmap, forecast, retention"),
-            ("Import deck or directory...", app.open_import, "A .toml deck, a folder, a .md list"),
-            ("Settings", app.open_settings, "Daily limits, day start hour"),
-            ("Home", app.go_home, "Back to the deck list"),
-            ("Keys", app.action_help, "Every key on this screen"),
+            (entry.title, partial(app.go, entry.id), entry.description)
+            for entry in navigation.DESTINATIONS
         ]
-        for deck in app.store.repo.deck_summaries():
+        try:
+            decks = app.collection.library.decks()
+        except (StudykbError, sqlite3.Error):  # a busy database must not break the palette
+            decks = []
+        for deck in decks:
             commands.append(
-                (f"Review {deck.title}", partial(app.start_review, deck.id), f"Deck {deck.id}")
+                (
+                    navigation.REVIEW_DECK_TITLE.format(title=deck.title),
+                    partial(app.start_review, deck.id),
+                    navigation.REVIEW_DECK_DESCRIPTION.format(id=deck.id),
+                )
             )
         return commands
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
+        for name, callback, help_text in self.commands():
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
+        for name, callback, help_text in self.commands():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,8 +1,15 @@
-"""Messages the review screen posts, in the past tense: what happened."""
+"""What the screens announce, in the past tense: what happened.
+
+StudyApp handles every one of them (``@on``): a write announced here makes the
+other screens reload what they show when next shown; SessionFinished opens the
+summary.
+"""
 
 from __future__ import annotations
 
 from textual.message import Message
+
+from studykb.core.session import SessionSummary
 
 
 class CardRated(Message):
@@ -36,9 +43,11 @@ class CardBuried(Message):
 
 
 class SessionFinished(Message):
-    def __init__(self, answers: int) -> None:
+    """A review session with at least one answer ran out of cards."""
+
+    def __init__(self, summary: SessionSummary) -> None:
         super().__init__()
-        self.answers = answers
+        self.summary = summary
 
 
 class PaperStatusChanged(Message):

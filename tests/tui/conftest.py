@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.collection import Collection
 from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.decks.toml_deck import read_decks
@@ -23,8 +24,9 @@ def toy_store(db_path: Path, clock: FixedClock, small_deck: Path) -> Iterator[St
 @pytest.fixture
 def make_app(tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     def make(store: Store, **kwargs: object) -> StudyApp:
+        # The app holds a Collection over the test's store, which the tests inspect.
         return StudyApp(
-            store,
+            Collection(store),
             clock=clock,
             config_path=tmp_path / "config.toml",
             **kwargs,  # type: ignore[arg-type]

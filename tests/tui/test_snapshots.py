@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from studykb.app.store import Store, open_store
+from studykb.app.collection import Collection, open_collection
+from studykb.app.store import Store
 from studykb.core.clock import FixedClock
 from studykb.demo import DEMO_NOW, build_demo
 from studykb.settings import Settings
@@ -33,10 +34,14 @@ def demo_app(demo_file: Path, tmp_path: Path) -> Iterator[StudyApp]:
     copy = tmp_path / "demo.db"
     shutil.copy(demo_file, copy)
     clock = FixedClock(DEMO_NOW)
-    store: Store = open_store(copy, clock=clock, settings=Settings(), seed_bundled=False)
+    collection: Collection = open_collection(
+        copy, clock=clock, settings=Settings(), seed_bundled=False
+    )
     # A fixed path: the settings screen shows it, and snapshots must not vary.
-    yield StudyApp(store, clock=clock, config_path=Path("/home/you/.config/studykb/config.toml"))
-    store.close()
+    yield StudyApp(
+        collection, clock=clock, config_path=Path("/home/you/.config/studykb/config.toml")
+    )
+    collection.close()
 
 
 async def _settle(pilot: Pilot[None]) -> None:

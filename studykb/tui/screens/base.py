@@ -1,36 +1,34 @@
-"""What every studykb screen shares: typed access to the app and safe store calls."""
+"""What every studykb screen shares: the app it lives in, seen through a protocol
+(studykb.tui.shell, so no screen imports studykb.tui.app), and safe use-case calls."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.screen import Screen
 
 from studykb.errors import StudykbError
 
 if TYPE_CHECKING:
-    from studykb.storage.repository import Repository
-    from studykb.tui.app import StudyApp
+    from studykb.app.collection import Collection
+    from studykb.tui.shell import StudyShell
 
 T = TypeVar("T")
 
 
 class StudyScreen(Screen[None]):
     @property
-    def study(self) -> StudyApp:
-        from studykb.tui.app import StudyApp
-
-        assert isinstance(self.app, StudyApp)
-        return self.app
+    def study(self) -> StudyShell:
+        return cast("StudyShell", self.app)
 
     @property
-    def repo(self) -> Repository:
-        return self.study.store.repo
+    def collection(self) -> Collection:
+        return self.study.collection
 
     def guarded(self, action: Callable[[], T]) -> T | None:
-        """Run a store call; a user-facing error becomes a notification, not a crash."""
+        """Run a use case; a user-facing error becomes a notification, not a crash."""
         try:
             return action()
         except StudykbError as exc:

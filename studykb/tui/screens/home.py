@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
-from studykb.storage.counts import DeckDue
-from studykb.storage.repository import DeckSummary
+from studykb.app.views import DeckDue, DeckSummary
+from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import plain
 
@@ -44,37 +41,8 @@ def learned_bar(learned: int, total: int) -> Table:
 
 
 class HomeScreen(StudyScreen):
-    BINDINGS = [
-        Binding(
-            "r",
-            "review_all",
-            "Review all due",
-            id="review-all",
-            tooltip="Review every due card of every deck",
-        ),
-        Binding(
-            "enter",
-            "review_deck",
-            "Review deck",
-            id="review-deck",
-            tooltip="Review the highlighted deck",
-        ),
-        Binding("p", "papers", "Papers", id="papers", tooltip="Reading list and progress"),
-        Binding(
-            "t",
-            "stats",
-            "Statistics",
-            id="stats",
-            tooltip="Heatmap, forecast, retention, card states",
-        ),
-        Binding(
-            "comma",
-            "settings",
-            "Settings",
-            id="settings",
-            tooltip="Daily limits and the hour a study day starts",
-        ),
-    ]
+    NAVIGATION = "home"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -95,6 +63,7 @@ class HomeScreen(StudyScreen):
     def on_mount(self) -> None:
         self._title_width = 0
         self._rows: list[tuple[DeckDue, DeckSummary]] = []
+        self._shown: object = None  # the app's data_state when last loaded
         if not self.defer_load:
             self.refresh_data()
 
@@ -116,14 +85,18 @@ class HomeScreen(StudyScreen):
         return width
 
     def on_screen_resume(self) -> None:
-        if not self.defer_load:
+        # Reload only if something changed since home was last shown: an answer,
+        # an import, a status (announced by a message), another process's commit.
+        if not self.defer_load and self.study.data_state() != self._shown:
             self.refresh_data()
 
     def refresh_data(self) -> None:
-        repo = self.repo
-        due = repo.due_counts()
-        stats = repo.stats(with_states=False)
-        summaries = {s.id: s for s in repo.deck_summaries()}
+        state = self.study.data_state()
+        overview = self.guarded(self.collection.review.overview)
+        if overview is None:
+            return
+        self._shown = state
+        due, stats, summaries = overview.due, overview.stats, overview.decks
         streak = f"{stats.streak} day{'s' if stats.streak != 1 else ''}"
         self.query_one("#home-today", Static).update(
             Text.assemble(
@@ -139,7 +112,7 @@ class HomeScreen(StudyScreen):
                 streak,
             )
         )
-        suggestion = repo.suggested_paper()
+        suggestion = overview.suggestion
         next_line = Text("Next worth reading: ", style="bold")
         if suggestion is None:
             next_line.append("everything on the reading list is read", style="")
@@ -154,11 +127,11 @@ class HomeScreen(StudyScreen):
         empty = self.query_one("#home-empty", Static)
         if not summaries:
             empty.update(
-                "No decks yet. Import one: ctrl+p → “Import deck or directory…”, "
+                f"No decks yet. Import one: ctrl+p → “{navigation.IMPORT.title}”, "
                 "or `studykb import PATH` in a shell."
             )
         elif due.total == 0:
-            tomorrow = repo.due_counts(due.day + timedelta(days=1))
+            tomorrow = overview.tomorrow
             empty.update(
                 f"All done for today. Next review: tomorrow, "
                 f"{tomorrow.reviews + tomorrow.new} cards."
@@ -198,19 +171,7 @@ class HomeScreen(StudyScreen):
         event.stop()
         self.study.start_review(str(event.row_key.value))
 
-    def action_review_all(self) -> None:
-        self.study.start_review(None)
-
     def action_review_deck(self) -> None:
         deck = self._highlighted_deck()
         if deck is not None:
             self.study.start_review(deck)
-
-    def action_papers(self) -> None:
-        self.study.open_papers()
-
-    def action_stats(self) -> None:
-        self.study.open_stats()
-
-    def action_settings(self) -> None:
-        self.study.open_settings()

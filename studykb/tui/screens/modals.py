@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
+from studykb.tui import navigation
+from studykb.tui.messages import ImportFinished
 from studykb.tui.text import plain
+
+if TYPE_CHECKING:
+    from studykb.tui.shell import StudyShell
 
 MAX_NOTE_CHARS = 500
 
 
 class NoteModal(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="note-cancel", tooltip="Keep the note")]
+    NAVIGATION = "note"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, title: str, note: str) -> None:
         super().__init__()
@@ -55,11 +61,12 @@ class NoteModal(ModalScreen[str | None]):
 class ImportModal(ModalScreen[bool]):
     """Import a deck file, a directory of decks or a reading list, in a worker."""
 
-    BINDINGS = [Binding("escape", "close", "Close", id="import-close", tooltip="Close")]
+    NAVIGATION = "import"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="import-dialog"):
-            yield Label("Import deck or directory…", classes="dialog-title")
+            yield Label(navigation.IMPORT.title, classes="dialog-title")
             yield Input(
                 placeholder="Path to a .toml deck, a directory, or a .md reading list",
                 id="import-path",
@@ -91,24 +98,24 @@ class ImportModal(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import")
     def run_import(self, path: Path) -> None:
+        """Off the UI thread, on a connection of its own (import_in_worker opens it)."""
         from studykb.app.library import import_in_worker
-        from studykb.tui.app import StudyApp
 
         app = self.app
-        assert isinstance(app, StudyApp)
+        collection = cast("StudyShell", app).collection
 
         def progress(done: int, total: int) -> None:
             app.call_from_thread(self._progress, done, total)
 
-        ok, lines = import_in_worker(app.store.path, app.clock, app.store.settings, path, progress)
+        ok, lines = import_in_worker(
+            collection.path, collection.clock, collection.settings, path, progress
+        )
         app.call_from_thread(self._done, ok, lines)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
 
     def _done(self, ok: bool, lines: list[str]) -> None:
-        from studykb.tui.messages import ImportFinished
-
         self.imported = self.imported or ok
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-go", Button).disabled = False
@@ -133,11 +140,8 @@ class ImportModal(ModalScreen[bool]):
 class HelpModal(ModalScreen[None]):
     """Every key of the screen below, with what it does."""
 
-    BINDINGS = [
-        Binding(
-            "escape,question_mark,q", "close", "Close", id="help-close", tooltip="Close the help"
-        )
-    ]
+    NAVIGATION = "help"
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
         super().__init__()

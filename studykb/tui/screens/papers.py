@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 
+from studykb.app.views import PaperRow
 from studykb.core.reading import READING_STATUSES
-from studykb.storage.repository import PaperRow
+from studykb.tui import navigation
 from studykb.tui.messages import PaperStatusChanged
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.screens.home import stars, truncate
@@ -30,22 +30,8 @@ def status_text(paper: PaperRow) -> Text:
 
 
 class PapersScreen(StudyScreen):
-    BINDINGS = [
-        Binding(
-            "s",
-            "cycle_status",
-            "Status",
-            id="cycle-status",
-            tooltip="unread → reading → read → unread",
-        ),
-        Binding("o", "open_link", "Open", id="open-link", tooltip="Open the paper in the browser"),
-        Binding("n", "note", "Note", id="note", tooltip="Write a short personal note"),
-        Binding(
-            "enter", "review", "Review deck", id="review-paper", tooltip="Review this paper's deck"
-        ),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Narrow the list by text"),
-        Binding("escape", "leave", "Back", id="papers-back", tooltip="Back (or clear the filter)"),
-    ]
+    NAVIGATION = "papers"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,12 +74,15 @@ class PapersScreen(StudyScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.rows = self.repo.papers()
+        rows = self.guarded(self.collection.reading.papers)
+        if rows is None:
+            return
+        self.rows = rows
         read = sum(p.status == "read" for p in self.rows)
         self.query_one("#papers-progress", Static).update(
             Text.assemble((f"{read} of {len(self.rows)} read", "bold"))
         )
-        suggestion = self.repo.suggested_paper()
+        suggestion = self.guarded(self.collection.reading.suggested)
         line = Text("Next worth reading: ", style="bold")
         if suggestion is None:
             line.append("nothing left: everything is read", style="")
@@ -199,7 +188,7 @@ class PapersScreen(StudyScreen):
             return
         order = list(READING_STATUSES)
         status = order[(order.index(paper.status) + 1) % len(order)]
-        if self.attempt(lambda: self.repo.set_paper_status(paper.id, status)):
+        if self.attempt(lambda: self.collection.reading.set_status(paper.id, status)):
             self.post_message(PaperStatusChanged(paper.id, status))
             self.reload()
 
@@ -214,7 +203,9 @@ class PapersScreen(StudyScreen):
             return
 
         def save(note: str | None) -> None:
-            if note is not None and self.attempt(lambda: self.repo.set_paper_note(paper.id, note)):
+            if note is not None and self.attempt(
+                lambda: self.collection.reading.set_note(paper.id, note)
+            ):
                 self.reload()
 
         self.app.push_screen(NoteModal(paper.title, paper.note), save)

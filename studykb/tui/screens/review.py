@@ -6,77 +6,44 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Markdown, Rule, Static
 
-from studykb.core.replay import answer_kind
-from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS, preview_intervals
+from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
-from studykb.storage.repository import CardView
-from studykb.tui.messages import AnswerUndone, CardBuried, CardRated, CardSuspended
+from studykb.tui import navigation
+from studykb.tui.messages import (
+    AnswerUndone,
+    CardBuried,
+    CardRated,
+    CardSuspended,
+    SessionFinished,
+)
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import card_markdown, plain
 from studykb.tui.widgets.rating_bar import RatingBar
 
 
-def _grade_binding(q: int) -> Binding:
-    return Binding(
-        str(q),
-        f"grade({q})",
-        f"{q} {QUALITY_LABELS[q]}",
-        id=f"grade-{q}",
-        tooltip=f"Grade {q}: {QUALITY_MEANINGS[q]}",
-        show=False,
-    )
-
-
 class ReviewScreen(StudyScreen):
-    BINDINGS = [
-        Binding("space", "reveal", "Show answer", id="reveal", tooltip="Reveal the back"),
-        Binding(
-            "enter",
-            "reveal",
-            "Show answer",
-            id="reveal-enter",
-            show=False,
-            tooltip="Reveal the back",
-        ),
-        *[_grade_binding(q) for q in range(6)],
-        Binding("u", "undo", "Undo", id="undo", tooltip="Take back the last answer"),
-        Binding(
-            "s",
-            "suspend",
-            "Suspend",
-            id="suspend",
-            tooltip="Stop showing this card until unsuspended",
-        ),
-        Binding("b", "bury", "Bury", id="bury", tooltip="Hide this card until tomorrow"),
-        Binding(
-            "o",
-            "open_paper",
-            "Open paper",
-            id="open-paper",
-            tooltip="Open the paper's URL in the browser",
-        ),
-        Binding(
-            "t",
-            "toggle_raw",
-            "Raw text",
-            id="toggle-raw",
-            tooltip="Show the card's source text (Markdown and LaTeX)",
-        ),
-        Binding("escape", "leave", "Back", id="leave", tooltip="Back to home; answers are saved"),
-    ]
+    NAVIGATION = "review"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, deck_id: str | None = None) -> None:
         super().__init__()
         self.deck_id = deck_id
-        self.card: CardView | None = None
+        self.step: ReviewStep | None = None
         self.revealed = False
         self.raw = False
         self.shown_at: datetime | None = None
         self.session: ReviewSession | None = None
+        # The day's queue as last read, and the database's data_version then: the
+        # queue is read again only after a write here or a commit by another process.
+        self.queue: DayQueue | None = None
+        self.queue_version: int | None = None
+
+    @property
+    def card(self) -> CardView | None:
+        return self.step.card if self.step is not None else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review"):
@@ -96,7 +63,8 @@ class ReviewScreen(StudyScreen):
 
     def on_mount(self) -> None:
         self.session = ReviewSession(self.study.clock.now(), self.deck_id)
-        self.set_interval(1.0, self._update_meta)
+        # Every second: the elapsed time, and the queue only if another process wrote.
+        self.set_interval(1.0, self.tick)
         self.load_next()
 
     # -------------------------------------------------------------- state
@@ -114,18 +82,26 @@ class ReviewScreen(StudyScreen):
         return True
 
     def load_next(self) -> None:
-        card_id = self.guarded(lambda: self.repo.next_card(self.deck_id))
-        if card_id is None:
-            self.card = None
+        version = self.collection.data_version()
+        step = self.guarded(lambda: self.collection.review.next_step(self.deck_id))
+        if step is None:
+            self.step = None
+            self.queue = None
             self._finish()
             return
-        self.show_card(card_id)
+        self.show_step(step, version)
 
     def show_card(self, card_id: int) -> None:
-        card = self.guarded(lambda: self.repo.card(card_id))
-        if card is None:
-            return
-        self.card = card
+        """Show a named card (the one an undo brought back)."""
+        version = self.collection.data_version()
+        step = self.guarded(lambda: self.collection.review.step(card_id, self.deck_id))
+        if step is not None:
+            self.show_step(step, version)
+
+    def show_step(self, step: ReviewStep, version: int) -> None:
+        card = step.card
+        self.step = step
+        self.queue, self.queue_version = step.queue, version
         self.revealed = False
         self.shown_at = self.study.clock.now()
         self.query_one("#question", Markdown).update(card_markdown(card.question))
@@ -153,21 +129,28 @@ class ReviewScreen(StudyScreen):
         hint = self.query_one("#reveal-hint", Static)
         hint.display = has_card and not self.revealed
         hint.update("space or enter: show answer")
-        if self.card is not None and self.revealed:
-            drill = self._is_drill(self.card)
-            today = self.repo.today()
-            rating.show_intervals(None if drill else preview_intervals(self.card.state, today))
+        if self.step is not None and self.revealed:
+            # None for a drill (SM-2 rule 7): its grades change no interval.
+            rating.show_intervals(self.step.intervals)
         self.refresh_bindings()
 
-    def _is_drill(self, card: CardView) -> bool:
-        """Whether answering the card now would be a drill (SM-2 rule 7)."""
-        days = [a.study_day for a in self.repo.log_for_card(card.id) if a.kind != "import"]
-        return answer_kind(max(days, default=None), self.repo.today()) == "drill"
+    def tick(self) -> None:
+        """Once a second: the elapsed time; the queue is read again only if another
+        connection committed since it was read (PRAGMA data_version), never otherwise."""
+        if self.queue is not None and self.collection.data_version() != self.queue_version:
+            self.reload_queue()
+        self._update_meta()
+
+    def reload_queue(self) -> None:
+        version = self.collection.data_version()
+        queue = self.guarded(lambda: self.collection.review.queue(self.deck_id))
+        if queue is not None:
+            self.queue, self.queue_version = queue, version
 
     def _update_meta(self) -> None:
         if self.session is None:
             return
-        queue = self.guarded(lambda: self.repo.day_queue(self.deck_id))
+        queue = self.queue
         remaining = len(queue) if queue is not None else 0
         drills = len(queue.drills) if queue is not None else 0
         elapsed = format_elapsed(self.session.elapsed(self.study.clock.now()))
@@ -193,7 +176,9 @@ class ReviewScreen(StudyScreen):
         if self.card is None or not self.revealed or self.session is None:
             return
         card = self.card
-        queue = self.guarded(lambda: self.repo.day_queue(self.deck_id))
+        if self.collection.data_version() != self.queue_version:
+            self.reload_queue()  # another process wrote since the card was shown
+        queue = self.queue
         if queue is not None and card.id not in {e.card_id for e in queue.entries}:
             # Answered (or suspended) in another window since it was shown here:
             # never grade it twice in one study day.
@@ -202,7 +187,7 @@ class ReviewScreen(StudyScreen):
             return
         now = self.study.clock.now()
         elapsed_ms = int((now - (self.shown_at or now)) / timedelta(milliseconds=1))
-        answer = self.guarded(lambda: self.repo.answer(card.id, quality, elapsed_ms))
+        answer = self.guarded(lambda: self.collection.review.answer(card.id, quality, elapsed_ms))
         if answer is None:
             return
         self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
@@ -220,7 +205,7 @@ class ReviewScreen(StudyScreen):
         if last is None:
             self.notify("Nothing to undo in this session.")
             return
-        undone = self.guarded(lambda: self.repo.undo(last.uid))
+        undone = self.guarded(lambda: self.collection.review.undo(last.uid))
         if undone is None:
             return
         self.session.pop()
@@ -232,7 +217,7 @@ class ReviewScreen(StudyScreen):
         if self.card is None:
             return
         card_id = self.card.id
-        if not self.attempt(lambda: self.repo.set_suspended(card_id, True)):
+        if not self.attempt(lambda: self.collection.review.suspend([card_id])):
             return
         self.post_message(CardSuspended(card_id))
         self.notify("Card suspended; `studykb unsuspend` brings it back.", timeout=3, markup=False)
@@ -242,7 +227,7 @@ class ReviewScreen(StudyScreen):
         if self.card is None:
             return
         card_id = self.card.id
-        until = self.guarded(lambda: self.repo.bury(card_id))
+        until = self.guarded(lambda: self.collection.review.bury(card_id))
         if until is None:
             return
         self.post_message(CardBuried(card_id))
@@ -261,16 +246,16 @@ class ReviewScreen(StudyScreen):
         self.app.pop_screen()
 
     def _finish(self) -> None:
-        from studykb.tui.screens.summary import SessionSummaryScreen
-
         assert self.session is not None
         self._update_faces()
-        tomorrow = self.repo.today() + timedelta(days=1)
-        counts = self.guarded(lambda: self.repo.due_counts(tomorrow, self.deck_id))
+        review = self.collection.review
+        counts = self.guarded(
+            lambda: review.due_counts(review.today() + timedelta(days=1), self.deck_id)
+        )
         if self.session.answers:
             due = 0 if counts is None else counts.reviews
-            summary = self.session.summary(self.study.clock.now(), due)
-            self.app.switch_screen(SessionSummaryScreen(summary))
+            # The app opens the summary in place of this screen.
+            self.post_message(SessionFinished(self.session.summary(self.study.clock.now(), due)))
             return
         n = 0 if counts is None else counts.reviews + counts.new
         self.query_one("#review-title", Static).update(Text("Nothing to review", style="bold"))

@@ -6,23 +6,21 @@ from dataclasses import fields
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from studykb.errors import BadInputError
 from studykb.settings import DESCRIPTIONS, Settings, save_settings, validate_settings
+from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 
 
 class SettingsScreen(StudyScreen):
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Save to the config file"),
-        Binding("escape", "leave", "Back", id="settings-back", tooltip="Back without saving"),
-    ]
+    NAVIGATION = "settings"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
-        current = self.study.store.settings
+        current = self.collection.settings
         with Vertical(id="settings"):
             yield Static("Settings", classes="banner")
             yield Static(f"Saved to {self.study.config_path}", classes="subtle")

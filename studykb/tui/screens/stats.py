@@ -7,15 +7,15 @@ from datetime import date
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, RenderResult
-from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Footer, Label, Select, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from studykb.core.stats import CARD_STATES, StatsData
+from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.widgets.heatmap import ReviewHeatmap
 
@@ -86,13 +86,12 @@ def _percent(passed: int, total: int) -> str:
 
 
 class StatsScreen(StudyScreen):
-    BINDINGS = [
-        Binding("d", "choose_deck", "Deck", id="stats-deck", tooltip="Statistics for one deck"),
-        Binding("escape", "leave", "Back", id="stats-back", tooltip="Back to home"),
-    ]
+    NAVIGATION = "stats"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def compose(self) -> ComposeResult:
-        decks = [(s.title, s.id) for s in self.repo.deck_summaries()]
+        summaries = self.guarded(self.collection.library.decks) or []
+        decks = [(s.title, s.id) for s in summaries]
         with Vertical(id="stats"):
             yield Select(
                 [("All decks", ALL_DECKS), *decks],
@@ -127,24 +126,19 @@ class StatsScreen(StudyScreen):
         self.app.pop_screen()
 
     def load(self, deck_id: str | None) -> None:
-        # An overlay while the worker aggregates: the layout itself never changes.
+        # An overlay while the charts are read: the layout itself never changes.
         self.query_one("#stats-body").loading = True
-        self._aggregate(deck_id)
+        self.call_after_refresh(self._aggregate, deck_id)
 
-    @work(thread=True, exclusive=True, group="stats")
     def _aggregate(self, deck_id: str | None) -> None:
-        """Aggregate in a worker, on a connection of its own: the screen stays live."""
-        from studykb.app.store import open_store
-
-        app = self.study
-        store = open_store(
-            app.store.path, clock=app.clock, settings=app.store.settings, seed_bundled=False
-        )
-        try:
-            data = store.repo.stats_data(deck_id)
-        finally:
-            store.close()
-        app.call_from_thread(self.show, data)
+        """One consistent read on the app's collection, after the overlay is drawn.
+        (Not in a thread: the collection's connection is the UI thread's, and a
+        second store would run migrations and bundled-content checks each time.)"""
+        data = self.guarded(lambda: self.collection.statistics.charts(deck_id))
+        if data is None:
+            self.query_one("#stats-body").loading = False
+            return
+        self.show(data)
 
     def show(self, data: StatsData) -> None:
         self.query_one("#stats-body").loading = False

@@ -5,26 +5,17 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.widgets import Footer, Static
 
 from studykb.core.session import SessionSummary, format_elapsed
+from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 
 
 class SessionSummaryScreen(StudyScreen):
-    BINDINGS = [
-        Binding("enter", "home", "Home", id="summary-home", tooltip="Back to the home screen"),
-        Binding(
-            "escape",
-            "home",
-            "Home",
-            id="summary-escape",
-            show=False,
-            tooltip="Back to the home screen",
-        ),
-    ]
+    NAVIGATION = "summary"  # its keys in studykb.tui.navigation
+    BINDINGS = navigation.bindings(NAVIGATION)
 
     def __init__(self, summary: SessionSummary) -> None:
         super().__init__()
