@@ -143,17 +143,17 @@ TUI_PROBE = r"""
 import asyncio, resource, sys, time
 from pathlib import Path
 from studykb.core.clock import FixedClock
-from studykb.app.store import open_store
+from studykb.app.collection import open_collection
 from studykb.settings import Settings
 from studykb.tui.app import StudyApp
 from studykb.tui.screens.review import ReviewScreen
 from benchmarks.generate import NOW
 
 async def main():
-    store = open_store(Path(sys.argv[1]), clock=FixedClock(NOW), settings=Settings(),
-                       seed_bundled=False)
-    app = StudyApp(store, clock=store.repo.clock, config_path=Path("/nonexistent/config.toml"),
-                   review=True)
+    collection = open_collection(Path(sys.argv[1]), clock=FixedClock(NOW), settings=Settings(),
+                                 seed_bundled=False)
+    app = StudyApp(collection, clock=collection.clock,
+                   config_path=Path("/nonexistent/config.toml"), review=True)
     async with app.run_test(size=(100, 30)) as pilot:
         while not (isinstance(app.screen, ReviewScreen) and app.screen.card is not None):
             await pilot.pause(0.005)

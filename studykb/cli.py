@@ -111,7 +111,7 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
     # StudyApp takes the Collection once the TUI's own step (branch arch-tui) lands;
     # the ignore (and its unused-ignore) can go then.
     app = StudyApp(
-        collection,  # type: ignore[arg-type, unused-ignore]
+        collection,
         clock=collection.clock,
         config_path=config_path(),
         review=review,

@@ -198,8 +198,8 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
         fmt = import_format_for(path)
         if fmt.expand is not None:
             found.extend(fmt.expand(path))
-        elif path.is_file():
-            found.append(path)
+        elif path.exists():
+            found.append(path)  # a FIFO or a device too: read_capped names it and refuses it
         else:
             problems.append(f"{path}: no such file or directory")
     if problems:

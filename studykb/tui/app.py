@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.actions import parse as parse_action
@@ -38,9 +37,6 @@ from studykb.tui.screens.settings import SettingsScreen
 from studykb.tui.screens.stats import StatsScreen
 from studykb.tui.screens.summary import SessionSummaryScreen
 
-if TYPE_CHECKING:
-    from studykb.app.store import Store
-
 
 class StudyApp(App[None]):
     CSS_PATH = "studykb.tcss"
@@ -51,7 +47,7 @@ class StudyApp(App[None]):
 
     def __init__(
         self,
-        collection: Collection | Store,
+        collection: Collection,
         *,
         clock: Clock,
         config_path: Path,
@@ -59,10 +55,6 @@ class StudyApp(App[None]):
         review_deck: str | None = None,
     ) -> None:
         super().__init__()
-        # A Store is still accepted while callers move to collections (cli.py,
-        # scripts, benchmarks); the TUI itself only ever sees the Collection.
-        if not isinstance(collection, Collection):
-            collection = Collection(collection)
         self.collection = collection
         self.clock = clock
         self.config_path = config_path

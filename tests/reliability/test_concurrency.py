@@ -8,6 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from studykb.app.collection import Collection
 from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
 from studykb.settings import Settings
@@ -76,7 +77,9 @@ async def test_a_tui_while_another_process_reviews(tmp_path: Path) -> None:
     clock = FixedClock(START)
     store = open_store(db, clock=clock, settings=Settings(new_per_day=500), seed_bundled=False)
     other = start_driver(db, tmp_path, 7, "--count", "60")
-    app = StudyApp(store, clock=clock, config_path=tmp_path / "config.toml", review=True)
+    app = StudyApp(
+        Collection(store), clock=clock, config_path=tmp_path / "config.toml", review=True
+    )
     graded = 0
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
