@@ -28,6 +28,7 @@ lint: $(VENV)/.installed-test
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q -m "not slow"
