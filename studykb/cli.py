@@ -226,7 +226,7 @@ def import_(
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit code 2).")
 def lint(paths: tuple[Path, ...], strict: bool) -> None:
     """Check deck files against the card-writing rules (default: the bundled decks)."""
-    from studykb.app.library import bundled_deck_paths
+    from studykb.app.bundled import bundled_deck_paths
     from studykb.decks.lint import lint_paths
     from studykb.decks.toml_deck import deck_files
 

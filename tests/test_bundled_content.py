@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studykb.app.library import bundled_deck_paths
+from studykb.app.bundled import bundled_deck_paths
 from studykb.decks.toml_deck import read_decks
 from tests.conftest import run_cli
 

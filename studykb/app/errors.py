@@ -11,13 +11,8 @@ import sqlite3
 from pathlib import Path
 
 from studykb.storage.backup import UnfinishedRestoreError, describe_file_error
-from studykb.storage.db import (
-    DamagedDatabaseError,
-    damaged,
-    describe_write_error,
-    is_damage,
-    not_damage,
-)
+from studykb.storage.db import DamagedDatabaseError, damaged, is_damage, not_damage
+from studykb.storage.write_errors import describe_write_error
 
 __all__ = [
     "NEEDS_RESTORE",

@@ -225,7 +225,7 @@ def import_format_for(path: Path) -> ImportFormat:
 
 
 def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
-    from studykb.app.library import write_json_backup
+    from studykb.app.exports import write_json_backup
 
     counts = write_json_backup(store, out)
     return (
@@ -236,7 +236,7 @@ def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
 
 def _text_writer(separator: str) -> Writer:
     def write(store: Store, out: Path, deck_id: str | None) -> str:
-        from studykb.app.library import write_text_export
+        from studykb.app.exports import write_text_export
 
         n = write_text_export(store, out, separator, deck_id)
         return f"exported {n} notes to {out}"
@@ -247,7 +247,7 @@ def _text_writer(separator: str) -> Writer:
 def _write_apkg(store: Store, out: Path, deck_id: str | None) -> str:
     import sqlite3
 
-    from studykb.app.library import export_decks
+    from studykb.app.exports import export_decks
     from studykb.decks.anki_export import write_apkg
     from studykb.errors import StudykbError
     from studykb.storage.backup import describe_file_error

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studykb.app.store import UseCases, clock_from_env
+from studykb.app.store import UseCases, backup_before, clock_from_env
 from studykb.errors import StudykbError
 from studykb.storage.backup import (
     BackupFile,
@@ -22,18 +22,11 @@ from studykb.storage.backup import (
     take_backup,
     verify_database,
 )
-from studykb.storage.repository import CheckReport, Repository
+from studykb.storage.repository import CheckReport
 from studykb.storage.tempfiles import fsync_dir, remove_leftover_temps
 
 if TYPE_CHECKING:
     from studykb.app.store import Store
-
-
-def backup_before(repo: Repository, path: Path, what: str) -> Path | None:
-    """A backup before a risky operation (import, repair, restore); none for an empty db."""
-    if repo.is_empty():
-        return None
-    return take_backup(repo.conn, path, f"before-{what}", repo.clock.now().replace(tzinfo=None))
 
 
 def restore_database(store: Store, source: Path) -> Path | None:

@@ -16,7 +16,12 @@ from studykb.core.clock import clock_from_env as _clock_from
 from studykb.errors import StudykbError
 from studykb.paths import config_path, default_db_path
 from studykb.settings import Settings, load_settings
-from studykb.storage.backup import check_restore_finished, list_backups, take_backup
+from studykb.storage.backup import (
+    check_restore_finished,
+    list_backups,
+    take_backup,
+    take_backup_unless_empty,
+)
 from studykb.storage.db import connect, damaged, is_damage, migrate, not_damage, unit_of_work
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
@@ -73,7 +78,7 @@ def open_store(
         if seed_bundled is None:
             seed_bundled = os.environ.get("STUDYKB_NO_BUNDLED", "") in ("", "0")
         if seed_bundled:
-            from studykb.app.library import sync_bundled
+            from studykb.app.bundled import sync_bundled
 
             sync_bundled(repo, path)
     except BaseException:
@@ -119,3 +124,8 @@ class UseCases:
 
     def _writing(self, *, dry_run: bool = False) -> AbstractContextManager[sqlite3.Connection]:
         return unit_of_work(self._store.repo.conn, write=True, dry_run=dry_run)
+
+
+def backup_before(repo: Repository, path: Path, what: str) -> Path | None:
+    """A backup before a risky operation (import, repair, restore); none for an empty db."""
+    return take_backup_unless_empty(repo.conn, path, f"before-{what}", repo.clock.now())

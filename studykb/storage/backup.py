@@ -21,12 +21,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from studykb.errors import StudykbError
-from studykb.storage.db import describe_write_error
 from studykb.storage.tempfiles import (
     fsync_dir,
     remove_leftover_temps_in,
     temp_beside,
 )
+from studykb.storage.write_errors import describe_write_error
 
 KEEP_DAYS = 7
 KEEP_WEEKS = 4
@@ -176,6 +176,16 @@ def take_backup(source: sqlite3.Connection, db_path: Path, reason: str, now: dat
         raise BackupError(f"cannot write a backup to {folder}: {exc}") from exc
     rotate(db_path)
     return dest
+
+
+def take_backup_unless_empty(
+    source: sqlite3.Connection, db_path: Path, reason: str, now: datetime
+) -> Path | None:
+    """A backup before a risky operation (import, repair, restore); none while the
+    database holds no deck (nothing to lose, and a first run stays quick)."""
+    if source.execute("SELECT 1 FROM deck LIMIT 1").fetchone() is None:
+        return None
+    return take_backup(source, db_path, reason, now.replace(tzinfo=None))
 
 
 def list_backups(db_path: Path) -> list[BackupFile]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from studykb.errors import StudykbError
 from studykb.paths import ensure_private_dir
+from studykb.storage.write_errors import describe_write_error
 
 SCHEMA_HEAD = "0005"  # the newest migration; a test checks it against Alembic's head
 BUSY_TIMEOUT_MS = 15_000
@@ -42,24 +43,6 @@ def damaged(path: Path, problem: str) -> DamagedDatabaseError:
         else "no good backup was found next to it"
     )
     return DamagedDatabaseError(f"{path} is damaged ({problem}); it was left untouched; {advice}")
-
-
-def describe_write_error(path: Path, exc: sqlite3.Error) -> str:
-    """One line for the ways a write can fail outside studykb's control."""
-    text = str(exc).lower()
-    if "full" in text:
-        return f"{path}: the disk is full; nothing was half written (free some space and retry)"
-    if "readonly" in text or "read-only" in text:
-        return f"{path}: the database or its directory is read-only; nothing was written"
-    if "unable to open" in text:
-        return (
-            f"{path}: cannot open the database file (does its directory exist and allow writing?)"
-        )
-    if "disk i/o" in text:
-        return f"{path}: disk I/O error; nothing was half written"
-    if "locked" in text or "busy" in text:
-        return f"{path}: another studykb process kept the database busy too long; try again"
-    return f"{path}: {exc}"
 
 
 def is_damage(exc: sqlite3.Error) -> bool:

@@ -162,7 +162,7 @@ def test_package_carries_review_state_and_history_into_anki(
 ) -> None:
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    from studykb.app.library import export_decks
+    from studykb.app.exports import export_decks
     from studykb.decks.anki_export import write_apkg
     from studykb.decks.toml_deck import read_decks
 

@@ -137,7 +137,7 @@ def test_zip_bomb_and_truncated_archives(tmp_path: Path, monkeypatch: pytest.Mon
 def test_studykb_to_apkg_to_studykb_keeps_text_and_identity(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from studykb.app.library import bundled_deck_paths
+    from studykb.app.bundled import bundled_deck_paths
     from studykb.decks.toml_deck import read_decks
 
     monkeypatch.setenv("STUDYKB_DB", str(tmp_path / "src.db"))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from studykb.app.library import bundled_deck_paths
+from studykb.app.bundled import bundled_deck_paths
 from studykb.decks.lint import (
     enumeration_size,
     lint_paths,

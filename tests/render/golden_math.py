@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studykb.app.library import bundled_deck_paths
+from studykb.app.bundled import bundled_deck_paths
 from studykb.core import cloze
 from studykb.decks.toml_deck import read_decks
 from studykb.render.latex import latex_to_unicode, math_spans

@@ -125,7 +125,8 @@ def small_backup(tmp_path: Path) -> dict[str, Any]:
     """A real backup of a small history: a deck with a paper, reviews, a lapse, a drill."""
     from datetime import timedelta
 
-    from studykb.app.library import apply_import, prepare_import, write_json_backup
+    from studykb.app.exports import write_json_backup
+    from studykb.app.library import apply_import, prepare_import
     from studykb.app.store import open_store
     from studykb.core.clock import FixedClock
     from studykb.settings import Settings
