@@ -20,8 +20,9 @@ from studykb.render.latex import latex_to_unicode, math_spans
 GOLDEN = Path(__file__).with_name("golden_math.txt")
 HEADER = """\
 # Every math span ($...$) in the bundled decks (decks/*.toml, then the opt-in
-# decks/next/*.toml) and the text studykb shows for it, first card that uses it above each. Reviewed by reading every line
-# against its LaTeX. tests/render/test_golden_math.py fails when one changes; after
+# decks/next/*.toml) and the text studykb shows for it, first card that uses it
+# above each. Reviewed by reading every line against its LaTeX.
+# tests/render/test_golden_math.py fails when one changes; after
 # an intended renderer change run `.venv/bin/python -m tests.render.golden_math`
 # and read the diff.
 """
