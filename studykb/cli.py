@@ -177,7 +177,14 @@ transaction.
 
 
 @cli.command("import", help=_IMPORT_HELP)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--bundled",
+    "bundled",
+    metavar="NAME",
+    help="A reading list that ships with studykb but is not imported on the first run, "
+    "with its decks: `next` (Diffusion models: the next papers).",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @click.option(
     "--with-scheduling",
@@ -195,20 +202,27 @@ transaction.
 def import_(
     ctx: Context,
     paths: tuple[Path, ...],
+    bundled: str | None,
     dry_run: bool,
     with_scheduling: bool,
     retire_missing: bool,
 ) -> None:
     from dataclasses import replace
 
-    from studykb.app.library import known_deck_files, prepare_import
+    from studykb.app.bundled import optional_list
+    from studykb.app.library import in_reading_order_of, known_deck_files, prepare_import
 
+    wanted = list(paths) + (optional_list(bundled).paths() if bundled else [])
+    if not wanted:
+        raise click.UsageError("name files or directories to import, or --bundled NAME")
     # Everything is parsed and validated before the database is opened for writing:
     # a bad file leaves it byte for byte as it was. Files byte-identical to ones
     # already imported are recognised by their hash and not parsed again.
     prepared = prepare_import(
-        list(paths), known=known_deck_files(ctx.db_path), with_scheduling=with_scheduling
+        wanted, known=known_deck_files(ctx.db_path), with_scheduling=with_scheduling
     )
+    if bundled:
+        prepared = in_reading_order_of(prepared)
     if retire_missing:  # the files are taken as whole decks; titles stay as they are
         prepared.decks = [
             d if d.complete else replace(d, complete=True, keep_title=True) for d in prepared.decks

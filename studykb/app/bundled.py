@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from studykb.core.specs import DeckSpec, ImportReport, ReadingListEntry
+from studykb.errors import BadInputError
 from studykb.paths import bundled_decks_dir
 from studykb.storage.backup import take_backup_unless_empty
 from studykb.storage.repository import Repository
@@ -84,3 +86,30 @@ def sync_bundled(repo: Repository, path: Path | None = None) -> list[ImportRepor
         reports.append(repo.import_reading_list(reading_list.entries, reading_list.source))
     repo.set_meta(BUNDLED_HASH_KEY, current)
     return reports
+
+
+@dataclass(frozen=True, slots=True)
+class BundledList:
+    """A reading list that ships with studykb but is imported only when asked for."""
+
+    name: str  # as given to `studykb import --bundled NAME`
+    title: str
+    folder: str  # under the bundled decks folder
+
+    def paths(self) -> list[Path]:
+        """Its decks, then its reading list (one transaction imports them all)."""
+        folder = bundled_decks_dir() / self.folder
+        decks = sorted(folder.glob("*.toml"))
+        listed = folder / BUNDLED_READING_LIST
+        return decks + ([listed] if listed.is_file() else [])
+
+
+OPTIONAL_LISTS = (BundledList("next", "Diffusion models: the next papers", "next"),)
+
+
+def optional_list(name: str) -> BundledList:
+    for bundled in OPTIONAL_LISTS:
+        if bundled.name == name:
+            return bundled
+    known = ", ".join(b.name for b in OPTIONAL_LISTS)
+    raise BadInputError([f"--bundled {name}: no such bundled list (there is: {known})"])

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studykb.app.bundled import in_reading_order
 from studykb.app.formats import (
     ImportFormat,
     PreparedImport,
@@ -25,6 +26,7 @@ from studykb.storage.tempfiles import remove_leftover_temps
 
 if TYPE_CHECKING:
     pass
+
 
 def known_deck_files(db_path: Path) -> dict[str, tuple[str, int]]:
     """file hash -> (deck id, active cards) for every imported deck, read without
@@ -165,12 +167,16 @@ def import_in_worker(
     db_path: Path,
     clock: Clock,
     settings: Settings,
-    path: Path,
+    paths: Path | Sequence[Path],
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[bool, list[str]]:
-    """An import run off the UI thread, on its own connection. Returns (ok, lines)."""
+    """An import run off the UI thread, on its own connection, as one unit of work
+    (after a backup). Returns (ok, lines)."""
+    wanted = [paths] if isinstance(paths, Path) else list(paths)
     try:
-        prepared = prepare_import([path], progress, known=known_deck_files(db_path))
+        prepared = in_reading_order_of(
+            prepare_import(wanted, progress, known=known_deck_files(db_path))
+        )
     except BadInputError as exc:
         return False, exc.problems
     try:
@@ -181,14 +187,22 @@ def import_in_worker(
         return False, [exc.message]
     try:
         lines = [f"warning: {w}" for w in prepared.warnings]
-        backup_before(store.repo, store.path, "import")
-        return True, lines + apply_import(store.repo, prepared)
+        return True, lines + Library(store).apply(prepared)
     except StudykbError as exc:
         return False, [exc.message]
     except sqlite3.Error as exc:
         return False, [f"database: {exc}"]
     finally:
         store.close()
+
+
+def in_reading_order_of(prepared: PreparedImport) -> PreparedImport:
+    """The decks of an import in the order their reading lists suggest reading the
+    papers, so that new cards come in that order (as the bundled decks do)."""
+    entries = [e for r in prepared.reading_lists for e in r.entries]
+    if entries and len(prepared.decks) > 1:
+        prepared.decks = in_reading_order(prepared.decks, entries)
+    return prepared
 
 
 class Library(UseCases):

@@ -75,6 +75,24 @@ async def test_import_from_inside(toy_store: Store, make_app, tmp_path: Path) ->
     assert toy_store.repo.deck_exists("other")
 
 
+async def test_the_import_dialog_adds_the_next_papers_on_request(  # type: ignore[no-untyped-def]
+    toy_store: Store, make_app
+) -> None:
+    app = make_app(toy_store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.open_import()
+        await pilot.pause()
+        assert not toy_store.repo.deck_exists("edm")
+        app.screen.query_one("#import-bundled-next").press()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = str(app.screen.query_one("#import-lines").render())
+        assert "imported deck edm: 30 added" in report
+        assert "imported reading list: 7 entries" in report
+    assert toy_store.repo.deck_exists("edm") and toy_store.repo.deck_exists("dit")
+
+
 async def test_settings_are_saved_to_the_config_file(
     toy_store: Store, make_app, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

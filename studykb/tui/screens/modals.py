@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
+from studykb.app.bundled import OPTIONAL_LISTS, optional_list
 from studykb.tui import navigation
 from studykb.tui.messages import ImportFinished
 from studykb.tui.text import plain
@@ -59,7 +60,8 @@ class NoteModal(ModalScreen[str | None]):
 
 
 class ImportModal(ModalScreen[bool]):
-    """Import a deck file, a directory of decks or a reading list, in a worker."""
+    """Import a file or a directory (any format the CLI imports), or one of the
+    reading lists that ship with studykb but are imported only on request; in a worker."""
 
     NAVIGATION = "import"
     BINDINGS = navigation.bindings(NAVIGATION)
@@ -68,7 +70,7 @@ class ImportModal(ModalScreen[bool]):
         with Vertical(classes="dialog", id="import-dialog"):
             yield Label(navigation.IMPORT.title, classes="dialog-title")
             yield Input(
-                placeholder="Path to a .toml deck, a directory, or a .md reading list",
+                placeholder="Path: .toml deck, directory, .md list, .apkg, .csv/.tsv, .json",
                 id="import-path",
             )
             yield ProgressBar(id="import-progress", show_eta=False)
@@ -76,6 +78,12 @@ class ImportModal(ModalScreen[bool]):
                 yield Static(id="import-lines")
             with Horizontal(classes="buttons"):
                 yield Button("Import", variant="primary", id="import-go")
+                for bundled in OPTIONAL_LISTS:
+                    yield Button(
+                        f"Add “{bundled.title}”",
+                        id=f"import-bundled-{bundled.name}",
+                        classes="bundled",
+                    )
                 yield Button("Close", id="import-close-button")
 
     def on_mount(self) -> None:
@@ -89,15 +97,23 @@ class ImportModal(ModalScreen[bool]):
         raw = self.query_one("#import-path", Input).value.strip()
         if not raw:
             return
+        self._begin([Path(raw).expanduser()])
+
+    @on(Button.Pressed, ".bundled")
+    def _start_bundled(self, event: Button.Pressed) -> None:
+        name = (event.button.id or "").removeprefix("import-bundled-")
+        self._begin(optional_list(name).paths())
+
+    def _begin(self, paths: list[Path]) -> None:
         self.query_one("#import-go", Button).disabled = True
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
         self.query_one("#import-lines", Static).update("Importing…")
-        self.run_import(Path(raw).expanduser())
+        self.run_import(paths)
 
     @work(thread=True, exclusive=True, group="import")
-    def run_import(self, path: Path) -> None:
+    def run_import(self, path: list[Path]) -> None:
         """Off the UI thread, on a connection of its own (import_in_worker opens it)."""
         from studykb.app.library import import_in_worker
 
