@@ -47,17 +47,14 @@ class _Header:
     lines: dict[str, int] = field(default_factory=dict)  # header key -> its line number
 
 
-def slug(text: str) -> str:
-    """A deck id from a name: lowercase words joined by '-', '::' levels by '.'."""
-    parts = [re.sub(r"[^a-z0-9]+", "-", p.casefold()).strip("-") for p in text.split("::")]
-    joined = ".".join(p for p in parts if p)[:80].strip(".-")
-    return joined or "imported"
-
-
 def deck_id_for(name: str) -> str:
     """A deck id from a CSV deck name. A name that already is a deck id (studykb's
-    own export writes ids, like ``diffusion.score-sde``) is kept exactly."""
-    return name if _DECK_ID_OK.fullmatch(name) else slug(name)
+    own export writes ids, like ``diffusion.score-sde``) is kept exactly; any other
+    is spelled as the Anki importer spells it, so names in other scripts stay
+    distinct (a stable hash suffix) instead of all becoming ``imported``."""
+    from studykb.decks.deck_names import deck_id_for as id_from_name
+
+    return name if _DECK_ID_OK.fullmatch(name) else id_from_name(name)
 
 
 def card_key(guid: str) -> str:

@@ -239,3 +239,16 @@ def test_column_beyond_the_rows_is_one_clean_line(
     key = header.strip().splitlines()[-1][1:].split(":")[0]
     assert f"{bad}:{line}: {key}:" in err, err
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_deck_names_in_other_scripts_stay_distinct() -> None:
+    """Issue 10 item 11, CSV too: Japanese and Greek deck names were all `imported`."""
+    specs = parse_text_cards(
+        "#separator:,\n#deck column:3\nq1,a1,日本語\nq2,a2,Ελληνικά\nq3,a3,Café\n".encode(),
+        "names.csv",
+        default_deck="n",
+    )
+    ids = {spec.title: spec.deck_id for spec in specs}
+    assert len(set(ids.values())) == 3
+    assert ids["Café"] == "cafe"
+    assert "imported" not in ids.values()
