@@ -1,0 +1,92 @@
+"""What every part of the repository shares: its connection, clock and limits, the
+study day (with the day-start history kept in meta), and the meta table."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date
+
+from studykb.core.clock import Clock
+from studykb.core.queue import Limits
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment
+from studykb.errors import NotFoundError
+from studykb.storage.db import write_transaction
+
+DAY_STARTS_KEY = "day_starts"
+
+
+class RepositoryBase:
+    """The shared part of the repository (see storage.repository)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: Clock,
+        *,
+        limits: Limits | None = None,
+        day_start_hour: int = DEFAULT_DAY_START_HOUR,
+    ) -> None:
+        self.conn = conn
+        self.clock = clock
+        self.limits = limits or Limits()
+        self.day_start_hour = day_start_hour
+        # Before any change is recorded, the hour configured at start is the history.
+        self._first_hour = day_start_hour
+        self._stored_starts: DayStarts | None = None
+
+    # ------------------------------------------------------------------ time
+    def _read_day_starts(self) -> DayStarts:
+        return DayStarts.from_json(self.get_meta(DAY_STARTS_KEY), self._first_hour)
+
+    def day_starts(self) -> DayStarts:
+        """The day-start hours in effect: a newly configured hour counts from the
+        next study day, so today never turns back into yesterday."""
+        if self._stored_starts is None:
+            self._stored_starts = self._read_day_starts()
+        return self._stored_starts.with_hour(self.day_start_hour, self.clock.now())
+
+    def today(self) -> date:
+        return self.day_starts().study_day(self.clock.now())
+
+    def _moment_for_write(self) -> Moment:
+        """The moment of a logged write, inside its transaction: the day-start
+        history is read afresh (another process may have recorded a change) and a
+        change of the configured hour is recorded with the first write that needs it."""
+        stored = self._read_day_starts()
+        now = self.clock.now()
+        starts = stored.with_hour(self.day_start_hour, now)
+        if starts != stored or self.get_meta(DAY_STARTS_KEY) is None:
+            self._set_meta(DAY_STARTS_KEY, starts.to_json())
+        self._stored_starts = starts
+        return starts.moment_of(now)
+
+    def _now_utc(self) -> str:
+        return self.clock.now().astimezone(UTC).isoformat(timespec="seconds")
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with write_transaction(self.conn):
+            self._set_meta(key, value)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM deck LIMIT 1").fetchone() is None
+
+    def deck_exists(self, deck_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM deck WHERE id = ?", (deck_id,)).fetchone() is not None
+        )
+
+    def _require_deck(self, deck_id: str | None) -> None:
+        if deck_id is not None and not self.deck_exists(deck_id):
+            raise NotFoundError(f"no deck {deck_id!r} (see `studykb decks`)")

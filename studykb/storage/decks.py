@@ -1,0 +1,274 @@
+"""Decks: importing deck specs (identity kept, history kept, partial formats never
+retire) and the per-deck summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
+from studykb.core.stats import MATURE_INTERVAL
+from studykb.core.urls import paper_key
+from studykb.storage.db import unit_of_work
+from studykb.storage.papers import PaperStore
+from studykb.storage.queue import QueueQueries
+from studykb.storage.records import DeckSummary
+
+
+class DeckStore(PaperStore, QueueQueries):
+    """The repository's part for decks."""
+
+    # ------------------------------------------------------------------ decks
+    def import_decks(
+        self, decks: Sequence[DeckSpec], *, dry_run: bool = False
+    ) -> list[ImportReport]:
+        """Apply parsed decks in one transaction; with ``dry_run`` roll it back.
+
+        Cards are matched by (deck id, card key): new keys are added, changed
+        content updated in place (history kept), keys no longer in the file
+        retired (kept with history, no longer shown), retired keys that come
+        back restored."""
+        reports: list[ImportReport] = []
+        now = self._now_utc()
+        with unit_of_work(self.conn, dry_run=dry_run):
+            for spec in decks:
+                reports.append(self._import_deck(spec, now))
+        return reports
+
+    def _import_deck(self, spec: DeckSpec, now: str) -> ImportReport:
+        report = ImportReport(source=spec.source, deck_id=spec.deck_id)
+        paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
+        existing_deck = self.conn.execute(
+            "SELECT content_hash, paper_id, file_hash, title, description FROM deck WHERE id = ?",
+            (spec.deck_id,),
+        ).fetchone()
+        if existing_deck is not None and (spec.keep_title or not spec.complete):
+            spec = replace(spec, title=existing_deck[3], description=existing_deck[4])
+        if existing_deck is not None and paper_id is None:
+            paper_id = existing_deck[1]  # a file that names no paper keeps the deck's paper
+        if existing_deck is None:
+            position = self.conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
+            ).fetchone()[0]
+            self.conn.execute(
+                """
+                INSERT INTO deck (id, title, description, paper_id, position, source,
+                                  content_hash, file_hash, imported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    spec.deck_id,
+                    spec.title,
+                    spec.description,
+                    paper_id,
+                    position,
+                    spec.source,
+                    spec.content_hash,
+                    spec.file_hash,
+                    now,
+                ),
+            )
+        elif not spec.complete:
+            pass  # part of a deck: its row changes below, and only if its cards did
+        elif existing_deck[0] == spec.content_hash and existing_deck[1] == paper_id:
+            if spec.file_hash and existing_deck[2] != spec.file_hash:
+                # Same cards, other bytes (a comment, spacing): remember the new bytes.
+                self.conn.execute(
+                    "UPDATE deck SET file_hash = ? WHERE id = ?", (spec.file_hash, spec.deck_id)
+                )
+            report.unchanged = len(spec.cards)
+            return report
+        else:
+            self.conn.execute(
+                """
+                UPDATE deck SET title = ?, description = ?, paper_id = ?, source = ?,
+                       content_hash = ?, file_hash = ?, imported_at = ?
+                WHERE id = ?
+                """,
+                (
+                    spec.title,
+                    spec.description,
+                    paper_id,
+                    spec.source,
+                    spec.content_hash,
+                    spec.file_hash,
+                    now,
+                    spec.deck_id,
+                ),
+            )
+        current = {
+            r[1]: (int(r[0]), r[2], r[3], r[4], r[5])
+            for r in self.conn.execute(
+                "SELECT id, key, content_hash, position, retired_at, guid FROM card "
+                "WHERE deck_id = ?",
+                (spec.deck_id,),
+            )
+        }
+        inserts: list[tuple[Any, ...]] = []
+        next_position = 1 + max((v[2] for v in current.values()), default=-1)
+        for position, card in enumerate(spec.cards):
+            found = current.pop(card.key, None)
+            if not spec.complete:
+                # Part of a deck: its cards keep their places, new ones go after the last.
+                if found is not None:
+                    position = found[2]
+                else:
+                    position, next_position = next_position, next_position + 1
+            values = (
+                card.note_key,
+                card.kind,
+                card.cloze_number,
+                card.front,
+                card.back,
+                json.dumps(list(card.tags), ensure_ascii=False),
+                card.source,
+                position,
+                card.content_hash,
+            )
+            if found is None:
+                inserts.append((spec.deck_id, card.key, *values, now, now, card.guid or None))
+                report.added += 1
+                continue
+            card_id, old_hash, old_position, retired_at, old_guid = found
+            if card.guid and card.guid != old_guid:  # an Anki GUID learnt (never forgotten)
+                self.conn.execute("UPDATE card SET guid = ? WHERE id = ?", (card.guid, card_id))
+            if old_hash == card.content_hash and retired_at is None:
+                if old_position != position:
+                    self.conn.execute(
+                        "UPDATE card SET position = ? WHERE id = ?", (position, card_id)
+                    )
+                report.unchanged += 1
+                continue
+            self.conn.execute(
+                """
+                UPDATE card SET note_key = ?, kind = ?, cloze_number = ?, front = ?, back = ?,
+                       tags = ?, source = ?, position = ?, content_hash = ?, updated_at = ?,
+                       retired_at = NULL
+                WHERE id = ?
+                """,
+                (*values, now, card_id),
+            )
+            report.updated += 1
+        if inserts:
+            self.conn.executemany(
+                """
+                INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, tags,
+                                  source, position, content_hash, suspended, created_at,
+                                  updated_at, guid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """,
+                inserts,
+            )
+            self.conn.execute(
+                """
+                INSERT INTO card_state (card_id, repetitions, easiness_x100, interval, due, lapses)
+                SELECT c.id, 0, 250, 0, NULL, 0 FROM card c
+                LEFT JOIN card_state s ON s.card_id = c.id
+                WHERE c.deck_id = ? AND s.card_id IS NULL
+                """,
+                (spec.deck_id,),
+            )
+        # Only a whole deck (deck file, backup) retires the cards it lacks.
+        gone = [v[0] for v in current.values() if v[3] is None] if spec.complete else []
+        if gone:
+            self.conn.executemany(
+                "UPDATE card SET retired_at = ?, updated_at = ? WHERE id = ?",
+                [(now, now, card_id) for card_id in gone],
+            )
+            report.retired = len(gone)
+        if (
+            existing_deck is not None
+            and not spec.complete
+            and (report.added or report.updated or paper_id != existing_deck[1])
+        ):
+            # Cards were merged in: the deck now matches neither its file nor this one,
+            # so both hashes are forgotten and the next import compares card by card.
+            self.conn.execute(
+                "UPDATE deck SET paper_id = ?, content_hash = '', file_hash = '', "
+                "imported_at = ? WHERE id = ?",
+                (paper_id, now, spec.deck_id),
+            )
+        return report
+
+    def _upsert_paper_for_deck(self, deck_id: str, paper: PaperSpec) -> int:
+        key = paper_key(paper.url)
+        rows = self.conn.execute(
+            "SELECT id, title FROM paper WHERE url_key = ? ORDER BY id", (key,)
+        ).fetchall()
+        linked = self.conn.execute(
+            "SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (deck_id,)
+        ).fetchone()
+        paper_id: int | None = None
+        if linked is not None and any(r[0] == linked[0] for r in rows):
+            paper_id = int(linked[0])
+        elif rows:
+            same_title = [r for r in rows if r[1] == paper.title]
+            paper_id = int((same_title or rows)[0][0])
+        values: dict[str, Any] = {
+            "title": paper.title,
+            "url": paper.url,
+            "url_key": key,
+            "authors": json.dumps(list(paper.authors), ensure_ascii=False),
+            "year": paper.year,
+            "after": json.dumps(list(paper.after)),
+        }
+        # Fields a deck may leave out keep what the reading list gave them.
+        if paper.worth_reading is not None:
+            values["worth_reading"] = paper.worth_reading
+        if paper.section is not None:
+            values["section"] = paper.section
+        if paper.description is not None:
+            values["description"] = paper.description
+        if paper_id is None:
+            values = {"section": "", "description": "", "status": "unread", **values}
+            values["slug"] = self._free_slug(deck_id)
+            columns = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            cur = self.conn.execute(f"INSERT INTO paper ({columns}) VALUES ({marks})", values)
+            assert cur.lastrowid is not None
+            return int(cur.lastrowid)
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        self.conn.execute(f"UPDATE paper SET {sets} WHERE id = :id", {**values, "id": paper_id})
+        return paper_id
+
+    def deck_summaries(self) -> list[DeckSummary]:
+        today = self.today()
+        counts = {d.deck_id: d for d in self.due_counts(today).decks}
+        rows = self.conn.execute(
+            f"""
+            SELECT d.id, d.title, d.paper_id, p.worth_reading, p.status,
+              COALESCE(SUM(c.retired_at IS NULL), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND s.repetitions > 0), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND s.interval >= {MATURE_INTERVAL}
+                           AND s.due IS NOT NULL), 0),
+              COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
+              COALESCE(SUM(c.retired_at IS NOT NULL), 0)
+            FROM deck d
+            LEFT JOIN paper p ON p.id = d.paper_id
+            LEFT JOIN card c ON c.deck_id = d.id
+            LEFT JOIN card_state s ON s.card_id = c.id
+            GROUP BY d.id ORDER BY d.position, d.id
+            """
+        ).fetchall()
+        out = []
+        for r in rows:
+            due = counts.get(r[0])
+            out.append(
+                DeckSummary(
+                    id=r[0],
+                    title=r[1],
+                    paper_id=r[2],
+                    worth_reading=r[3],
+                    reading_status=r[4],
+                    cards=int(r[5]),
+                    learned=int(r[6]),
+                    mature=int(r[7]),
+                    suspended=int(r[8]),
+                    retired=int(r[9]),
+                    due_today=due.reviews if due else 0,
+                    new_today=due.new if due else 0,
+                )
+            )
+        return out

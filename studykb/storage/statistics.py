@@ -1,0 +1,232 @@
+"""Statistics queries: today's numbers, streaks, retention and the charts' data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from studykb.core.stats import (
+    CARD_STATES,
+    FORECAST_DAYS,
+    HEATMAP_WEEKS,
+    HISTORY_DAYS,
+    MATURE_INTERVAL,
+    CardStateName,
+    StatsData,
+    classify,
+    retention,
+    streak,
+)
+from studykb.storage.base import RepositoryBase
+from studykb.storage.counts import (
+    _CARD_ACTIVE,
+    LIVE_ANSWER,
+    NOT_VOIDED,
+)
+from studykb.storage.db import read_transaction
+from studykb.storage.records import Stats
+
+
+def _log_from(deck_id: str | None) -> str:
+    """The review log, joined to its cards only when one deck is asked for: alone,
+    its study-day index answers date ranges without touching the card table."""
+    if deck_id is None:
+        return "review_log r"
+    return "review_log r JOIN card c ON c.id = r.card_id AND c.deck_id = :deck"
+
+
+class StatisticsQueries(RepositoryBase):
+    """The repository's part for statistics."""
+
+    # ------------------------------------------------------------------ stats
+    def _streak_days(self, today: date, deck_id: str | None) -> list[date]:
+        """The run of study days with answers that ends today or yesterday, probed one
+        day at a time through the study-day index (a streak is short; the log is long)."""
+        probe = (
+            f"SELECT 1 FROM review_log r WHERE r.study_day = ? AND {LIVE_ANSWER} LIMIT 1"
+            if deck_id is None
+            else "SELECT 1 FROM review_log r JOIN card c ON c.id = r.card_id "
+            f"WHERE r.study_day = ? AND c.deck_id = ? AND {LIVE_ANSWER} LIMIT 1"
+        )
+        days: list[date] = []
+        cursor = today
+        while True:
+            args = (cursor.isoformat(),) if deck_id is None else (cursor.isoformat(), deck_id)
+            if self.conn.execute(probe, args).fetchone() is not None:
+                days.append(cursor)
+            elif cursor != today:
+                break
+            cursor -= timedelta(days=1)
+        return days
+
+    def stats(self, deck_id: str | None = None, *, with_states: bool = True) -> Stats:
+        """Today's counts, the streak, 30-day retention and (unless ``with_states`` is
+        False, which skips the one query that reads every card) cards by state."""
+        self._require_deck(deck_id)
+        today = self.today()
+        since = (today - timedelta(days=29)).isoformat()
+        params = {"deck": deck_id, "today": today.isoformat(), "since": since}
+        log_from = _log_from(deck_id)
+        with read_transaction(self.conn):
+            days = self._streak_days(today, deck_id)
+            today_row = self.conn.execute(
+                f"""
+                SELECT COALESCE(SUM(r.kind = 'review'), 0), COALESCE(SUM(r.kind = 'drill'), 0),
+                       COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
+                FROM {log_from} WHERE r.study_day = :today AND {NOT_VOIDED}
+                """,
+                params,
+            ).fetchone()
+            ret_row = self.conn.execute(
+                f"""
+                SELECT COALESCE(SUM(r.quality >= 3), 0), COUNT(*)
+                FROM {log_from} WHERE r.kind = 'review' AND r.study_day >= :since
+                  AND {NOT_VOIDED}
+                """,
+                params,
+            ).fetchone()
+            by_state: dict[CardStateName, int] = (
+                self._card_summary(deck_id)[0] if with_states else dict.fromkeys(CARD_STATES, 0)
+            )
+        return Stats(
+            today=today,
+            reviews_today=int(today_row[0]),
+            drills_today=int(today_row[1]),
+            new_today=int(today_row[2]),
+            streak=streak(days, today),
+            retention_30d=retention(int(ret_row[0]), int(ret_row[1])),
+            reviews_30d=int(ret_row[1]),
+            cards_by_state=by_state,
+        )
+
+    def stats_data(self, deck_id: str | None = None) -> StatsData:
+        """The statistics screen's data, aggregated in SQL (no row per review in Python)."""
+        self._require_deck(deck_id)
+        today = self.today()
+        start = today - timedelta(weeks=HEATMAP_WEEKS)
+        horizon = today + timedelta(days=FORECAST_DAYS - 1)
+        since = today - timedelta(days=HISTORY_DAYS - 1)
+        p = {
+            "deck": deck_id,
+            "start": start.isoformat(),
+            "today": today.isoformat(),
+            "horizon": horizon.isoformat(),
+            "since": since.isoformat(),
+        }
+        card_filter = "(:deck IS NULL OR c.deck_id = :deck)"
+        log_from = _log_from(deck_id)
+        with read_transaction(self.conn):
+            per_day = {
+                date.fromisoformat(d): int(n)
+                for d, n in self.conn.execute(
+                    f"SELECT r.study_day, COUNT(*) FROM {log_from} "
+                    f"WHERE r.study_day > :start AND {LIVE_ANSWER} GROUP BY r.study_day",
+                    p,
+                )
+            }
+            due_rows = self.conn.execute(
+                f"""
+                SELECT MAX(s.due, :today), COUNT(*)
+                FROM card_state s JOIN card c ON c.id = s.card_id
+                WHERE s.due IS NOT NULL AND s.due <= :horizon AND {_CARD_ACTIVE}
+                  AND {card_filter}
+                GROUP BY MAX(s.due, :today)
+                """,
+                p,
+            ).fetchall()
+            retention_rows = self.conn.execute(
+                f"""
+                SELECT r.before_interval >= {MATURE_INTERVAL}, SUM(r.quality >= 3), COUNT(*)
+                FROM {log_from}
+                WHERE r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since
+                  AND {NOT_VOIDED}
+                GROUP BY 1
+                """,
+                p,
+            ).fetchall()
+            by_state, easiness = self._card_summary(deck_id)
+        due_by_day = {date.fromisoformat(d): int(n) for d, n in due_rows}
+        forecast = [
+            (today + timedelta(days=i), due_by_day.get(today + timedelta(days=i), 0))
+            for i in range(FORECAST_DAYS)
+        ]
+        history = [
+            (since + timedelta(days=i), per_day.get(since + timedelta(days=i), 0))
+            for i in range(HISTORY_DAYS)
+        ]
+        retention_by = {bool(m): (int(ok), int(n)) for m, ok, n in retention_rows}
+        return StatsData(
+            today=today,
+            per_day=per_day,
+            forecast=forecast,
+            reviews_30d=history,
+            young_retention=retention_by.get(False, (0, 0)),
+            mature_retention=retention_by.get(True, (0, 0)),
+            cards_by_state=by_state,
+            easiness=[(bucket / 10, n) for bucket, n in sorted(easiness.items())],
+        )
+
+    def _card_summary(self, deck_id: str | None) -> tuple[dict[CardStateName, int], dict[int, int]]:
+        """Cards by state, and reviewed (non-retired) cards by EF in tenths.
+
+        For all decks the state table is read alone with plain aggregates (a join
+        or a multi-column GROUP BY per card is most of the cost at 100,000 cards);
+        the few suspended or retired cards are then moved to their own counts."""
+        flags = "c.retired_at IS NOT NULL, c.suspended"
+        cls = f"s.due IS NULL, s.repetitions = 0, s.interval >= {MATURE_INTERVAL}, s.easiness_x100"
+        by_state: dict[CardStateName, int] = dict.fromkeys(CARD_STATES, 0)
+        easiness: dict[int, int] = {}
+
+        def add(
+            retired: int, suspended: int, new: int, failed: int, mature: int, ef_x100: int, n: int
+        ) -> None:
+            name = classify(
+                reviewed=not new,
+                repetitions=0 if failed else 1,
+                interval=MATURE_INTERVAL if mature else 0,
+                suspended=bool(suspended),
+                retired=bool(retired),
+            )
+            by_state[name] += n
+            if not new and not retired:
+                easiness[ef_x100 // 10] = easiness.get(ef_x100 // 10, 0) + n
+
+        if deck_id is not None:
+            for row in self.conn.execute(
+                f"""
+                SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+                WHERE c.deck_id = ? GROUP BY 1, 2, 3, 4, 5, 6
+                """,
+                (deck_id,),
+            ):
+                add(*(int(x) for x in row))
+            return by_state, easiness
+        new, learning, young, mature = (
+            int(x or 0)
+            for x in self.conn.execute(
+                f"""
+                SELECT SUM(due IS NULL), SUM(due IS NOT NULL AND repetitions = 0),
+                       SUM(repetitions > 0 AND interval < {MATURE_INTERVAL}),
+                       SUM(repetitions > 0 AND interval >= {MATURE_INTERVAL})
+                FROM card_state
+                """
+            ).fetchone()
+        )
+        by_state["new"], by_state["learning"] = new, learning
+        by_state["young"], by_state["mature"] = young, mature
+        for ef_x100, n in self.conn.execute(
+            "SELECT easiness_x100, COUNT(*) FROM card_state WHERE due IS NOT NULL "
+            "GROUP BY easiness_x100"
+        ):
+            easiness[int(ef_x100) // 10] = easiness.get(int(ef_x100) // 10, 0) + int(n)
+        for row in self.conn.execute(
+            f"""
+            SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+            WHERE c.retired_at IS NOT NULL OR c.suspended = 1 GROUP BY 1, 2, 3, 4, 5, 6
+            """
+        ):
+            retired, suspended, is_new, failed, is_mature, ef_x100, n = (int(x) for x in row)
+            # Take the card out of the class the plain counts put it in ...
+            add(0, 0, is_new, failed, is_mature, ef_x100, -n)
+            # ... and count it as suspended or retired.
+            add(retired, suspended, is_new, failed, is_mature, ef_x100, n)
+        return by_state, easiness
