@@ -57,36 +57,27 @@ class Review(UseCases):
 
     def next_step(self, deck_id: str | None = None) -> ReviewStep | None:
         """The next card of the session with its queue and grade previews, in one read."""
-        repo = self._repo
         with self._reading():
-            card_id = repo.next_card(deck_id)
-            if card_id is None:
-                return None
-            card = repo.card(card_id)
-            today = repo.today()
-            drill = self._is_drill(card.id, today)
-            return ReviewStep(
-                card=card,
-                queue=repo.day_queue(deck_id),
-                drill=drill,
-                intervals=None if drill else preview_intervals(card.state, today),
-                today=today,
-            )
+            card_id = self._repo.next_card(deck_id)
+            return None if card_id is None else self._step(card_id, deck_id)
 
     def step(self, card_id: int, deck_id: str | None = None) -> ReviewStep:
         """A named card as a step of the session (say, the card an undo brought back)."""
-        repo = self._repo
         with self._reading():
-            card = repo.card(card_id)
-            today = repo.today()
-            drill = self._is_drill(card.id, today)
-            return ReviewStep(
-                card=card,
-                queue=repo.day_queue(deck_id),
-                drill=drill,
-                intervals=None if drill else preview_intervals(card.state, today),
-                today=today,
-            )
+            return self._step(card_id, deck_id)
+
+    def _step(self, card_id: int, deck_id: str | None) -> ReviewStep:
+        repo = self._repo
+        card = repo.card(card_id)
+        today = repo.today()
+        drill = self._is_drill(card.id, today)
+        return ReviewStep(
+            card=card,
+            queue=repo.day_queue(deck_id),
+            drill=drill,
+            intervals=None if drill else preview_intervals(card.state, today),
+            today=today,
+        )
 
     def _is_drill(self, card_id: int, today: date) -> bool:
         return answer_kind(self._repo.last_answer_day(card_id), today) == "drill"

@@ -10,6 +10,7 @@ from typing import Any
 
 from studykb.core.replay import LogKind, answer_kind, apply
 from studykb.core.scheduler import Sm2State, check_quality
+from studykb.core.studyday import Moment
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.counts import LIVE_ANSWER
@@ -65,7 +66,6 @@ class AnswerLog(RepositoryBase):
         check_quality(quality)
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            day = moment.study_day.isoformat()
             row = self.conn.execute(
                 """
                 SELECT s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses, c.retired_at
@@ -82,26 +82,45 @@ class AnswerLog(RepositoryBase):
             # same day, or on an earlier one (a clock set back), changes nothing.
             kind = answer_kind(self.last_answer_day(card_id), moment.study_day)
             after = apply(before, kind, quality, moment.study_day)
-            uid = _new_uid()
-            self.conn.execute(
-                _INSERT_LOG,
-                (
-                    uid,
-                    card_id,
-                    moment.utc.isoformat(timespec="milliseconds"),
-                    moment.utc_offset_minutes,
-                    day,
-                    quality,
-                    kind,
-                    max(0, int(answer_ms)),
-                    *self._state_values(before),
-                    *self._state_values(after),
-                    None,
-                ),
+            uid = self._append_log(
+                card_id, moment, quality, kind, before, after, answer_ms=answer_ms
             )
             if after != before:
                 self._write_state(card_id, after)
         return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
+
+    def _append_log(
+        self,
+        card_id: int,
+        moment: Moment,
+        quality: int,
+        kind: LogKind,
+        before: Sm2State,
+        after: Sm2State,
+        *,
+        answer_ms: int = 0,
+        voids: str | None = None,
+        uid: str | None = None,
+    ) -> str:
+        """Append one row to the log (it only grows); returns its uid."""
+        uid = uid or _new_uid()
+        self.conn.execute(
+            _INSERT_LOG,
+            (
+                uid,
+                card_id,
+                moment.utc.isoformat(timespec="milliseconds"),
+                moment.utc_offset_minutes,
+                moment.study_day.isoformat(),
+                quality,
+                kind,
+                max(0, int(answer_ms)),
+                *self._state_values(before),
+                *self._state_values(after),
+                voids,
+            ),
+        )
+        return uid
 
     def last_answer_day(self, card_id: int) -> date | None:
         """The study day of the card's latest answer that stands (not undone)."""
@@ -162,21 +181,8 @@ class AnswerLog(RepositoryBase):
                 raise StaleUndoError("that card has been answered again since; undo that first")
             answer = _answer_from_row(row)
             moment = self._moment_for_write()
-            self.conn.execute(
-                _INSERT_LOG,
-                (
-                    _new_uid(),
-                    card_id,
-                    moment.utc.isoformat(timespec="milliseconds"),
-                    moment.utc_offset_minutes,
-                    moment.study_day.isoformat(),
-                    0,
-                    "void",
-                    0,
-                    *self._state_values(answer.after),
-                    *self._state_values(answer.before),
-                    answer.uid,
-                ),
+            self._append_log(
+                card_id, moment, 0, "void", answer.after, answer.before, voids=answer.uid
             )
             self._write_state(card_id, answer.before)
         return answer
@@ -242,22 +248,7 @@ class AnswerLog(RepositoryBase):
                     state = replace(state, due=today)
                 if state == Sm2State():
                     continue
-                self.conn.execute(
-                    _INSERT_LOG,
-                    (
-                        _new_uid(),
-                        card_id,
-                        moment.utc.isoformat(timespec="milliseconds"),
-                        moment.utc_offset_minutes,
-                        today.isoformat(),
-                        0,
-                        "import",
-                        0,
-                        *self._state_values(Sm2State()),
-                        *self._state_values(state),
-                        None,
-                    ),
-                )
+                self._append_log(card_id, moment, 0, "import", Sm2State(), state)
                 self._write_state(card_id, state)
                 carried += 1
         return carried, kept
