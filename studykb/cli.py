@@ -409,7 +409,7 @@ def check(ctx: Context, repair: bool) -> None:
     """Verify the database: SQLite's integrity check and states against the replayed log."""
     report = ctx.collection().maintenance.check(repair=repair)
     click.echo(f"integrity: {report.integrity}")
-    click.echo(f"cards: {report.cards}, answers in the log: {report.log_rows}")
+    click.echo(f"cards: {report.cards}, rows in the log (answers and undos): {report.log_rows}")
     for problem in report.problems[:50]:
         click.echo(f"problem: {problem}")
     if len(report.problems) > 50:
