@@ -416,6 +416,11 @@ def check(ctx: Context, repair: bool) -> None:
         click.echo(f"... and {len(report.problems) - 50} more")
     if report.repaired:
         click.echo(f"repaired: {report.repaired} card states rebuilt from the log")
+    if repair and not report.ok:
+        # Say so rather than end in success: rows the log cannot rebuild stay.
+        remaining = ctx.collection().maintenance.check()
+        if not remaining.ok:
+            raise StudykbError(f"{len(remaining.problems)} problems remain after the repair")
     elif report.ok:
         click.echo("ok: every card's state equals the replay of its log")
     if not report.ok and not report.repaired:

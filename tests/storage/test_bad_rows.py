@@ -78,6 +78,7 @@ def test_check_lists_unreadable_rows_one_line_each(
     code, out, err = run_cli(capsys, "--db", str(history_db), "check", "--repair")
     assert "Traceback" not in err, err
     assert "quality = 99" in out
+    assert code == 1 and "problems remain after the repair" in err  # not a false "ok"
     conn = sqlite3.connect(history_db)
     (due,) = conn.execute(f"SELECT due FROM card_state WHERE card_id = {ONE}").fetchone()
     conn.close()
