@@ -27,6 +27,8 @@ TABLES = {
     "log": "SELECT r.uid, c.deck_id || '/' || c.key, r.answered_at, r.utc_offset_minutes, "
     "r.study_day, r.quality, r.kind, r.answer_ms, r.before_due, r.after_due, r.after_interval "
     "FROM review_log r JOIN card c ON c.id = r.card_id ORDER BY r.seq",
+    "event": "SELECT uid, at, utc_offset_minutes, study_day, kind, target, value FROM event "
+    "ORDER BY seq",
 }
 
 
