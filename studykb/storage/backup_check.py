@@ -466,8 +466,8 @@ def _is_day(value: str) -> bool:
 
 
 def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
-    """Every card's suspended flag and paper's status and note is the replay of its
-    events (the last of each kind), as `studykb check` demands."""
+    """Every card's suspended flag and buried day, and every paper's status and note,
+    is the replay of its events (the last of each kind), as `studykb check` demands."""
     last: dict[tuple[str, str], str] = {}
     for event in rows["events"]:
         kind = event["kind"]
@@ -481,6 +481,8 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
                 f"cards[{index}] ({ref}): suspended: {card.get('suspended', 0)} differs from "
                 f"the replay of its events {wanted}"
             )
+        if card.get("buried_until") != last.get(("bury", ref)):
+            yield f"cards[{index}] ({ref}): buried_until: differs from the replay of its events"
     for index, paper in enumerate(rows["papers"]):
         target = PAPER_TARGET_PREFIX + paper["slug"]
         for column, kind, default in (

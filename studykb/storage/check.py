@@ -9,7 +9,12 @@ from collections.abc import Iterator
 from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import Sm2State
 from studykb.storage.db import read_transaction, write_transaction
-from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS, EXPECTED_SUSPENDED
+from studykb.storage.events import (
+    EXPECTED_BURIED_UNTIL,
+    EXPECTED_NOTE,
+    EXPECTED_STATUS,
+    EXPECTED_SUSPENDED,
+)
 from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row
 from studykb.storage.records import CheckReport, _fmt, _state
 from studykb.storage.row_check import BadRows, find_bad_rows
@@ -20,7 +25,8 @@ class Checks(AnswerLog):
 
     # ------------------------------------------------------------------ check
     def check(self, *, repair: bool = False) -> CheckReport:
-        """SQLite's integrity check, then every card's state against the replay of its log."""
+        """SQLite's integrity check, then every card's state against the replay of its
+        log, and every card's flags and paper's status and note against its events."""
         integrity = "; ".join(
             str(r[0]) for r in self.conn.execute("PRAGMA integrity_check").fetchall()
         )
@@ -54,10 +60,9 @@ class Checks(AnswerLog):
                     )
                     fixes.append((card_id, result.state))
             flags, papers = self._event_mismatches()
-        for _, name, found, wanted in flags:
+        for _, name, column, found, wanted in flags:
             report.problems.append(
-                f"{name}: suspended is {_short(found)} but its events say "
-                + ("suspended (1)" if wanted else "not suspended (0)")
+                f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
             )
         for _, slug, column, found, says in papers:
             report.problems.append(
@@ -68,9 +73,9 @@ class Checks(AnswerLog):
                 for card_id, state in fixes:
                     self._write_state(card_id, state)
                 # The events are the record: the flags and fields are set from them.
-                for flag_card, _, _, wanted in flags:
+                for flag_card, _, column, _, wanted in flags:
                     self.conn.execute(
-                        "UPDATE card SET suspended = ? WHERE id = ?", (wanted, flag_card)
+                        f"UPDATE card SET {column} = ? WHERE id = ?", (wanted, flag_card)
                     )
                 for paper_id, _, column, _, says in papers:
                     self.conn.execute(
@@ -81,21 +86,21 @@ class Checks(AnswerLog):
 
     def _event_mismatches(
         self,
-    ) -> tuple[list[tuple[int, str, object, int]], list[tuple[int, str, str, object, str]]]:
-        """Cards whose suspended flag, and papers whose status or note, is not what the
-        replay of their events gives (the last event of each kind wins)."""
-        flags = [
-            (int(r[0]), str(r[1]), r[2], int(r[3]))
-            for r in self.conn.execute(
-                f"""
-                SELECT id, ref, suspended, expected FROM (
-                  SELECT c.id, c.deck_id || '/' || c.key AS ref, c.suspended,
-                         {EXPECTED_SUSPENDED} AS expected
-                  FROM card c)
-                WHERE suspended IS NOT expected ORDER BY id
-                """
-            )
-        ]
+    ) -> tuple[list[tuple[int, str, str, object, object]], list[tuple[int, str, str, object, str]]]:
+        """Cards whose suspended flag or buried day, and papers whose status or note,
+        is not what the replay of their events gives (the last event of each kind wins)."""
+        cards: list[tuple[int, str, str, object, object]] = []
+        for r in self.conn.execute(
+            f"""
+            SELECT c.id, c.deck_id || '/' || c.key, c.suspended, {EXPECTED_SUSPENDED},
+                   c.buried_until, {EXPECTED_BURIED_UNTIL}
+            FROM card c ORDER BY c.id
+            """
+        ):
+            if r[2] != r[3]:
+                cards.append((int(r[0]), str(r[1]), "suspended", r[2], int(r[3])))
+            if r[4] != r[5]:
+                cards.append((int(r[0]), str(r[1]), "buried_until", r[4], r[5]))
         papers: list[tuple[int, str, str, object, str]] = []
         for r in self.conn.execute(
             f"""
@@ -107,7 +112,7 @@ class Checks(AnswerLog):
                 papers.append((int(r[0]), str(r[1]), "status", r[2], str(r[3])))
             if r[4] != r[5]:
                 papers.append((int(r[0]), str(r[1]), "note", r[4], str(r[5])))
-        return flags, papers
+        return cards, papers
 
     def _states_and_logs(
         self, bad: BadRows

@@ -2,8 +2,9 @@
 that only grows (table ``event``), in the same transaction as the change itself.
 
 The state is the replay of the events: a card is suspended when its last
-suspend/unsuspend event is a suspend, a paper's status and note are those of its
-last paper_status and paper_note events ('unread' and '' without any). `studykb
+suspend/unsuspend event is a suspend and buried until the day its last bury event
+names (none: not buried), a paper's status and note are those of its last
+paper_status and paper_note events ('unread' and '' without any). `studykb
 check` proves it; the events can later be undone and synced.
 """
 
@@ -30,6 +31,11 @@ EXPECTED_SUSPENDED = """
 COALESCE((SELECT e.kind = 'suspend' FROM event e
           WHERE e.target = c.deck_id || '/' || c.key AND e.kind IN ('suspend', 'unsuspend')
           ORDER BY e.seq DESC LIMIT 1), 0)
+"""
+EXPECTED_BURIED_UNTIL = """
+(SELECT e.value FROM event e
+ WHERE e.target = c.deck_id || '/' || c.key AND e.kind = 'bury'
+ ORDER BY e.seq DESC LIMIT 1)
 """
 EXPECTED_STATUS = """
 COALESCE((SELECT e.value FROM event e

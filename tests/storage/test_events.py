@@ -67,19 +67,24 @@ def test_a_flag_changed_behind_studykbs_back_is_found_and_repaired(
     paper = repo.find_paper("toy")
     repo.set_paper_status(paper, "read")
     repo.conn.execute("UPDATE card SET suspended = 1 WHERE key = 'one'")
+    repo.conn.execute("UPDATE card SET buried_until = '2026-02-01' WHERE key = 'two'")
     repo.conn.execute("UPDATE paper SET status = 'unread', note = 'x' WHERE id = ?", (paper,))
     report = repo.check()
     assert not report.ok
-    assert [p for p in report.problems if "toy/one" in p] == [
-        "toy/one: suspended is 1 but its events say not suspended (0)"
+    assert [p for p in report.problems if "toy/" in p] == [
+        "toy/one: suspended is 1 but its events say 0",
+        "toy/two: buried_until is '2026-02-01' but its events say None",
     ]
     assert any("status is 'unread' but its events say 'read'" in p for p in report.problems)
     assert any("note is 'x' but its events say ''" in p for p in report.problems)
-    assert len(report.problems) == 3
+    assert len(report.problems) == 4
     repaired = repo.check(repair=True)
-    assert repaired.repaired == 3
+    assert repaired.repaired == 4
     assert repo.check().ok
     assert not repo.card(repo.find_card("toy/one")).suspended
+    assert repo.conn.execute("SELECT buried_until FROM card WHERE key = 'two'").fetchone() == (
+        None,
+    )
     [row] = [p for p in repo.papers() if p.id == paper]
     assert (row.status, row.note) == ("read", "")
 
@@ -191,6 +196,10 @@ def test_a_backup_from_before_events_imports_with_seed_events(
         (
             lambda d: d["cards"][1].update(suspended=1),
             "cards[1] (toy/two): suspended: 1 differs from the replay of its events 0",
+        ),
+        (
+            lambda d: d["cards"][0].update(buried_until="2026-01-09"),
+            "cards[0] (toy/one): buried_until: differs from the replay of its events",
         ),
         (
             lambda d: d["events"][0].update(target="toy/nope"),
