@@ -160,8 +160,12 @@ def _seed_moment(exported_at: Any) -> tuple[str, int, str]:
         if stamped.tzinfo is not None:
             moment = stamped
     offset = moment.utcoffset() or timedelta(0)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # a made-up date at the edge of the calendar (year 1 or 9999)
+        moment, offset, utc = datetime.now(UTC), timedelta(0), datetime.now(UTC)
     return (
-        moment.astimezone(UTC).isoformat(timespec="milliseconds"),
+        utc.isoformat(timespec="milliseconds"),
         int(offset.total_seconds() // 60),
         moment.date().isoformat(),
     )

@@ -147,12 +147,19 @@ def small_backup(tmp_path: Path) -> dict[str, Any]:
         store.repo.answer(ids["two"], 4)  # the same day: a drill
         clock.advance(timedelta(days=1))
         store.repo.answer(ids["one"], 4)
+        # Events too, so that hostile backups mutate them as well.
+        store.repo.set_suspended(ids["two"])
+        store.repo.set_suspended(ids["two"], False)
+        store.repo.set_suspended(ids["one"])
+        store.repo.bury(ids["one"])
+        store.repo.set_paper_status(store.repo.find_paper("toy"), "reading")
         out = tmp_path / "small-backup.json"
         write_json_backup(store, out)
     finally:
         store.close()
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["cards"]) == 4 and len(data["review_log"]) == 4
+    assert len(data["events"]) == 5
     return data
 
 

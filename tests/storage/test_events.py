@@ -241,3 +241,24 @@ def test_a_backups_events_are_validated(
     uid = data["events"][int(named.group(1))]["uid"] if named else ""
     assert code == 2 and message.replace("{uid}", uid) in err, err
     assert not new.exists() or _all_events(new) == []
+
+
+@pytest.mark.parametrize("exported_at", ["0001-01-01T00:00+01:00", "2026-01-05T10:00", None])
+def test_an_old_backup_made_at_any_moment_imports(
+    exported_at: str | None,
+    source_db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Seed events are dated when the backup was made, else now (never a crash)."""
+    out = tmp_path / "backup.json"
+    assert run_cli(capsys, "--db", str(source_db), "export", str(out))[0] == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    del data["events"]
+    data["exported_at"] = exported_at
+    out.write_text(json.dumps(data), encoding="utf-8")
+    new = tmp_path / "new.db"
+    code, _, err = run_cli(capsys, "--db", str(new), "import", str(out))
+    assert code == 0, err
+    assert len(_all_events(new)) == 4
+    assert run_cli(capsys, "--db", str(new), "check")[0] == 0
