@@ -17,7 +17,6 @@ from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
 
 EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note"]
-EVENT_KINDS: tuple[EventKind, ...] = ("suspend", "unsuspend", "bury", "paper_status", "paper_note")
 PAPER_TARGET_PREFIX = "paper:"
 
 _INSERT_EVENT = """
