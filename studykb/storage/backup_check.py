@@ -31,6 +31,7 @@ from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
 from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
+from studykb.storage.events import PAPER_TARGET_PREFIX
 
 # Enough lines to find the pattern; a backup broken in every row is not listed whole.
 MAX_PROBLEMS = 50
@@ -243,6 +244,16 @@ class LogRow(_Row):
     voids: Annotated[str, StringConstraints(pattern=_UID_PATTERN)] | None = None
 
 
+class EventRow(_Row):
+    uid: Annotated[str, StringConstraints(pattern=_UID_PATTERN)]
+    at: Annotated[str, AfterValidator(_aware_moment)]
+    utc_offset_minutes: int = Field(ge=-1440, le=1440)
+    study_day: Day
+    kind: Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note"]
+    target: Annotated[str, StringConstraints(max_length=200)]
+    value: CardText = ""
+
+
 class _Top(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -260,6 +271,7 @@ class _Top(BaseModel):
     decks: list[Any]
     cards: list[Any]
     review_log: list[Any]
+    events: list[Any] | None = None  # backups from before events have none
 
 
 # backup section -> (row model, table, columns of that table the backup leaves out)
@@ -268,6 +280,7 @@ _SECTIONS: dict[str, tuple[type[_Row], str, frozenset[str]]] = {
     "decks": (DeckRow, "deck", frozenset({"paper_id"})),
     "cards": (CardRow, "card", frozenset({"id", "deck_id"})),
     "review_log": (LogRow, "review_log", frozenset({"seq", "card_id"})),
+    "events": (EventRow, "event", frozenset({"seq"})),
 }
 
 
@@ -296,6 +309,8 @@ def validate_backup(data: Any) -> ValidatedBackup:
         raise BadInputError(_capped(problems)) from None
     rows: dict[str, list[dict[str, Any]]] = {}
     for section, (model, table, local) in _SECTIONS.items():
+        if data.get(section) is None:
+            continue  # only "events" may be left out (see _Top)
         rows[section] = [
             row
             for index, raw in enumerate(data[section])
@@ -307,6 +322,8 @@ def validate_backup(data: Any) -> ValidatedBackup:
         problems.extend(_check_references(rows))
     if not problems:
         problems.extend(_check_replay(rows))
+    if not problems and "events" in rows:
+        problems.extend(_check_event_replay(rows))
     if problems:
         raise BadInputError(_capped(problems))
     return ValidatedBackup({**data, **rows})
@@ -412,6 +429,71 @@ def _check_references(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             yield f"{where}: card_ref: names another card than card"
         if (answer["kind"] == "void") != (answer.get("voids") is not None):
             yield f"{where}: voids: a void names the answer it takes back, and only a void does"
+    yield from _check_event_references(rows.get("events", []), refs, slugs)
+
+
+def _check_event_references(
+    events: list[dict[str, Any]], refs: set[str], slugs: set[str]
+) -> Iterator[str]:
+    """Each event names a card or paper of this backup, with a value fit for its kind."""
+    uids: set[str] = set()
+    for index, event in enumerate(events):
+        where = f"events[{index}] (event {event['uid']})"
+        if event["uid"] in uids:
+            yield f"{where}: uid: appears twice"
+        uids.add(event["uid"])
+        kind, target, value = event["kind"], event["target"], event.get("value", "")
+        if kind.startswith("paper_"):
+            slug = target.removeprefix(PAPER_TARGET_PREFIX)
+            if not target.startswith(PAPER_TARGET_PREFIX) or slug not in slugs:
+                yield f"{where}: target: no paper {_field(slug)} in this backup (paper:SLUG)"
+        elif target not in refs:
+            yield f"{where}: target: no card {_field(target)} in this backup (deck-id/card-id)"
+        if kind in ("suspend", "unsuspend") and value != "":
+            yield f"{where}: value: a {kind} event has no value"
+        elif kind == "bury" and not _is_day(value):
+            yield f"{where}: value: a bury event's value is the day YYYY-MM-DD it comes back"
+        elif kind == "paper_status" and value not in ("unread", "reading", "read"):
+            yield f"{where}: value: a paper_status event's value is unread, reading or read"
+
+
+def _is_day(value: str) -> bool:
+    try:
+        _iso_day(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
+    """Every card's suspended flag and buried day, and every paper's status and note,
+    is the replay of its events (the last of each kind), as `studykb check` demands."""
+    last: dict[tuple[str, str], str] = {}
+    for event in rows["events"]:
+        kind = event["kind"]
+        group = "suspended" if kind in ("suspend", "unsuspend") else kind
+        last[(group, event["target"])] = "1" if kind == "suspend" else event.get("value", "")
+    for index, card in enumerate(rows["cards"]):
+        ref = f"{card['deck']}/{card['key']}"
+        wanted = int(last.get(("suspended", ref), "0") == "1")
+        if card.get("suspended", 0) != wanted:
+            yield (
+                f"cards[{index}] ({ref}): suspended: {card.get('suspended', 0)} differs from "
+                f"the replay of its events {wanted}"
+            )
+        if card.get("buried_until") != last.get(("bury", ref)):
+            yield f"cards[{index}] ({ref}): buried_until: differs from the replay of its events"
+    for index, paper in enumerate(rows["papers"]):
+        target = PAPER_TARGET_PREFIX + paper["slug"]
+        for column, kind, default in (
+            ("status", "paper_status", "unread"),
+            ("note", "paper_note", ""),
+        ):
+            if paper.get(column, default) != last.get((kind, target), default):
+                yield (
+                    f"papers[{index}] ({paper['slug']}): {column}: differs from the replay "
+                    "of its events"
+                )
 
 
 def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
@@ -500,6 +582,7 @@ def _table_columns(table: str) -> frozenset[str]:
             "deck": tables.Deck,
             "card": tables.Card,
             "review_log": tables.ReviewLog,
+            "event": tables.Event,
         }
         _COLUMNS[table] = frozenset(c.name for c in models[table].__table__.columns)  # type: ignore[attr-defined]
     return _COLUMNS[table]
@@ -526,9 +609,10 @@ def _where(section: str, index: int, raw: Any) -> str:
             deck, key = raw.get("deck"), raw.get("key")
             if _safe_id(deck) and _safe_id(key):
                 label = f"{deck}/{key}"
-        elif section == "review_log":
+        elif section in ("review_log", "events"):
             uid = raw.get("uid")
-            label = f"answer {uid}" if _safe_id(uid) else ""
+            what = "answer" if section == "review_log" else "event"
+            label = f"{what} {uid}" if _safe_id(uid) else ""
         else:
             name = raw.get("slug" if section == "papers" else "id")
             label = str(name) if _safe_id(name) else ""

@@ -9,12 +9,13 @@ restored into any empty database. See README.md ("JSON backup").
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studykb.errors import BadInputError
 from studykb.storage.backup_check import ValidatedBackup, validate_backup
 from studykb.storage.db import SCHEMA_HEAD, read_transaction, unit_of_work
+from studykb.storage.events import seed_events
 
 FORMAT = "studykb-backup"
 VERSION = 1
@@ -26,6 +27,7 @@ _LOCAL = {
     "card": {"id", "deck_id"},
     "card_state": {"card_id"},
     "review_log": {"seq", "card_id"},
+    "event": {"seq"},
 }
 
 
@@ -62,6 +64,7 @@ def export_backup(
             "JOIN card c ON c.id = r.card_id ORDER BY r.seq",
             prefix="r.",
         )
+        events = _rows(conn, "event", "SELECT {cols} FROM event ORDER BY seq")
         meta = {k: v for k, v in conn.execute("SELECT key, value FROM meta ORDER BY key")}
     return {
         "format": FORMAT,
@@ -74,6 +77,7 @@ def export_backup(
         "decks": decks,
         "cards": cards,
         "review_log": log,
+        "events": events,
     }
 
 
@@ -102,7 +106,7 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
                 "(or `studykb restore` for a database file)"
             ]
         )
-    counts = {"papers": 0, "decks": 0, "cards": 0, "answers": 0}
+    counts = {"papers": 0, "decks": 0, "cards": 0, "answers": 0, "events": 0}
     # Every column, the local ids included: validation already refused those in the rows.
     columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _LOCAL}
     try:
@@ -131,6 +135,12 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
                 values["card_ref"] = row["card"]  # backups from before 0005 have none
                 _insert(conn, columns, "review_log", values)
                 counts["answers"] += 1
+            if data.get("events") is None:
+                # A backup from before events: they are made from the state, as 0006 does.
+                counts["events"] = seed_events(conn, *_seed_moment(data.get("exported_at")))
+            for row in data.get("events") or ():
+                _insert(conn, columns, "event", row)
+                counts["events"] += 1
             for key, value in data.get("meta", {}).items():
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) "
@@ -140,6 +150,25 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
     except sqlite3.IntegrityError as exc:
         raise BadInputError([f"backup: inconsistent data ({exc})"]) from exc
     return counts
+
+
+def _seed_moment(exported_at: Any) -> tuple[str, int, str]:
+    """When events made for an old backup happened: when it was exported, else now."""
+    moment = datetime.now(UTC)
+    if isinstance(exported_at, str) and exported_at:
+        stamped = datetime.fromisoformat(exported_at)  # validated: ISO-8601
+        if stamped.tzinfo is not None:
+            moment = stamped
+    offset = moment.utcoffset() or timedelta(0)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # a made-up date at the edge of the calendar (year 1 or 9999)
+        moment, offset, utc = datetime.now(UTC), timedelta(0), datetime.now(UTC)
+    return (
+        utc.isoformat(timespec="milliseconds"),
+        int(offset.total_seconds() // 60),
+        moment.date().isoformat(),
+    )
 
 
 def _insert(

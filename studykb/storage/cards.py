@@ -9,6 +9,7 @@ from studykb.core import cloze
 from studykb.errors import NotFoundError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import write_transaction
+from studykb.storage.events import append_event, card_target, change_suspended
 from studykb.storage.records import CardView, _state
 
 
@@ -71,12 +72,9 @@ class CardStore(RepositoryBase):
         return int(row[0])
 
     def set_suspended(self, card_id: int, suspended: bool = True) -> None:
+        """Suspend or bring back a card; a change is recorded as an event with it."""
         with write_transaction(self.conn):
-            cur = self.conn.execute(
-                "UPDATE card SET suspended = ?, updated_at = ? WHERE id = ?",
-                (int(suspended), self._now_utc(), card_id),
-            )
-            if cur.rowcount == 0:
+            if change_suspended(self.conn, card_id, suspended, self._moment_for_write()) is None:
                 raise NotFoundError(f"no card with id {card_id}")
 
     def suspended_cards(self, deck_id: str) -> list[int]:
@@ -90,11 +88,14 @@ class CardStore(RepositoryBase):
 
     def bury(self, card_id: int) -> date:
         """Hide a card until the next study day; returns the day it comes back."""
-        until = self.today() + timedelta(days=1)
         with write_transaction(self.conn):
-            cur = self.conn.execute(
+            moment = self._moment_for_write()
+            until = moment.study_day + timedelta(days=1)
+            target = card_target(self.conn, card_id)
+            if target is None:
+                raise NotFoundError(f"no card with id {card_id}")
+            self.conn.execute(
                 "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
             )
-            if cur.rowcount == 0:
-                raise NotFoundError(f"no card with id {card_id}")
+            append_event(self.conn, moment, "bury", target, until.isoformat())
         return until

@@ -1,5 +1,6 @@
 """`studykb check`: integrity, every card's state and every row's kind against the
-replay of its log, unreadable rows; `--repair` rebuilds states from the log."""
+replay of its log, every card's suspended flag and paper's status and note against
+the replay of its events, unreadable rows; `--repair` rebuilds them from the logs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from collections.abc import Iterator
 from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import Sm2State
 from studykb.storage.db import read_transaction, write_transaction
+from studykb.storage.events import (
+    EXPECTED_BURIED_UNTIL,
+    EXPECTED_NOTE,
+    EXPECTED_STATUS,
+    EXPECTED_SUSPENDED,
+)
 from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row
 from studykb.storage.records import CheckReport, _fmt, _state
 from studykb.storage.row_check import BadRows, find_bad_rows
@@ -18,7 +25,8 @@ class Checks(AnswerLog):
 
     # ------------------------------------------------------------------ check
     def check(self, *, repair: bool = False) -> CheckReport:
-        """SQLite's integrity check, then every card's state against the replay of its log."""
+        """SQLite's integrity check, then every card's state against the replay of its
+        log, and every card's flags and paper's status and note against its events."""
         integrity = "; ".join(
             str(r[0]) for r in self.conn.execute("PRAGMA integrity_check").fetchall()
         )
@@ -51,12 +59,60 @@ class Checks(AnswerLog):
                         f"log {_fmt(result.state)}"
                     )
                     fixes.append((card_id, result.state))
-        if repair and fixes:
+            flags, papers = self._event_mismatches()
+        for _, name, column, found, wanted in flags:
+            report.problems.append(
+                f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
+            )
+        for _, slug, column, found, says in papers:
+            report.problems.append(
+                f"paper {slug}: {column} is {_short(found)} but its events say {_short(says)}"
+            )
+        if repair and (fixes or flags or papers):
             with write_transaction(self.conn):
                 for card_id, state in fixes:
                     self._write_state(card_id, state)
-            report.repaired = len(fixes)
+                # The events are the record: the flags and fields are set from them.
+                for flag_card, _, column, _, wanted in flags:
+                    self.conn.execute(
+                        f"UPDATE card SET {column} = ? WHERE id = ?", (wanted, flag_card)
+                    )
+                for paper_id, _, column, _, says in papers:
+                    self.conn.execute(
+                        f"UPDATE paper SET {column} = ? WHERE id = ?", (says, paper_id)
+                    )
+            report.repaired = len(fixes) + len(flags) + len(papers)
         return report
+
+    def _event_mismatches(
+        self,
+    ) -> tuple[list[tuple[int, str, str, object, object]], list[tuple[int, str, str, object, str]]]:
+        """Cards whose suspended flag or buried day, and papers whose status or note,
+        is not what the replay of their events gives (the last event of each kind wins)."""
+        cards: list[tuple[int, str, str, object, object]] = []
+        for r in self.conn.execute(
+            f"""
+            SELECT c.id, c.deck_id || '/' || c.key, c.suspended, {EXPECTED_SUSPENDED},
+                   c.buried_until, {EXPECTED_BURIED_UNTIL}
+            FROM card c ORDER BY c.id
+            """
+        ):
+            if r[2] != r[3]:
+                cards.append((int(r[0]), str(r[1]), "suspended", r[2], int(r[3])))
+            if r[4] != r[5]:
+                cards.append((int(r[0]), str(r[1]), "buried_until", r[4], r[5]))
+        papers: list[tuple[int, str, str, object, str]] = []
+        for r in self.conn.execute(
+            f"""
+            SELECT p.id, p.slug, p.status, {EXPECTED_STATUS}, p.note, {EXPECTED_NOTE}
+            FROM paper p ORDER BY p.id
+            """
+        ):
+            if r[2] != r[3]:
+                papers.append((int(r[0]), str(r[1]), "status", r[2], str(r[3])))
+            if r[4] != r[5]:
+                papers.append((int(r[0]), str(r[1]), "note", r[4], str(r[5])))
+        return cards, papers
 
     def _states_and_logs(
         self, bad: BadRows
@@ -87,3 +143,9 @@ class Checks(AnswerLog):
             if card_id not in bad.unreadable_logs:
                 stored = None if card_id in bad.unreadable_states else _state(row, 2)
                 yield card_id, str(row[1]), stored, entries
+
+
+def _short(value: object) -> str:
+    """A stored value in a problem line: one line, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

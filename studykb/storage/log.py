@@ -12,9 +12,10 @@ from studykb.core.replay import LogKind, answer_kind, apply
 from studykb.core.scheduler import Sm2State, check_quality
 from studykb.core.studyday import Moment
 from studykb.errors import NotFoundError, StudykbError
-from studykb.storage.base import RepositoryBase
+from studykb.storage.base import RepositoryBase, _new_uid
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import write_transaction
+from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d, _iso, _state
 
 # A log row names its card by a stable reference too (deck-id/card-id), read from
@@ -45,13 +46,6 @@ def _answer_from_row(row: Sequence[Any]) -> Answer:
         after=_state(row, 11),
         voids=None if row[16] is None else str(row[16]),
     )
-
-
-def _new_uid() -> str:
-    """A globally unique id for a log row (logs of two databases can be merged)."""
-    import uuid  # imported on first answer: `studykb due` never pays for it
-
-    return uuid.uuid4().hex
 
 
 class AnswerLog(RepositoryBase):
@@ -242,7 +236,7 @@ class AnswerLog(RepositoryBase):
                     kept += 1
                     continue
                 if schedule.suspended:
-                    self.conn.execute("UPDATE card SET suspended = 1 WHERE id = ?", (card_id,))
+                    change_suspended(self.conn, card_id, True, moment)
                 state: Sm2State = schedule.state
                 if schedule.learning:
                     state = replace(state, due=today)

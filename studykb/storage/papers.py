@@ -19,6 +19,7 @@ from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import unit_of_work, write_transaction
+from studykb.storage.events import append_event, paper_target
 from studykb.storage.records import PaperRow, _d
 
 
@@ -245,10 +246,11 @@ class PaperStore(RepositoryBase):
     def set_paper_status(self, paper_id: int, status: str) -> None:
         if status not in READING_STATUSES:
             raise StudykbError(f"status must be one of {', '.join(READING_STATUSES)}")
-        today = self.today().isoformat()
         with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            today = moment.study_day.isoformat()
             row = self.conn.execute(
-                "SELECT status, started_on FROM paper WHERE id = ?", (paper_id,)
+                "SELECT status, started_on, slug FROM paper WHERE id = ?", (paper_id,)
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"no paper with id {paper_id}")
@@ -266,12 +268,21 @@ class PaperStore(RepositoryBase):
                 """,
                 (status, self._now_utc(), started, today if status == "read" else None, paper_id),
             )
+            append_event(self.conn, moment, "paper_status", paper_target(str(row[2])), status)
 
     def set_paper_note(self, paper_id: int, note: str) -> None:
         with write_transaction(self.conn):
-            cur = self.conn.execute("UPDATE paper SET note = ? WHERE id = ?", (note, paper_id))
-            if cur.rowcount == 0:
+            row = self.conn.execute(
+                "SELECT note, slug FROM paper WHERE id = ?", (paper_id,)
+            ).fetchone()
+            if row is None:
                 raise NotFoundError(f"no paper with id {paper_id}")
+            if row[0] == note:
+                return
+            self.conn.execute("UPDATE paper SET note = ? WHERE id = ?", (note, paper_id))
+            append_event(
+                self.conn, self._moment_for_write(), "paper_note", paper_target(str(row[1])), note
+            )
 
     @staticmethod
     def _paper_views(papers: Sequence[PaperRow]) -> list[PaperView]:

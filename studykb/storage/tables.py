@@ -161,3 +161,24 @@ class ReviewLog(SQLModel, table=True):
     after_interval: int
     after_due: date | None = None
     after_lapses: int = 0
+
+
+class Event(SQLModel, table=True):
+    """Suspend, unsuspend, bury and a paper's status or note, as a log that only grows
+    (see storage.events): the card and paper columns are always its replay."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_target", "target", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(sa_column=Column(String, unique=True, nullable=False))
+    at: str = Field(description="ISO-8601 UTC, with milliseconds")
+    utc_offset_minutes: int
+    study_day: date
+    kind: str = Field(description="suspend | unsuspend | bury | paper_status | paper_note")
+    target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")
+    value: str = Field(
+        default="",
+        sa_column=Column(String, nullable=False, server_default=""),
+        description="bury: the day it comes back; paper_status: the status; paper_note: the note",
+    )

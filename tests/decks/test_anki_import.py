@@ -218,6 +218,10 @@ def test_with_scheduling_carries_anki_review_state_over(
         assert abs((state.due - (date.today() + timedelta(days=5))).days) <= 1
         suspended = repo.conn.execute("SELECT suspended FROM card WHERE front = 'Q1'").fetchone()
         assert suspended == (1,)
+        assert repo.conn.execute(
+            "SELECT e.kind FROM event e JOIN card c ON e.target = c.deck_id || '/' || c.key "
+            "WHERE c.front = 'Q1'"
+        ).fetchall() == [("suspend",)]
         assert repo.check().ok  # the imported state is the replay of an 'import' row
         assert repo.stats().reviews_today == 0  # importing is not reviewing
     finally:

@@ -27,6 +27,8 @@ TABLES = {
     "log": "SELECT r.uid, c.deck_id || '/' || c.key, r.answered_at, r.utc_offset_minutes, "
     "r.study_day, r.quality, r.kind, r.answer_ms, r.before_due, r.after_due, r.after_interval "
     "FROM review_log r JOIN card c ON c.id = r.card_id ORDER BY r.seq",
+    "event": "SELECT uid, at, utc_offset_minutes, study_day, kind, target, value FROM event "
+    "ORDER BY seq",
 }
 
 
@@ -145,12 +147,19 @@ def small_backup(tmp_path: Path) -> dict[str, Any]:
         store.repo.answer(ids["two"], 4)  # the same day: a drill
         clock.advance(timedelta(days=1))
         store.repo.answer(ids["one"], 4)
+        # Events too, so that hostile backups mutate them as well.
+        store.repo.set_suspended(ids["two"])
+        store.repo.set_suspended(ids["two"], False)
+        store.repo.set_suspended(ids["one"])
+        store.repo.bury(ids["one"])
+        store.repo.set_paper_status(store.repo.find_paper("toy"), "reading")
         out = tmp_path / "small-backup.json"
         write_json_backup(store, out)
     finally:
         store.close()
     data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["cards"]) == 4 and len(data["review_log"]) == 4
+    assert len(data["events"]) == 5
     return data
 
 
@@ -261,6 +270,7 @@ def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(
     paper_row: type[backup_check._Row] = backup_check.PaperRow
     monkeypatch.setitem(backup_check._FIELDS, paper_row, backup_check._FIELDS[paper_row] - {"note"})
     data = copy.deepcopy(small_backup_data)
+    del data["events"]  # a note is an event too: here, one from before events
     data["papers"][0]["note"] = "kept"
     assert backup_check.validate_backup(data)["papers"][0]["note"] == "kept"
     data["papers"][0]["note"] = 2**70

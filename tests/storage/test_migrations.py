@@ -121,6 +121,15 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         assert refs and all(ref == expected for ref, expected in refs)
         [paper] = repo.papers()
         assert paper.status == "reading"
+        # 0006: the state found is described by seed events, so replay matches it.
+        assert conn.execute("SELECT kind, target, value FROM event ORDER BY seq").fetchall() == [
+            ("suspend", "toy/eq:c1", ""),
+            ("paper_status", "paper:toy", "reading"),
+        ]
+        uid, at, offset = conn.execute("SELECT uid, at, utc_offset_minutes FROM event").fetchone()
+        assert len(uid) == 32 and at.endswith("+00:00") and offset == 0
+        assert repo.check().ok
+        repo.set_suspended(repo.find_card("toy/eq:c1"), False)
         assert repo.check().ok
     finally:
         store.close()

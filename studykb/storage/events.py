@@ -1,0 +1,144 @@
+"""Events: suspend, unsuspend, bury and a paper's status or note, appended to a log
+that only grows (table ``event``), in the same transaction as the change itself.
+
+The state is the replay of the events: a card is suspended when its last
+suspend/unsuspend event is a suspend and buried until the day its last bury event
+names (none: not buried), a paper's status and note are those of its last
+paper_status and paper_note events ('unread' and '' without any). `studykb
+check` proves it; the events can later be undone and synced.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Literal
+
+from studykb.core.studyday import Moment
+from studykb.storage.base import _new_uid
+
+EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note"]
+PAPER_TARGET_PREFIX = "paper:"
+
+_INSERT_EVENT = """
+INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+# What each card and paper's events say its state is (the last event of each kind
+# wins, by seq; the (target, seq) index finds it at once).
+EXPECTED_SUSPENDED = """
+COALESCE((SELECT e.kind = 'suspend' FROM event e
+          WHERE e.target = c.deck_id || '/' || c.key AND e.kind IN ('suspend', 'unsuspend')
+          ORDER BY e.seq DESC LIMIT 1), 0)
+"""
+EXPECTED_BURIED_UNTIL = """
+(SELECT e.value FROM event e
+ WHERE e.target = c.deck_id || '/' || c.key AND e.kind = 'bury'
+ ORDER BY e.seq DESC LIMIT 1)
+"""
+EXPECTED_STATUS = """
+COALESCE((SELECT e.value FROM event e
+          WHERE e.target = 'paper:' || p.slug AND e.kind = 'paper_status'
+          ORDER BY e.seq DESC LIMIT 1), 'unread')
+"""
+EXPECTED_NOTE = """
+COALESCE((SELECT e.value FROM event e
+          WHERE e.target = 'paper:' || p.slug AND e.kind = 'paper_note'
+          ORDER BY e.seq DESC LIMIT 1), '')
+"""
+
+
+def paper_target(slug: str) -> str:
+    return PAPER_TARGET_PREFIX + slug
+
+
+# kind, the kinds it follows, target, value, rows: one seed event per row.
+_SEEDS = (
+    (
+        "suspend",
+        "'suspend', 'unsuspend'",
+        "deck_id || '/' || key",
+        "''",
+        "card WHERE suspended = 1",
+    ),
+    (
+        "bury",
+        "'bury'",
+        "deck_id || '/' || key",
+        "buried_until",
+        "card WHERE buried_until IS NOT NULL",
+    ),
+    (
+        "paper_status",
+        "'paper_status'",
+        "'paper:' || slug",
+        "status",
+        "paper WHERE status != 'unread'",
+    ),
+    ("paper_note", "'paper_note'", "'paper:' || slug", "note", "paper WHERE note != ''"),
+)
+
+
+def seed_events(conn: sqlite3.Connection, at: str, utc_offset_minutes: int, study_day: str) -> int:
+    """Events describing the current state (one per suspended card, buried card, paper
+    not unread, paper with a note; none where events of that kind exist already), so
+    that replay matches from the start: for a JSON backup from before events (the
+    migration 0006 does the same). Returns how many."""
+    before = conn.total_changes
+    for kind, follows, target, value, rows in _SEEDS:
+        conn.execute(
+            "INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value) "
+            # lower(hex(randomblob(16))): the shape of uuid4().hex, made in SQL
+            f"SELECT lower(hex(randomblob(16))), ?, ?, ?, '{kind}', {target}, {value} "
+            f"FROM {rows} AND NOT EXISTS (SELECT 1 FROM event e "
+            f"WHERE e.target = {target} AND e.kind IN ({follows})) ORDER BY id",
+            (at, utc_offset_minutes, study_day),
+        )
+    return conn.total_changes - before
+
+
+def append_event(
+    conn: sqlite3.Connection, moment: Moment, kind: EventKind, target: str, value: str = ""
+) -> str:
+    """Append one event, inside the caller's transaction (the one writer of event
+    rows besides the seeds); returns its uid."""
+    uid = _new_uid()
+    conn.execute(
+        _INSERT_EVENT,
+        (
+            uid,
+            moment.utc.isoformat(timespec="milliseconds"),
+            moment.utc_offset_minutes,
+            moment.study_day.isoformat(),
+            kind,
+            target,
+            value,
+        ),
+    )
+    return uid
+
+
+def card_target(conn: sqlite3.Connection, card_id: int) -> str | None:
+    """A card's stable reference (deck-id/card-id), None when there is no such card."""
+    row = conn.execute("SELECT deck_id || '/' || key FROM card WHERE id = ?", (card_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def change_suspended(
+    conn: sqlite3.Connection, card_id: int, suspended: bool, moment: Moment
+) -> bool | None:
+    """Set a card's flag and record the event when it changes (inside the caller's
+    transaction). None when there is no such card, else whether it changed."""
+    row = conn.execute(
+        "SELECT deck_id || '/' || key, suspended FROM card WHERE id = ?", (card_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    if bool(row[1]) == suspended:
+        return False
+    conn.execute(
+        "UPDATE card SET suspended = ?, updated_at = ? WHERE id = ?",
+        (int(suspended), moment.utc.isoformat(timespec="seconds"), card_id),
+    )
+    append_event(conn, moment, "suspend" if suspended else "unsuspend", str(row[0]))
+    return True
