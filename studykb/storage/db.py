@@ -113,6 +113,14 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
     return conn
 
 
+def named(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor whose rows are read by column name (``row["due"]``), never by position:
+    a query can gain or reorder columns without a reader going wrong."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor
+
+
 # Connections with an open unit of work, and whether it may write.
 _OPEN_UNITS: dict[int, bool] = {}
 
