@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from studykb.core import cloze
 from studykb.errors import NotFoundError
 from studykb.storage.base import RepositoryBase
-from studykb.storage.db import write_transaction
+from studykb.storage.db import named, write_transaction
 from studykb.storage.events import append_event, card_target, change_suspended
 from studykb.storage.records import CardView, _state
 
@@ -18,58 +18,71 @@ class CardStore(RepositoryBase):
 
     # ------------------------------------------------------------------ cards
     def card(self, card_id: int) -> CardView:
-        row = self.conn.execute(
-            """
-            SELECT c.id, c.deck_id, d.title, c.key, c.kind, c.cloze_number, c.front, c.back,
-                   c.tags, c.source, p.title, p.url, c.suspended, c.retired_at,
-                   s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses
+        row = (
+            named(self.conn)
+            .execute(
+                """
+            SELECT c.id AS id, c.deck_id AS deck_id, d.title AS deck_title, c.key AS key,
+                   c.kind AS kind, c.cloze_number AS cloze_number, c.front AS front,
+                   c.back AS back, c.tags AS tags, c.source AS source,
+                   p.title AS paper_title, p.url AS paper_url, c.suspended AS suspended,
+                   c.retired_at AS retired_at,
+                   s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
+                   s.interval AS interval, s.due AS due, s.lapses AS lapses
             FROM card c JOIN deck d ON d.id = c.deck_id
             JOIN card_state s ON s.card_id = c.id
             LEFT JOIN paper p ON p.id = d.paper_id
             WHERE c.id = ?
             """,
-            (card_id,),
-        ).fetchone()
+                (card_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             raise NotFoundError(f"no card with id {card_id}")
-        kind, number, front, back = row[4], row[5], row[6], row[7]
+        kind, number = row["kind"], row["cloze_number"]
+        front, back = row["front"], row["back"]
         if kind == "cloze" and number is not None:
             question = cloze.front(front, number)
             answer = cloze.back(front, number) + (f"\n\n{back}" if back else "")
         else:
             question, answer = front, back
         return CardView(
-            id=row[0],
-            deck_id=row[1],
-            deck_title=row[2],
-            key=row[3],
+            id=row["id"],
+            deck_id=row["deck_id"],
+            deck_title=row["deck_title"],
+            key=row["key"],
             kind=kind,
             cloze_number=number,
             question=question,
             answer=answer,
             raw_front=front,
             raw_back=back,
-            tags=tuple(json.loads(row[8])),
-            source=row[9],
-            paper_title=row[10],
-            paper_url=row[11],
-            suspended=bool(row[12]),
-            retired=row[13] is not None,
-            state=_state(row, 14),
+            tags=tuple(json.loads(row["tags"])),
+            source=row["source"],
+            paper_title=row["paper_title"],
+            paper_url=row["paper_url"],
+            suspended=bool(row["suspended"]),
+            retired=row["retired_at"] is not None,
+            state=_state(row),
         )
 
     def find_card(self, ref: str) -> int:
         """The card id for ``deck-id/card-id`` (or a numeric id)."""
         if ref.isdigit():
-            row = self.conn.execute("SELECT id FROM card WHERE id = ?", (int(ref),)).fetchone()
+            row = (
+                named(self.conn).execute("SELECT id FROM card WHERE id = ?", (int(ref),)).fetchone()
+            )
         else:
             deck_id, _, key = ref.partition("/")
-            row = self.conn.execute(
-                "SELECT id FROM card WHERE deck_id = ? AND key = ?", (deck_id, key)
-            ).fetchone()
+            row = (
+                named(self.conn)
+                .execute("SELECT id FROM card WHERE deck_id = ? AND key = ?", (deck_id, key))
+                .fetchone()
+            )
         if row is None:
             raise NotFoundError(f"no card {ref!r}")
-        return int(row[0])
+        return int(row["id"])
 
     def set_suspended(self, card_id: int, suspended: bool = True) -> None:
         """Suspend or bring back a card; a change is recorded as an event with it."""
@@ -79,12 +92,16 @@ class CardStore(RepositoryBase):
 
     def suspended_cards(self, deck_id: str) -> list[int]:
         self._require_deck(deck_id)
-        rows = self.conn.execute(
-            "SELECT id FROM card WHERE deck_id = ? AND suspended = 1 AND retired_at IS NULL "
-            "ORDER BY position",
-            (deck_id,),
-        ).fetchall()
-        return [int(r[0]) for r in rows]
+        rows = (
+            named(self.conn)
+            .execute(
+                "SELECT id FROM card WHERE deck_id = ? AND suspended = 1 AND retired_at IS NULL "
+                "ORDER BY position",
+                (deck_id,),
+            )
+            .fetchall()
+        )
+        return [int(r["id"]) for r in rows]
 
     def bury(self, card_id: int) -> date:
         """Hide a card until the next study day; returns the day it comes back."""

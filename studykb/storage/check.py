@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import Sm2State
-from studykb.storage.db import read_transaction, write_transaction
+from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
     EXPECTED_NOTE,
@@ -28,13 +28,15 @@ class Checks(AnswerLog):
         """SQLite's integrity check, then every card's state against the replay of its
         log, and every card's flags and paper's status and note against its events."""
         integrity = "; ".join(
-            str(r[0]) for r in self.conn.execute("PRAGMA integrity_check").fetchall()
+            str(r["integrity_check"])
+            for r in named(self.conn).execute("PRAGMA integrity_check").fetchall()
         )
-        fk_problems = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+        fk_problems = named(self.conn).execute("PRAGMA foreign_key_check").fetchall()
         report = CheckReport(integrity=integrity, cards=0, log_rows=0)
         for fk in fk_problems[:20]:
             report.problems.append(
-                f"foreign key: row {fk[1]} of {fk[0]} points to a missing {fk[2]}"
+                f"foreign key: row {fk['rowid']} of {fk['table']} "
+                f"points to a missing {fk['parent']}"
             )
         fixes: list[tuple[int, Sm2State]] = []
         with read_transaction(self.conn):
@@ -90,28 +92,37 @@ class Checks(AnswerLog):
         """Cards whose suspended flag or buried day, and papers whose status or note,
         is not what the replay of their events gives (the last event of each kind wins)."""
         cards: list[tuple[int, str, str, object, object]] = []
-        for r in self.conn.execute(
+        for r in named(self.conn).execute(
             f"""
-            SELECT c.id, c.deck_id || '/' || c.key, c.suspended, {EXPECTED_SUSPENDED},
-                   c.buried_until, {EXPECTED_BURIED_UNTIL}
+            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref,
+                   c.suspended AS suspended, {EXPECTED_SUSPENDED} AS expected_suspended,
+                   c.buried_until AS buried_until, {EXPECTED_BURIED_UNTIL} AS expected_buried_until
             FROM card c ORDER BY c.id
             """
         ):
-            if r[2] != r[3]:
-                cards.append((int(r[0]), str(r[1]), "suspended", r[2], int(r[3])))
-            if r[4] != r[5]:
-                cards.append((int(r[0]), str(r[1]), "buried_until", r[4], r[5]))
+            card_id, ref = int(r["id"]), str(r["ref"])
+            if r["suspended"] != r["expected_suspended"]:
+                cards.append(
+                    (card_id, ref, "suspended", r["suspended"], int(r["expected_suspended"]))
+                )
+            if r["buried_until"] != r["expected_buried_until"]:
+                cards.append(
+                    (card_id, ref, "buried_until", r["buried_until"], r["expected_buried_until"])
+                )
         papers: list[tuple[int, str, str, object, str]] = []
-        for r in self.conn.execute(
+        for r in named(self.conn).execute(
             f"""
-            SELECT p.id, p.slug, p.status, {EXPECTED_STATUS}, p.note, {EXPECTED_NOTE}
+            SELECT p.id AS id, p.slug AS slug, p.status AS status,
+                   {EXPECTED_STATUS} AS expected_status, p.note AS note,
+                   {EXPECTED_NOTE} AS expected_note
             FROM paper p ORDER BY p.id
             """
         ):
-            if r[2] != r[3]:
-                papers.append((int(r[0]), str(r[1]), "status", r[2], str(r[3])))
-            if r[4] != r[5]:
-                papers.append((int(r[0]), str(r[1]), "note", r[4], str(r[5])))
+            paper_id, slug = int(r["id"]), str(r["slug"])
+            if r["status"] != r["expected_status"]:
+                papers.append((paper_id, slug, "status", r["status"], str(r["expected_status"])))
+            if r["note"] != r["expected_note"]:
+                papers.append((paper_id, slug, "note", r["note"], str(r["expected_note"])))
         return cards, papers
 
     def _states_and_logs(
@@ -119,21 +130,24 @@ class Checks(AnswerLog):
     ) -> Iterator[tuple[int, str, Sm2State | None, list[LogEntry]]]:
         """Each card's state (None when unreadable) and log; cards whose log
         cannot be read are left out."""
-        states = self.conn.execute(
+        states = named(self.conn).execute(
             """
-            SELECT c.id, c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval,
-                   s.due, s.lapses
+            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref,
+                   s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
+                   s.interval AS interval, s.due AS due, s.lapses AS lapses
             FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id
             """
         )
-        logs = self.conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY card_id, seq")
+        logs = named(self.conn).execute(
+            f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY card_id, seq"
+        )
         pending = logs.fetchone()
         for row in states:
-            card_id = int(row[0])
+            card_id = int(row["id"])
             entries: list[LogEntry] = []
-            while pending is not None and int(pending[2]) < card_id:
+            while pending is not None and int(pending["card_id"]) < card_id:
                 pending = logs.fetchone()  # log rows of a card with no state: FK check reports
-            while pending is not None and int(pending[2]) == card_id:
+            while pending is not None and int(pending["card_id"]) == card_id:
                 if card_id not in bad.unreadable_logs:
                     a = _answer_from_row(pending)
                     entries.append(
@@ -141,8 +155,8 @@ class Checks(AnswerLog):
                     )
                 pending = logs.fetchone()
             if card_id not in bad.unreadable_logs:
-                stored = None if card_id in bad.unreadable_states else _state(row, 2)
-                yield card_id, str(row[1]), stored, entries
+                stored = None if card_id in bad.unreadable_states else _state(row)
+                yield card_id, str(row["ref"]), stored, entries
 
 
 def _short(value: object) -> str:

@@ -3,6 +3,7 @@ schedules carried over from Anki, a card's history."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -14,7 +15,7 @@ from studykb.core.studyday import Moment
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase, _new_uid
 from studykb.storage.counts import LIVE_ANSWER
-from studykb.storage.db import write_transaction
+from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d, _iso, _state
 
@@ -34,17 +35,18 @@ _LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
   after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses, voids"""
 
 
-def _answer_from_row(row: Sequence[Any]) -> Answer:
-    kind: LogKind = row[5] if row[5] in ("drill", "import", "void") else "review"
+def _answer_from_row(row: sqlite3.Row) -> Answer:
+    """An answer from a row of ``SELECT {_LOG_COLUMNS}`` read by name."""
+    kind: LogKind = row["kind"] if row["kind"] in ("drill", "import", "void") else "review"
     return Answer(
-        uid=str(row[1]),
-        card_id=int(row[2]),
+        uid=str(row["uid"]),
+        card_id=int(row["card_id"]),
         kind=kind,
-        quality=int(row[4]),
-        study_day=date.fromisoformat(row[3]),
-        before=_state(row, 6),
-        after=_state(row, 11),
-        voids=None if row[16] is None else str(row[16]),
+        quality=int(row["quality"]),
+        study_day=date.fromisoformat(row["study_day"]),
+        before=_state(row, "before_"),
+        after=_state(row, "after_"),
+        voids=None if row["voids"] is None else str(row["voids"]),
     )
 
 
@@ -60,16 +62,22 @@ class AnswerLog(RepositoryBase):
         check_quality(quality)
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            row = self.conn.execute(
-                """
-                SELECT s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses, c.retired_at
+            row = (
+                named(self.conn)
+                .execute(
+                    """
+                SELECT s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
+                       s.interval AS interval, s.due AS due, s.lapses AS lapses,
+                       c.retired_at AS retired_at
                 FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
                 """,
-                (card_id,),
-            ).fetchone()
+                    (card_id,),
+                )
+                .fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no card with id {card_id}")
-            if row[5] is not None:
+            if row["retired_at"] is not None:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
             before = _state(row)
             # A card's review is its first answer of a study day; an answer on the
@@ -118,11 +126,16 @@ class AnswerLog(RepositoryBase):
 
     def last_answer_day(self, card_id: int) -> date | None:
         """The study day of the card's latest answer that stands (not undone)."""
-        last = self.conn.execute(
-            f"SELECT max(study_day) FROM review_log r WHERE card_id = ? AND {LIVE_ANSWER}",
-            (card_id,),
-        ).fetchone()[0]
-        return _d(last)
+        row = (
+            named(self.conn)
+            .execute(
+                f"SELECT max(study_day) AS last_day FROM review_log r "
+                f"WHERE card_id = ? AND {LIVE_ANSWER}",
+                (card_id,),
+            )
+            .fetchone()
+        )
+        return _d(row["last_day"])
 
     @staticmethod
     def _state_values(state: Sm2State) -> tuple[int, int, int, str | None, int]:
@@ -151,21 +164,29 @@ class AnswerLog(RepositoryBase):
         undone. Returns what was undone, or None."""
         with write_transaction(self.conn):
             if uid is None:
-                row = self.conn.execute(
-                    f"SELECT {_LOG_COLUMNS} FROM review_log r "
-                    f"WHERE {LIVE_ANSWER} "
-                    "ORDER BY seq DESC LIMIT 1"
-                ).fetchone()
+                row = (
+                    named(self.conn)
+                    .execute(
+                        f"SELECT {_LOG_COLUMNS} FROM review_log r "
+                        f"WHERE {LIVE_ANSWER} "
+                        "ORDER BY seq DESC LIMIT 1"
+                    )
+                    .fetchone()
+                )
                 if row is None:
                     return None
             else:
-                row = self.conn.execute(
-                    f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? AND {LIVE_ANSWER}",
-                    (uid,),
-                ).fetchone()
+                row = (
+                    named(self.conn)
+                    .execute(
+                        f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? AND {LIVE_ANSWER}",
+                        (uid,),
+                    )
+                    .fetchone()
+                )
                 if row is None:
                     raise NotFoundError(f"no answer {uid} to undo")
-            seq, card_id = int(row[0]), int(row[2])
+            seq, card_id = int(row["seq"]), int(row["card_id"])
             newer = self.conn.execute(
                 "SELECT 1 FROM review_log r WHERE card_id = ? AND seq > ? "
                 f"AND {LIVE_ANSWER} LIMIT 1",
@@ -223,15 +244,20 @@ class AnswerLog(RepositoryBase):
             moment = self._moment_for_write()
             today = moment.study_day
             for (deck_id, key), schedule in schedules.items():
-                row = self.conn.execute(
-                    "SELECT c.id, s.due, EXISTS(SELECT 1 FROM review_log r WHERE r.card_id = c.id) "
-                    "FROM card c JOIN card_state s ON s.card_id = c.id "
-                    "WHERE c.deck_id = ? AND c.key = ?",
-                    (deck_id, key),
-                ).fetchone()
+                row = (
+                    named(self.conn)
+                    .execute(
+                        "SELECT c.id AS id, s.due AS due, "
+                        "EXISTS(SELECT 1 FROM review_log r WHERE r.card_id = c.id) AS has_log "
+                        "FROM card c JOIN card_state s ON s.card_id = c.id "
+                        "WHERE c.deck_id = ? AND c.key = ?",
+                        (deck_id, key),
+                    )
+                    .fetchone()
+                )
                 if row is None:
                     continue
-                card_id, due, has_log = int(row[0]), row[1], bool(row[2])
+                card_id, due, has_log = int(row["id"]), row["due"], bool(row["has_log"])
                 if has_log or due is not None:
                     kept += 1
                     continue
@@ -248,7 +274,11 @@ class AnswerLog(RepositoryBase):
         return carried, kept
 
     def log_for_card(self, card_id: int) -> list[Answer]:
-        rows = self.conn.execute(
-            f"SELECT {_LOG_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq", (card_id,)
-        ).fetchall()
+        rows = (
+            named(self.conn)
+            .execute(
+                f"SELECT {_LOG_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq", (card_id,)
+            )
+            .fetchall()
+        )
         return [_answer_from_row(r) for r in rows]

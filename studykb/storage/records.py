@@ -4,10 +4,9 @@ as view models (studykb.app.views)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from studykb.core.reading import ReadingStatus
 from studykb.core.replay import LogKind
@@ -150,13 +149,15 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _state(row: Sequence[Any], offset: int = 0) -> Sm2State:
+def _state(row: sqlite3.Row, prefix: str = "") -> Sm2State:
+    """The SM-2 state in a row read by name: columns ``repetitions``, ``easiness_x100``,
+    ``interval``, ``due`` and ``lapses``, each led by ``prefix`` (``before_``, ``after_``)."""
     return Sm2State(
-        repetitions=int(row[offset]),
-        easiness_x100=int(row[offset + 1]),
-        interval=int(row[offset + 2]),
-        due=_d(row[offset + 3]),
-        lapses=int(row[offset + 4]),
+        repetitions=int(row[f"{prefix}repetitions"]),
+        easiness_x100=int(row[f"{prefix}easiness_x100"]),
+        interval=int(row[f"{prefix}interval"]),
+        due=_d(row[f"{prefix}due"]),
+        lapses=int(row[f"{prefix}lapses"]),
     )
 
 
