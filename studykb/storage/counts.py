@@ -11,6 +11,7 @@ from typing import Any
 
 from studykb.core.queue import DoneToday, Limits, remaining_new, remaining_reviews
 from studykb.core.scheduler import DRILL_UNTIL_QUALITY
+from studykb.storage.db import named
 
 _CARD_ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
 # A log row (alias r) that no undo has taken back. The subquery does not depend on
@@ -56,23 +57,29 @@ class DueCounts:
 
 def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
     """Reviews and new cards already answered on a study day (drills aside)."""
-    row = conn.execute(
-        f"""
+    row = (
+        named(conn)
+        .execute(
+            f"""
         SELECT
-          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL), 0),
-          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
+          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL), 0) AS reviews,
+          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0) AS new
         FROM review_log r WHERE r.study_day = ? AND {NOT_VOIDED}
         """,
-        (day.isoformat(),),
-    ).fetchone()
-    return DoneToday(reviews=int(row[0]), new=int(row[1]))
+            (day.isoformat(),),
+        )
+        .fetchone()
+    )
+    return DoneToday(reviews=int(row["reviews"]), new=int(row["new"]))
 
 
 def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> list[int]:
     """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
-    rows = conn.execute(
-        f"""
-        SELECT r.card_id FROM review_log r
+    rows = (
+        named(conn)
+        .execute(
+            f"""
+        SELECT r.card_id AS card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
         WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND {LIVE_ANSWER}
           AND r.seq = (SELECT MAX(r.seq) FROM review_log r
@@ -81,9 +88,11 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
           AND (:deck IS NULL OR c.deck_id = :deck)
         ORDER BY r.seq
         """,
-        {"day": day.isoformat(), "deck": deck_id},
-    ).fetchall()
-    return [int(r[0]) for r in rows]
+            {"day": day.isoformat(), "deck": deck_id},
+        )
+        .fetchall()
+    )
+    return [int(r["card_id"]) for r in rows]
 
 
 def count_by_deck(
@@ -91,17 +100,21 @@ def count_by_deck(
 ) -> dict[str, int]:
     """Active cards meeting ``condition``, per deck, read through ``index``: only
     those cards are visited (the deck is looked up once per card)."""
-    rows = conn.execute(
-        f"""
+    rows = (
+        named(conn)
+        .execute(
+            f"""
         WITH picked AS MATERIALIZED (
           SELECT (SELECT c.deck_id FROM card c WHERE {_ACTIVE_CARD_WHERE}) AS deck
           FROM card_state s INDEXED BY {index} WHERE {condition}
         )
-        SELECT deck, COUNT(*) FROM picked WHERE deck IS NOT NULL GROUP BY deck
+        SELECT deck, COUNT(*) AS n FROM picked WHERE deck IS NOT NULL GROUP BY deck
         """,
-        params,
-    ).fetchall()
-    return {str(r[0]): int(r[1]) for r in rows}
+            params,
+        )
+        .fetchall()
+    )
+    return {str(r["deck"]): int(r["n"]) for r in rows}
 
 
 def due_counts(
@@ -115,18 +128,22 @@ def due_counts(
     drills = len(pending_drills(conn, day, deck_id)) if day == today else 0
     due_by_deck = count_by_deck(conn, "ix_card_state_due", "s.due <= :day", params)
     new_by_deck = count_by_deck(conn, "ix_card_state_new", "s.due IS NULL", params)
-    decks = conn.execute(
-        "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) ORDER BY position, id",
-        params,
-    ).fetchall()
+    decks = (
+        named(conn)
+        .execute(
+            "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) ORDER BY position, id",
+            params,
+        )
+        .fetchall()
+    )
     review_room = remaining_reviews(limits, done)
     new_room = remaining_new(limits, done)
     per_deck = tuple(
         DeckDue(
-            d[0],
-            d[1],
-            min(due_by_deck.get(d[0], 0), review_room),
-            min(new_by_deck.get(d[0], 0), new_room),
+            d["id"],
+            d["title"],
+            min(due_by_deck.get(d["id"], 0), review_room),
+            min(new_by_deck.get(d["id"], 0), new_room),
         )
         for d in decks
     )

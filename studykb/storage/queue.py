@@ -19,7 +19,7 @@ from studykb.storage.counts import (
     _ACTIVE_CARD,
     DueCounts,
 )
-from studykb.storage.db import read_transaction
+from studykb.storage.db import named, read_transaction
 
 
 class QueueQueries(RepositoryBase):
@@ -37,28 +37,36 @@ class QueueQueries(RepositoryBase):
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
     # the collection, only with the limit.
     def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[DueCard]:
-        rows = self.conn.execute(
-            f"""
-            SELECT s.card_id, s.due FROM card_state s INDEXED BY ix_card_state_due
+        rows = (
+            named(self.conn)
+            .execute(
+                f"""
+            SELECT s.card_id AS card_id, s.due AS due FROM card_state s INDEXED BY ix_card_state_due
             WHERE s.due <= :day AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.due, s.card_id
             LIMIT :limit
             """,
-            {"day": day.isoformat(), "deck": deck_id, "limit": limit},
-        ).fetchall()
-        return [DueCard(int(r[0]), date.fromisoformat(r[1])) for r in rows]
+                {"day": day.isoformat(), "deck": deck_id, "limit": limit},
+            )
+            .fetchall()
+        )
+        return [DueCard(int(r["card_id"]), date.fromisoformat(r["due"])) for r in rows]
 
     def _new_candidates(self, day: date, limit: int, deck_id: str | None) -> list[NewCard]:
-        rows = self.conn.execute(
-            f"""
-            SELECT s.card_id FROM card_state s INDEXED BY ix_card_state_new
+        rows = (
+            named(self.conn)
+            .execute(
+                f"""
+            SELECT s.card_id AS card_id FROM card_state s INDEXED BY ix_card_state_new
             WHERE s.due IS NULL AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.card_id
             LIMIT :limit
             """,
-            {"day": day.isoformat(), "deck": deck_id, "limit": limit},
-        ).fetchall()
-        return [NewCard(int(r[0])) for r in rows]
+                {"day": day.isoformat(), "deck": deck_id, "limit": limit},
+            )
+            .fetchall()
+        )
+        return [NewCard(int(r["card_id"])) for r in rows]
 
     def day_queue(self, deck_id: str | None = None, day: date | None = None) -> DayQueue:
         """Today's queue (or that of a later study day, with nothing done on it yet)."""
