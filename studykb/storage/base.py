@@ -10,7 +10,7 @@ from studykb.core.clock import Clock
 from studykb.core.queue import Limits
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment
 from studykb.errors import NotFoundError
-from studykb.storage.db import write_transaction
+from studykb.storage.db import named, write_transaction
 
 DAY_STARTS_KEY = "day_starts"
 
@@ -72,8 +72,8 @@ class RepositoryBase:
 
     # ------------------------------------------------------------------ meta
     def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        row = named(self.conn).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row["value"])
 
     def set_meta(self, key: str, value: str) -> None:
         with write_transaction(self.conn):

@@ -15,6 +15,7 @@ from typing import Literal
 
 from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
+from studykb.storage.db import named
 
 EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note"]
 PAPER_TARGET_PREFIX = "paper:"
@@ -120,8 +121,12 @@ def append_event(
 
 def card_target(conn: sqlite3.Connection, card_id: int) -> str | None:
     """A card's stable reference (deck-id/card-id), None when there is no such card."""
-    row = conn.execute("SELECT deck_id || '/' || key FROM card WHERE id = ?", (card_id,)).fetchone()
-    return None if row is None else str(row[0])
+    row = (
+        named(conn)
+        .execute("SELECT deck_id || '/' || key AS ref FROM card WHERE id = ?", (card_id,))
+        .fetchone()
+    )
+    return None if row is None else str(row["ref"])
 
 
 def change_suspended(
@@ -129,16 +134,20 @@ def change_suspended(
 ) -> bool | None:
     """Set a card's flag and record the event when it changes (inside the caller's
     transaction). None when there is no such card, else whether it changed."""
-    row = conn.execute(
-        "SELECT deck_id || '/' || key, suspended FROM card WHERE id = ?", (card_id,)
-    ).fetchone()
+    row = (
+        named(conn)
+        .execute(
+            "SELECT deck_id || '/' || key AS ref, suspended FROM card WHERE id = ?", (card_id,)
+        )
+        .fetchone()
+    )
     if row is None:
         return None
-    if bool(row[1]) == suspended:
+    if bool(row["suspended"]) == suspended:
         return False
     conn.execute(
         "UPDATE card SET suspended = ?, updated_at = ? WHERE id = ?",
         (int(suspended), moment.utc.isoformat(timespec="seconds"), card_id),
     )
-    append_event(conn, moment, "suspend" if suspended else "unsuspend", str(row[0]))
+    append_event(conn, moment, "suspend" if suspended else "unsuspend", str(row["ref"]))
     return True
