@@ -16,6 +16,7 @@ from studykb.app.statistics import Statistics
 from studykb.app.store import Store, open_store
 from studykb.core.clock import Clock
 from studykb.settings import Settings
+from studykb.storage.db import named
 
 
 class Collection:
@@ -54,7 +55,8 @@ class Collection:
         """Changes when another connection commits (SQLite's PRAGMA data_version):
         a cheap way for a screen to learn that its data may be stale."""
         try:
-            return int(self._store.repo.conn.execute("PRAGMA data_version").fetchone()[0])
+            version = named(self._store.repo.conn).execute("PRAGMA data_version").fetchone()
+            return int(version["data_version"])
         except sqlite3.Error:
             return -1
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from studykb.errors import StudykbError
 from studykb.storage.backup import describe_file_error
 from studykb.storage.counts import NOT_VOIDED
+from studykb.storage.db import named
 
 if TYPE_CHECKING:
     from studykb.app.store import Store
@@ -39,80 +40,90 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     if deck_id is not None and not repo.deck_exists(deck_id):
         raise StudykbError(f"no deck {deck_id!r} (see `studykb decks`)")
     decks = []
-    for row in repo.conn.execute(
-        "SELECT d.id, d.title, d.description, p.title, p.url, p.authors, p.year, "
-        "p.worth_reading, p.section, p.after, p.description "
-        "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id "
-        "WHERE (:d IS NULL OR d.id = :d) ORDER BY d.position, d.id",
-        {"d": deck_id},
-    ).fetchall():
+    for row in (
+        named(repo.conn)
+        .execute(
+            "SELECT d.id, d.title, d.description, p.title AS paper_title, p.url, p.authors, "
+            "p.year, p.worth_reading, p.section, p.after, p.description AS paper_description "
+            "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id "
+            "WHERE (:d IS NULL OR d.id = :d) ORDER BY d.position, d.id",
+            {"d": deck_id},
+        )
+        .fetchall()
+    ):
         paper = None
-        if row[4] is not None:
+        if row["url"] is not None:
             paper = PaperSpec(
-                title=row[3],
-                url=row[4],
-                authors=tuple(json.loads(row[5])),
-                year=row[6],
-                worth_reading=row[7],
-                section=row[8],
-                after=tuple(json.loads(row[9])),
-                description=row[10],
+                title=row["paper_title"],
+                url=row["url"],
+                authors=tuple(json.loads(row["authors"])),
+                year=row["year"],
+                worth_reading=row["worth_reading"],
+                section=row["section"],
+                after=tuple(json.loads(row["after"])),
+                description=row["paper_description"],
             )
         answers: dict[int, list[ExportAnswer]] = {}
-        for card_id, *answer in repo.conn.execute(
+        for a in named(repo.conn).execute(
             "SELECT r.card_id, r.answered_at, r.quality, r.kind, r.answer_ms, "
             "r.before_interval, r.before_due, r.before_repetitions, r.after_interval, "
             "r.after_easiness_x100 FROM review_log r JOIN card c ON c.id = r.card_id "
             f"WHERE c.deck_id = ? AND c.retired_at IS NULL AND r.kind != 'void' AND {NOT_VOIDED} "
             "ORDER BY r.seq",
-            (row[0],),
+            (row["id"],),
         ):
-            answers.setdefault(card_id, []).append(ExportAnswer(*answer))
+            answers.setdefault(a["card_id"], []).append(
+                ExportAnswer(
+                    answered_at=a["answered_at"],
+                    quality=a["quality"],
+                    kind=a["kind"],
+                    answer_ms=a["answer_ms"],
+                    before_interval=a["before_interval"],
+                    before_due=a["before_due"],
+                    before_repetitions=a["before_repetitions"],
+                    after_interval=a["after_interval"],
+                    after_easiness_x100=a["after_easiness_x100"],
+                )
+            )
         notes: dict[str, ExportNote] = {}
         cards: dict[str, list[ExportCard]] = {}
-        for (
-            card_id,
-            key,
-            note_key,
-            kind,
-            front,
-            back,
-            tags,
-            source,
-            guid,
-            *state,
-        ) in repo.conn.execute(
+        for c in named(repo.conn).execute(
             "SELECT c.id, c.key, c.note_key, c.kind, c.front, c.back, c.tags, c.source, "
             "c.guid, c.cloze_number, c.suspended, s.easiness_x100, s.interval, s.due, "
             "s.lapses FROM card c JOIN card_state s ON s.card_id = c.id "
             "WHERE c.deck_id = ? AND c.retired_at IS NULL ORDER BY c.position, c.id",
-            (row[0],),
+            (row["id"],),
         ):
             notes.setdefault(
-                note_key,
+                c["note_key"],
                 ExportNote(
-                    note_key, kind, front, back, tuple(json.loads(tags)), source, guid or ""
+                    key=c["note_key"],
+                    kind=c["kind"],
+                    front=c["front"],
+                    back=c["back"],
+                    tags=tuple(json.loads(c["tags"])),
+                    source=c["source"],
+                    guid=c["guid"] or "",
                 ),
             )
-            cloze_number, suspended, easiness, interval, due, lapses = state
-            cards.setdefault(note_key, []).append(
+            cards.setdefault(c["note_key"], []).append(
                 ExportCard(
-                    key,
-                    cloze_number,
-                    bool(suspended),
-                    easiness,
-                    interval,
-                    due,
-                    lapses,
-                    tuple(answers.get(card_id, ())),
+                    key=c["key"],
+                    cloze_number=c["cloze_number"],
+                    suspended=bool(c["suspended"]),
+                    easiness_x100=c["easiness_x100"],
+                    interval=c["interval"],
+                    due=c["due"],
+                    lapses=c["lapses"],
+                    answers=tuple(answers.get(c["id"], ())),
                 )
             )
         decks.append(
             ExportDeck(
-                str(row[0]),
-                str(row[1]),
+                str(row["id"]),
+                str(row["title"]),
                 tuple(replace(n, cards=tuple(cards[n.key])) for n in notes.values()),
-                str(row[2]),
+                str(row["description"]),
                 paper,
             )
         )

@@ -21,6 +21,7 @@ from studykb.app.views import DeckSummary
 from studykb.core.clock import Clock
 from studykb.errors import BadInputError, StudykbError
 from studykb.settings import Settings
+from studykb.storage.db import DatabaseError, connect, named
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
 
@@ -34,19 +35,24 @@ def known_deck_files(db_path: Path) -> dict[str, tuple[str, int]]:
     if not db_path.is_file():
         return {}
     try:
-        conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-    except sqlite3.Error:
+        # Read-only: an unreadable, damaged or locked database is only a lost shortcut.
+        conn = connect(db_path, readonly=True)
+    except (DatabaseError, sqlite3.Error):
         return {}
     try:
-        rows = conn.execute(
-            "SELECT d.file_hash, d.id, (SELECT COUNT(*) FROM card c WHERE c.deck_id = d.id "
-            "AND c.retired_at IS NULL) FROM deck d WHERE d.file_hash != ''"
-        ).fetchall()
+        rows = (
+            named(conn)
+            .execute(
+                "SELECT d.file_hash, d.id, (SELECT COUNT(*) FROM card c WHERE c.deck_id = d.id "
+                "AND c.retired_at IS NULL) AS active_cards FROM deck d WHERE d.file_hash != ''"
+            )
+            .fetchall()
+        )
     except sqlite3.Error:
         return {}
     finally:
         conn.close()
-    return {str(h): (str(d), int(n)) for h, d, n in rows}
+    return {str(r["file_hash"]): (str(r["id"]), int(r["active_cards"])) for r in rows}
 
 
 def prepare_import(

@@ -22,11 +22,21 @@ from studykb.storage.backup import (
     take_backup,
     verify_database,
 )
+from studykb.storage.db import DatabaseError, connect
 from studykb.storage.repository import CheckReport
 from studykb.storage.tempfiles import fsync_dir, remove_leftover_temps
 
 if TYPE_CHECKING:
     from studykb.app.store import Store
+
+
+def _open_source(source: Path) -> sqlite3.Connection:
+    """The backup to restore from, opened read-only; a failure names the source (it
+    passed verify_database, so this is a race: the file changed or went away since)."""
+    try:
+        return connect(source, readonly=True)
+    except DatabaseError as exc:
+        raise StudykbError(f"{source}: cannot restore from it: {exc.message}") from exc
 
 
 def restore_database(store: Store, source: Path) -> Path | None:
@@ -40,7 +50,7 @@ def restore_database(store: Store, source: Path) -> Path | None:
     if source.resolve() == store.path.resolve():
         raise StudykbError(f"{source} is the database itself")
     saved = backup_before(store.repo, store.path, "restore")
-    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    src = _open_source(source)
     try:
         src.backup(store.repo.conn)
     finally:
@@ -63,7 +73,7 @@ def restore_damaged(path: Path, source: Path, now: datetime | None = None) -> Pa
     if source.resolve() == path.resolve():
         raise StudykbError(f"{source} is the database itself")
     remove_leftover_temps(path, unnamed_too=True)  # of restores that were killed
-    src = sqlite3.connect(f"file:{source.resolve()}?mode=ro", uri=True)
+    src = _open_source(source)
     try:
         tmp = copy_to_temp(src, path)
     finally:

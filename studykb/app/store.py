@@ -22,7 +22,15 @@ from studykb.storage.backup import (
     take_backup,
     take_backup_unless_empty,
 )
-from studykb.storage.db import connect, damaged, is_damage, migrate, not_damage, unit_of_work
+from studykb.storage.db import (
+    connect,
+    damaged,
+    is_damage,
+    migrate,
+    named,
+    not_damage,
+    unit_of_work,
+)
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
 
@@ -100,7 +108,7 @@ def ensure_daily_backup(repo: Repository, path: Path) -> Path | None:
     ):
         return None
     try:
-        result = repo.conn.execute("PRAGMA quick_check").fetchone()[0]
+        result = named(repo.conn).execute("PRAGMA quick_check").fetchone()["quick_check"]
     except sqlite3.DatabaseError as exc:  # a lock or a full disk is not damage
         raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     if result != "ok":

@@ -174,6 +174,8 @@ def _collection(path: Path) -> Iterator[sqlite3.Connection]:
             raise StudykbError(
                 f"{name}: cannot unpack the collection into {tmp}: {exc.strerror}"
             ) from exc
+        # By hand, not db.connect: a foreign Anki collection in a temporary file, whose
+        # problems are the package's (bad input), never studykb database damage.
         conn = sqlite3.connect(f"file:{tmp}?mode=ro", uri=True)
         try:
             yield conn

@@ -239,6 +239,8 @@ def verify_database(path: Path) -> str | None:
     if not path.is_file():
         return "no such file"
     try:
+        # By hand, not db.connect(readonly=True): a problem is returned, not raised, and
+        # connect's damage report looks for a good backup through this very function.
         conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         return str(exc)

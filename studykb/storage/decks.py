@@ -11,7 +11,7 @@ from typing import Any
 from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.core.urls import paper_key
-from studykb.storage.db import unit_of_work
+from studykb.storage.db import named, unit_of_work
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
 from studykb.storage.records import DeckSummary
@@ -40,18 +40,29 @@ class DeckStore(PaperStore, QueueQueries):
     def _import_deck(self, spec: DeckSpec, now: str) -> ImportReport:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
-        existing_deck = self.conn.execute(
-            "SELECT content_hash, paper_id, file_hash, title, description FROM deck WHERE id = ?",
-            (spec.deck_id,),
-        ).fetchone()
+        existing_deck = (
+            named(self.conn)
+            .execute(
+                "SELECT content_hash, paper_id, file_hash, title, description "
+                "FROM deck WHERE id = ?",
+                (spec.deck_id,),
+            )
+            .fetchone()
+        )
         if existing_deck is not None and (spec.keep_title or not spec.complete):
-            spec = replace(spec, title=existing_deck[3], description=existing_deck[4])
+            spec = replace(
+                spec, title=existing_deck["title"], description=existing_deck["description"]
+            )
         if existing_deck is not None and paper_id is None:
-            paper_id = existing_deck[1]  # a file that names no paper keeps the deck's paper
+            paper_id = existing_deck[
+                "paper_id"
+            ]  # a file that names no paper keeps the deck's paper
         if existing_deck is None:
-            position = self.conn.execute(
-                "SELECT COALESCE(MAX(position) + 1, 0) FROM deck"
-            ).fetchone()[0]
+            position = (
+                named(self.conn)
+                .execute("SELECT COALESCE(MAX(position) + 1, 0) AS next_position FROM deck")
+                .fetchone()["next_position"]
+            )
             self.conn.execute(
                 """
                 INSERT INTO deck (id, title, description, paper_id, position, source,
@@ -72,8 +83,11 @@ class DeckStore(PaperStore, QueueQueries):
             )
         elif not spec.complete:
             pass  # part of a deck: its row changes below, and only if its cards did
-        elif existing_deck[0] == spec.content_hash and existing_deck[1] == paper_id:
-            if spec.file_hash and existing_deck[2] != spec.file_hash:
+        elif (
+            existing_deck["content_hash"] == spec.content_hash
+            and existing_deck["paper_id"] == paper_id
+        ):
+            if spec.file_hash and existing_deck["file_hash"] != spec.file_hash:
                 # Same cards, other bytes (a comment, spacing): remember the new bytes.
                 self.conn.execute(
                     "UPDATE deck SET file_hash = ? WHERE id = ?", (spec.file_hash, spec.deck_id)
@@ -99,8 +113,8 @@ class DeckStore(PaperStore, QueueQueries):
                 ),
             )
         current = {
-            r[1]: (int(r[0]), r[2], r[3], r[4], r[5])
-            for r in self.conn.execute(
+            r["key"]: (int(r["id"]), r["content_hash"], r["position"], r["retired_at"], r["guid"])
+            for r in named(self.conn).execute(
                 "SELECT id, key, content_hash, position, retired_at, guid FROM card "
                 "WHERE deck_id = ?",
                 (spec.deck_id,),
@@ -181,7 +195,7 @@ class DeckStore(PaperStore, QueueQueries):
         if (
             existing_deck is not None
             and not spec.complete
-            and (report.added or report.updated or paper_id != existing_deck[1])
+            and (report.added or report.updated or paper_id != existing_deck["paper_id"])
         ):
             # Cards were merged in: the deck now matches neither its file nor this one,
             # so both hashes are forgotten and the next import compares card by card.
@@ -194,18 +208,22 @@ class DeckStore(PaperStore, QueueQueries):
 
     def _upsert_paper_for_deck(self, deck_id: str, paper: PaperSpec) -> int:
         key = paper_key(paper.url)
-        rows = self.conn.execute(
-            "SELECT id, title FROM paper WHERE url_key = ? ORDER BY id", (key,)
-        ).fetchall()
-        linked = self.conn.execute(
-            "SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (deck_id,)
-        ).fetchone()
+        rows = (
+            named(self.conn)
+            .execute("SELECT id, title FROM paper WHERE url_key = ? ORDER BY id", (key,))
+            .fetchall()
+        )
+        linked = (
+            named(self.conn)
+            .execute("SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (deck_id,))
+            .fetchone()
+        )
         paper_id: int | None = None
-        if linked is not None and any(r[0] == linked[0] for r in rows):
-            paper_id = int(linked[0])
+        if linked is not None and any(r["id"] == linked["paper_id"] for r in rows):
+            paper_id = int(linked["paper_id"])
         elif rows:
-            same_title = [r for r in rows if r[1] == paper.title]
-            paper_id = int((same_title or rows)[0][0])
+            same_title = [r for r in rows if r["title"] == paper.title]
+            paper_id = int((same_title or rows)[0]["id"])
         values: dict[str, Any] = {
             "title": paper.title,
             "url": paper.url,
@@ -236,37 +254,41 @@ class DeckStore(PaperStore, QueueQueries):
     def deck_summaries(self) -> list[DeckSummary]:
         today = self.today()
         counts = {d.deck_id: d for d in self.due_counts(today).decks}
-        rows = self.conn.execute(
-            f"""
+        rows = (
+            named(self.conn)
+            .execute(
+                f"""
             SELECT d.id, d.title, d.paper_id, p.worth_reading, p.status,
-              COALESCE(SUM(c.retired_at IS NULL), 0),
-              COALESCE(SUM(c.retired_at IS NULL AND s.repetitions > 0), 0),
+              COALESCE(SUM(c.retired_at IS NULL), 0) AS cards,
+              COALESCE(SUM(c.retired_at IS NULL AND s.repetitions > 0), 0) AS learned,
               COALESCE(SUM(c.retired_at IS NULL AND s.interval >= {MATURE_INTERVAL}
-                           AND s.due IS NOT NULL), 0),
-              COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0),
-              COALESCE(SUM(c.retired_at IS NOT NULL), 0)
+                           AND s.due IS NOT NULL), 0) AS mature,
+              COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 1), 0) AS suspended,
+              COALESCE(SUM(c.retired_at IS NOT NULL), 0) AS retired
             FROM deck d
             LEFT JOIN paper p ON p.id = d.paper_id
             LEFT JOIN card c ON c.deck_id = d.id
             LEFT JOIN card_state s ON s.card_id = c.id
             GROUP BY d.id ORDER BY d.position, d.id
             """
-        ).fetchall()
+            )
+            .fetchall()
+        )
         out = []
         for r in rows:
-            due = counts.get(r[0])
+            due = counts.get(r["id"])
             out.append(
                 DeckSummary(
-                    id=r[0],
-                    title=r[1],
-                    paper_id=r[2],
-                    worth_reading=r[3],
-                    reading_status=r[4],
-                    cards=int(r[5]),
-                    learned=int(r[6]),
-                    mature=int(r[7]),
-                    suspended=int(r[8]),
-                    retired=int(r[9]),
+                    id=r["id"],
+                    title=r["title"],
+                    paper_id=r["paper_id"],
+                    worth_reading=r["worth_reading"],
+                    reading_status=r["status"],
+                    cards=int(r["cards"]),
+                    learned=int(r["learned"]),
+                    mature=int(r["mature"]),
+                    suspended=int(r["suspended"]),
+                    retired=int(r["retired"]),
                     due_today=due.reviews if due else 0,
                     new_today=due.new if due else 0,
                 )

@@ -18,7 +18,7 @@ from studykb.core.stats import MATURE_INTERVAL
 from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase
-from studykb.storage.db import unit_of_work, write_transaction
+from studykb.storage.db import named, unit_of_work, write_transaction
 from studykb.storage.events import append_event, paper_target
 from studykb.storage.records import PaperRow, _d
 
@@ -41,11 +41,14 @@ class _PaperIndex:
         self.by_title: dict[str, list[int]] = {}
         self._next_suffix: dict[str, int] = {}
         self.with_deck = {
-            int(r[0]) for r in conn.execute("SELECT paper_id FROM deck WHERE paper_id IS NOT NULL")
+            int(r["paper_id"])
+            for r in named(conn).execute("SELECT paper_id FROM deck WHERE paper_id IS NOT NULL")
         }
-        for paper_id, slug, key, title, list_title in conn.execute(
+        for r in named(conn).execute(
             "SELECT id, slug, url_key, title, list_title FROM paper ORDER BY id DESC"
         ):
+            paper_id, slug, key = r["id"], r["slug"], r["url_key"]
+            title, list_title = r["title"], r["list_title"]
             self.slugs.add(slug)
             self.by_key.setdefault(key, []).append(paper_id)
             titles = {title} if list_title is None else {title, list_title}
@@ -121,32 +124,42 @@ class PaperStore(RepositoryBase):
                         ),
                     )
                     papers.claimed.add(
-                        int(self.conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+                        int(
+                            named(self.conn)
+                            .execute("SELECT last_insert_rowid() AS id")
+                            .fetchone()["id"]
+                        )
                     )
                     report.added += 1
                     continue
-                row = self.conn.execute(
-                    """
+                row = (
+                    named(self.conn)
+                    .execute(
+                        """
                     SELECT title, list_title, year, url, worth_reading, section, description,
                            position
                     FROM paper WHERE id = ?
                     """,
-                    (paper_id,),
-                ).fetchone()
+                        (paper_id,),
+                    )
+                    .fetchone()
+                )
                 has_deck = paper_id in papers.with_deck
                 new = {
-                    "title": row[0] if has_deck else entry.title,
+                    "title": row["title"] if has_deck else entry.title,
                     "list_title": entry.title,
-                    "year": entry.year if entry.year is not None else row[2],
-                    "url": row[3] if entry.duplicate_of is not None else entry.url,
+                    "year": entry.year if entry.year is not None else row["year"],
+                    "url": row["url"] if entry.duplicate_of is not None else entry.url,
                     "worth_reading": (
-                        entry.worth_reading if entry.worth_reading is not None else row[4]
+                        entry.worth_reading
+                        if entry.worth_reading is not None
+                        else row["worth_reading"]
                     ),
-                    "section": entry.section or row[5],
+                    "section": entry.section or row["section"],
                     "description": entry.description,
                     "position": position,
                 }
-                old = dict(zip(new, row[:8], strict=True))
+                old = {column: row[column] for column in new}
                 if new == old:
                     report.unchanged += 1
                     continue
@@ -178,17 +191,19 @@ class PaperStore(RepositoryBase):
     # ------------------------------------------------------------------ papers
     def papers(self) -> list[PaperRow]:
         today = self.today().isoformat()
-        rows = self.conn.execute(
-            f"""
+        rows = (
+            named(self.conn)
+            .execute(
+                f"""
             SELECT p.id, p.slug, p.title, p.authors, p.year, p.url, p.worth_reading, p.section,
                    p.description, p.position, p.status, p.status_changed_at, p.started_on,
                    p.read_on, p.note, p.after,
-                   (SELECT MIN(d.id) FROM deck d WHERE d.paper_id = p.id),
-                   COALESCE(SUM(c.id IS NOT NULL AND c.retired_at IS NULL), 0),
+                   (SELECT MIN(d.id) FROM deck d WHERE d.paper_id = p.id) AS deck_id,
+                   COALESCE(SUM(c.id IS NOT NULL AND c.retired_at IS NULL), 0) AS cards,
                    COALESCE(SUM(c.retired_at IS NULL AND s.due IS NOT NULL
-                                AND s.interval >= {MATURE_INTERVAL}), 0),
+                                AND s.interval >= {MATURE_INTERVAL}), 0) AS mastered,
                    COALESCE(SUM(c.retired_at IS NULL AND c.suspended = 0
-                                AND s.due IS NOT NULL AND s.due <= :today), 0)
+                                AND s.due IS NOT NULL AND s.due <= :today), 0) AS due
             FROM paper p
             LEFT JOIN deck d ON d.paper_id = p.id
             LEFT JOIN card c ON c.deck_id = d.id
@@ -196,30 +211,32 @@ class PaperStore(RepositoryBase):
             GROUP BY p.id
             ORDER BY p.position IS NULL, p.position, p.id
             """,
-            {"today": today},
-        ).fetchall()
+                {"today": today},
+            )
+            .fetchall()
+        )
         return [
             PaperRow(
-                id=r[0],
-                slug=r[1],
-                title=r[2],
-                authors=tuple(json.loads(r[3])),
-                year=r[4],
-                url=r[5],
-                worth_reading=r[6],
-                section=r[7],
-                description=r[8],
-                position=r[9],
-                status=r[10],
-                status_changed_at=r[11],
-                started_on=_d(r[12]),
-                read_on=_d(r[13]),
-                note=r[14],
-                after=tuple(json.loads(r[15])),
-                deck_id=r[16],
-                cards=int(r[17]),
-                mastered=int(r[18]),
-                due=int(r[19]),
+                id=r["id"],
+                slug=r["slug"],
+                title=r["title"],
+                authors=tuple(json.loads(r["authors"])),
+                year=r["year"],
+                url=r["url"],
+                worth_reading=r["worth_reading"],
+                section=r["section"],
+                description=r["description"],
+                position=r["position"],
+                status=r["status"],
+                status_changed_at=r["status_changed_at"],
+                started_on=_d(r["started_on"]),
+                read_on=_d(r["read_on"]),
+                note=r["note"],
+                after=tuple(json.loads(r["after"])),
+                deck_id=r["deck_id"],
+                cards=int(r["cards"]),
+                mastered=int(r["mastered"]),
+                due=int(r["due"]),
             )
             for r in rows
         ]
@@ -227,21 +244,22 @@ class PaperStore(RepositoryBase):
     def find_paper(self, ref: str) -> int:
         """A paper by slug, numeric id, deck id or URL."""
         row = None
+        cur = named(self.conn)
         if ref.isdigit():
-            row = self.conn.execute("SELECT id FROM paper WHERE id = ?", (int(ref),)).fetchone()
+            row = cur.execute("SELECT id FROM paper WHERE id = ?", (int(ref),)).fetchone()
         if row is None:
-            row = self.conn.execute("SELECT id FROM paper WHERE slug = ?", (ref,)).fetchone()
+            row = cur.execute("SELECT id FROM paper WHERE slug = ?", (ref,)).fetchone()
         if row is None:
-            row = self.conn.execute(
-                "SELECT paper_id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (ref,)
+            row = cur.execute(
+                "SELECT paper_id AS id FROM deck WHERE id = ? AND paper_id IS NOT NULL", (ref,)
             ).fetchone()
         if row is None and "/" in ref:
-            row = self.conn.execute(
+            row = cur.execute(
                 "SELECT id FROM paper WHERE url_key = ? ORDER BY id", (paper_key(ref),)
             ).fetchone()
         if row is None:
             raise NotFoundError(f"no paper {ref!r} (see `studykb papers`)")
-        return int(row[0])
+        return int(row["id"])
 
     def set_paper_status(self, paper_id: int, status: str) -> None:
         if status not in READING_STATUSES:
@@ -249,14 +267,16 @@ class PaperStore(RepositoryBase):
         with write_transaction(self.conn):
             moment = self._moment_for_write()
             today = moment.study_day.isoformat()
-            row = self.conn.execute(
-                "SELECT status, started_on, slug FROM paper WHERE id = ?", (paper_id,)
-            ).fetchone()
+            row = (
+                named(self.conn)
+                .execute("SELECT status, started_on, slug FROM paper WHERE id = ?", (paper_id,))
+                .fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no paper with id {paper_id}")
-            if row[0] == status:
+            if row["status"] == status:
                 return
-            started = row[1]
+            started = row["started_on"]
             if status in ("reading", "read") and started is None:
                 started = today
             if status == "unread":
@@ -268,20 +288,26 @@ class PaperStore(RepositoryBase):
                 """,
                 (status, self._now_utc(), started, today if status == "read" else None, paper_id),
             )
-            append_event(self.conn, moment, "paper_status", paper_target(str(row[2])), status)
+            append_event(self.conn, moment, "paper_status", paper_target(str(row["slug"])), status)
 
     def set_paper_note(self, paper_id: int, note: str) -> None:
         with write_transaction(self.conn):
-            row = self.conn.execute(
-                "SELECT note, slug FROM paper WHERE id = ?", (paper_id,)
-            ).fetchone()
+            row = (
+                named(self.conn)
+                .execute("SELECT note, slug FROM paper WHERE id = ?", (paper_id,))
+                .fetchone()
+            )
             if row is None:
                 raise NotFoundError(f"no paper with id {paper_id}")
-            if row[0] == note:
+            if row["note"] == note:
                 return
             self.conn.execute("UPDATE paper SET note = ? WHERE id = ?", (note, paper_id))
             append_event(
-                self.conn, self._moment_for_write(), "paper_note", paper_target(str(row[1])), note
+                self.conn,
+                self._moment_for_write(),
+                "paper_note",
+                paper_target(str(row["slug"])),
+                note,
             )
 
     @staticmethod

@@ -22,7 +22,7 @@ from studykb.storage.counts import (
     LIVE_ANSWER,
     NOT_VOIDED,
 )
-from studykb.storage.db import read_transaction
+from studykb.storage.db import named, read_transaction
 from studykb.storage.records import Stats
 
 
@@ -68,33 +68,42 @@ class StatisticsQueries(RepositoryBase):
         log_from = _log_from(deck_id)
         with read_transaction(self.conn):
             days = self._streak_days(today, deck_id)
-            today_row = self.conn.execute(
-                f"""
-                SELECT COALESCE(SUM(r.kind = 'review'), 0), COALESCE(SUM(r.kind = 'drill'), 0),
-                       COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0)
+            today_row = (
+                named(self.conn)
+                .execute(
+                    f"""
+                SELECT COALESCE(SUM(r.kind = 'review'), 0) AS reviews,
+                       COALESCE(SUM(r.kind = 'drill'), 0) AS drills,
+                       COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0) AS new
                 FROM {log_from} WHERE r.study_day = :today AND {NOT_VOIDED}
                 """,
-                params,
-            ).fetchone()
-            ret_row = self.conn.execute(
-                f"""
-                SELECT COALESCE(SUM(r.quality >= 3), 0), COUNT(*)
+                    params,
+                )
+                .fetchone()
+            )
+            ret_row = (
+                named(self.conn)
+                .execute(
+                    f"""
+                SELECT COALESCE(SUM(r.quality >= 3), 0) AS passed, COUNT(*) AS reviews
                 FROM {log_from} WHERE r.kind = 'review' AND r.study_day >= :since
                   AND {NOT_VOIDED}
                 """,
-                params,
-            ).fetchone()
+                    params,
+                )
+                .fetchone()
+            )
             by_state: dict[CardStateName, int] = (
                 self._card_summary(deck_id)[0] if with_states else dict.fromkeys(CARD_STATES, 0)
             )
         return Stats(
             today=today,
-            reviews_today=int(today_row[0]),
-            drills_today=int(today_row[1]),
-            new_today=int(today_row[2]),
+            reviews_today=int(today_row["reviews"]),
+            drills_today=int(today_row["drills"]),
+            new_today=int(today_row["new"]),
             streak=streak(days, today),
-            retention_30d=retention(int(ret_row[0]), int(ret_row[1])),
-            reviews_30d=int(ret_row[1]),
+            retention_30d=retention(int(ret_row["passed"]), int(ret_row["reviews"])),
+            reviews_30d=int(ret_row["reviews"]),
             cards_by_state=by_state,
         )
 
@@ -116,35 +125,44 @@ class StatisticsQueries(RepositoryBase):
         log_from = _log_from(deck_id)
         with read_transaction(self.conn):
             per_day = {
-                date.fromisoformat(d): int(n)
-                for d, n in self.conn.execute(
-                    f"SELECT r.study_day, COUNT(*) FROM {log_from} "
+                date.fromisoformat(r["study_day"]): int(r["answers"])
+                for r in named(self.conn).execute(
+                    f"SELECT r.study_day AS study_day, COUNT(*) AS answers FROM {log_from} "
                     f"WHERE r.study_day > :start AND {LIVE_ANSWER} GROUP BY r.study_day",
                     p,
                 )
             }
-            due_rows = self.conn.execute(
-                f"""
-                SELECT MAX(s.due, :today), COUNT(*)
+            due_rows = (
+                named(self.conn)
+                .execute(
+                    f"""
+                SELECT MAX(s.due, :today) AS day, COUNT(*) AS cards
                 FROM card_state s JOIN card c ON c.id = s.card_id
                 WHERE s.due IS NOT NULL AND s.due <= :horizon AND {_CARD_ACTIVE}
                   AND {card_filter}
                 GROUP BY MAX(s.due, :today)
                 """,
-                p,
-            ).fetchall()
-            retention_rows = self.conn.execute(
-                f"""
-                SELECT r.before_interval >= {MATURE_INTERVAL}, SUM(r.quality >= 3), COUNT(*)
+                    p,
+                )
+                .fetchall()
+            )
+            retention_rows = (
+                named(self.conn)
+                .execute(
+                    f"""
+                SELECT r.before_interval >= {MATURE_INTERVAL} AS mature,
+                       SUM(r.quality >= 3) AS passed, COUNT(*) AS reviews
                 FROM {log_from}
                 WHERE r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since
                   AND {NOT_VOIDED}
                 GROUP BY 1
                 """,
-                p,
-            ).fetchall()
+                    p,
+                )
+                .fetchall()
+            )
             by_state, easiness = self._card_summary(deck_id)
-        due_by_day = {date.fromisoformat(d): int(n) for d, n in due_rows}
+        due_by_day = {date.fromisoformat(r["day"]): int(r["cards"]) for r in due_rows}
         forecast = [
             (today + timedelta(days=i), due_by_day.get(today + timedelta(days=i), 0))
             for i in range(FORECAST_DAYS)
@@ -153,7 +171,9 @@ class StatisticsQueries(RepositoryBase):
             (since + timedelta(days=i), per_day.get(since + timedelta(days=i), 0))
             for i in range(HISTORY_DAYS)
         ]
-        retention_by = {bool(m): (int(ok), int(n)) for m, ok, n in retention_rows}
+        retention_by = {
+            bool(r["mature"]): (int(r["passed"]), int(r["reviews"])) for r in retention_rows
+        }
         return StatsData(
             today=today,
             per_day=per_day,
@@ -171,8 +191,11 @@ class StatisticsQueries(RepositoryBase):
         For all decks the state table is read alone with plain aggregates (a join
         or a multi-column GROUP BY per card is most of the cost at 100,000 cards);
         the few suspended or retired cards are then moved to their own counts."""
-        flags = "c.retired_at IS NOT NULL, c.suspended"
-        cls = f"s.due IS NULL, s.repetitions = 0, s.interval >= {MATURE_INTERVAL}, s.easiness_x100"
+        flags = "c.retired_at IS NOT NULL AS retired, c.suspended AS suspended"
+        cls = (
+            "s.due IS NULL AS is_new, s.repetitions = 0 AS failed, "
+            f"s.interval >= {MATURE_INTERVAL} AS is_mature, s.easiness_x100 AS ef_x100"
+        )
         by_state: dict[CardStateName, int] = dict.fromkeys(CARD_STATES, 0)
         easiness: dict[int, int] = {}
 
@@ -191,40 +214,61 @@ class StatisticsQueries(RepositoryBase):
                 easiness[ef_x100 // 10] = easiness.get(ef_x100 // 10, 0) + n
 
         if deck_id is not None:
-            for row in self.conn.execute(
+            for row in named(self.conn).execute(
                 f"""
-                SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+                SELECT {flags}, {cls}, COUNT(*) AS n
+                FROM card c JOIN card_state s ON s.card_id = c.id
                 WHERE c.deck_id = ? GROUP BY 1, 2, 3, 4, 5, 6
                 """,
                 (deck_id,),
             ):
-                add(*(int(x) for x in row))
+                add(
+                    int(row["retired"]),
+                    int(row["suspended"]),
+                    int(row["is_new"]),
+                    int(row["failed"]),
+                    int(row["is_mature"]),
+                    int(row["ef_x100"]),
+                    int(row["n"]),
+                )
             return by_state, easiness
-        new, learning, young, mature = (
-            int(x or 0)
-            for x in self.conn.execute(
+        counts = (
+            named(self.conn)
+            .execute(
                 f"""
-                SELECT SUM(due IS NULL), SUM(due IS NOT NULL AND repetitions = 0),
-                       SUM(repetitions > 0 AND interval < {MATURE_INTERVAL}),
-                       SUM(repetitions > 0 AND interval >= {MATURE_INTERVAL})
-                FROM card_state
-                """
-            ).fetchone()
+            SELECT SUM(due IS NULL) AS new,
+                   SUM(due IS NOT NULL AND repetitions = 0) AS learning,
+                   SUM(repetitions > 0 AND interval < {MATURE_INTERVAL}) AS young,
+                   SUM(repetitions > 0 AND interval >= {MATURE_INTERVAL}) AS mature
+            FROM card_state
+            """
+            )
+            .fetchone()
         )
-        by_state["new"], by_state["learning"] = new, learning
-        by_state["young"], by_state["mature"] = young, mature
-        for ef_x100, n in self.conn.execute(
-            "SELECT easiness_x100, COUNT(*) FROM card_state WHERE due IS NOT NULL "
+        by_state["new"] = int(counts["new"] or 0)
+        by_state["learning"] = int(counts["learning"] or 0)
+        by_state["young"] = int(counts["young"] or 0)
+        by_state["mature"] = int(counts["mature"] or 0)
+        for r in named(self.conn).execute(
+            "SELECT easiness_x100, COUNT(*) AS n FROM card_state WHERE due IS NOT NULL "
             "GROUP BY easiness_x100"
         ):
-            easiness[int(ef_x100) // 10] = easiness.get(int(ef_x100) // 10, 0) + int(n)
-        for row in self.conn.execute(
+            ef_bucket = int(r["easiness_x100"]) // 10
+            easiness[ef_bucket] = easiness.get(ef_bucket, 0) + int(r["n"])
+        for row in named(self.conn).execute(
             f"""
-            SELECT {flags}, {cls}, COUNT(*) FROM card c JOIN card_state s ON s.card_id = c.id
+            SELECT {flags}, {cls}, COUNT(*) AS n
+            FROM card c JOIN card_state s ON s.card_id = c.id
             WHERE c.retired_at IS NOT NULL OR c.suspended = 1 GROUP BY 1, 2, 3, 4, 5, 6
             """
         ):
-            retired, suspended, is_new, failed, is_mature, ef_x100, n = (int(x) for x in row)
+            retired, suspended = int(row["retired"]), int(row["suspended"])
+            is_new, failed, is_mature = (
+                int(row["is_new"]),
+                int(row["failed"]),
+                int(row["is_mature"]),
+            )
+            ef_x100, n = int(row["ef_x100"]), int(row["n"])
             # Take the card out of the class the plain counts put it in ...
             add(0, 0, is_new, failed, is_mature, ef_x100, -n)
             # ... and count it as suspended or retired.
