@@ -242,13 +242,15 @@ def verify_database(path: Path) -> str | None:
         # By hand, not db.connect(readonly=True): a problem is returned, not raised, and
         # connect's damage report looks for a good backup through this very function.
         conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row  # read by column name
     except sqlite3.Error as exc:
         return str(exc)
     try:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        result = conn.execute("PRAGMA quick_check").fetchone()["quick_check"]
         if result != "ok":
             return f"integrity check: {result}"
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        master = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        tables = {r["name"] for r in master}
         if not {"card", "review_log", "alembic_version"} <= tables:
             return "not a studykb database"
     except sqlite3.Error as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from studykb.errors import BadInputError
 from studykb.storage.backup_check import ValidatedBackup, validate_backup
-from studykb.storage.db import SCHEMA_HEAD, read_transaction, unit_of_work
+from studykb.storage.db import SCHEMA_HEAD, named, read_transaction, unit_of_work
 from studykb.storage.events import seed_events
 
 FORMAT = "studykb-backup"
@@ -32,7 +32,8 @@ _LOCAL = {
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in _LOCAL[table]]
+    info = named(conn).execute(f"PRAGMA table_info({table})")
+    return [r["name"] for r in info if r["name"] not in _LOCAL[table]]
 
 
 def export_backup(
@@ -108,7 +109,9 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
         )
     counts = {"papers": 0, "decks": 0, "cards": 0, "answers": 0, "events": 0}
     # Every column, the local ids included: validation already refused those in the rows.
-    columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _LOCAL}
+    columns = {
+        t: {r["name"] for r in named(conn).execute(f"PRAGMA table_info({t})")} for t in _LOCAL
+    }
     try:
         with unit_of_work(conn, dry_run=dry_run):
             slug_to_id: dict[str, int] = {}

@@ -98,7 +98,7 @@ def connect(path: Path, *, create: bool = True, readonly: bool = False) -> sqlit
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = named(conn).execute("PRAGMA journal_mode = WAL").fetchone()["journal_mode"]
             if str(mode).lower() != "wal":
                 raise DatabaseError(f"{path}: cannot switch to WAL mode (got {mode})")
             # Every answer is fsynced before the call returns: durable even on power loss.
@@ -167,10 +167,10 @@ def read_transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3
 
 def schema_version(conn: sqlite3.Connection) -> str | None:
     try:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        row = named(conn).execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.OperationalError:
         return None
-    return None if row is None else str(row[0])
+    return None if row is None else str(row["version_num"])
 
 
 def migrate(path: Path, now: datetime | None = None) -> bool:
@@ -191,7 +191,7 @@ def migrate(path: Path, now: datetime | None = None) -> bool:
             )
         if existed and version is None:
             # A file with content but no schema version: not ours, or damaged.
-            tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            tables = named(probe).execute("SELECT count(*) AS n FROM sqlite_master").fetchone()["n"]
             if tables:
                 raise DatabaseError(f"{path} is not a studykb database")
         if existed and version is not None:
