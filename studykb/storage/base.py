@@ -59,10 +59,11 @@ class RepositoryBase:
         """The moment of a logged write, inside its transaction: the day-start
         history is read afresh (another process may have recorded a change) and a
         change of the configured hour is recorded with the first write that needs it."""
-        stored = self._read_day_starts()
+        raw = self.get_meta(DAY_STARTS_KEY)  # one read per write: it is on the answer path
+        stored = DayStarts.from_json(raw, self._first_hour)
         now = self.clock.now()
         starts = stored.with_hour(self.day_start_hour, now)
-        if starts != stored or self.get_meta(DAY_STARTS_KEY) is None:
+        if starts != stored or raw is None:
             self._set_meta(DAY_STARTS_KEY, starts.to_json())
         self._stored_starts = starts
         return starts.moment_of(now)
