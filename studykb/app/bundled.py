@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studykb.core.specs import DeckSpec, ImportReport, ReadingListEntry
+from studykb.decks.toml_deck import deck_files_in
 from studykb.errors import BadInputError
 from studykb.paths import bundled_decks_dir
 from studykb.storage.backup import take_backup_unless_empty
@@ -21,7 +22,7 @@ BUNDLED_READING_LIST = "reading-list.md"
 
 
 def bundled_deck_paths() -> list[Path]:
-    return sorted(bundled_decks_dir().glob("*.toml"))
+    return deck_files_in(bundled_decks_dir())
 
 
 def bundled_paths() -> list[Path]:
@@ -99,7 +100,7 @@ class BundledList:
     def paths(self) -> list[Path]:
         """Its decks, then its reading list (one transaction imports them all)."""
         folder = bundled_decks_dir() / self.folder
-        decks = sorted(folder.glob("*.toml"))
+        decks = deck_files_in(folder)
         listed = folder / BUNDLED_READING_LIST
         return decks + ([listed] if listed.is_file() else [])
 

@@ -123,7 +123,9 @@ def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
 
 
 def _deck_files_in(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.toml") if p.is_file())
+    from studykb.decks.toml_deck import deck_files_in
+
+    return deck_files_in(directory)
 
 
 def _read_reading_list(path: Path, into: PreparedImport, options: ReadOptions) -> None:

@@ -29,7 +29,7 @@ class Review(UseCases):
             due = repo.due_counts()
             return Overview(
                 due=due,
-                tomorrow=repo.due_counts(due.day + timedelta(days=1)),
+                tomorrow=(repo.due_counts(due.day + timedelta(days=1)) if due.total == 0 else None),
                 stats=repo.stats(with_states=False),
                 decks={s.id: s for s in repo.deck_summaries()},
                 papers=tuple(repo.papers()),
@@ -56,24 +56,26 @@ class Review(UseCases):
             return None if card_id is None else repo.card(card_id)
 
     def next_step(self, deck_id: str | None = None) -> ReviewStep | None:
-        """The next card of the session with its queue and grade previews, in one read."""
+        """The next card of the session with its queue and grade previews, in one read:
+        the queue is built once and its first card is the one shown."""
         with self._reading():
-            card_id = self._repo.next_card(deck_id)
-            return None if card_id is None else self._step(card_id, deck_id)
+            queue = self._repo.day_queue(deck_id)
+            entries = queue.entries
+            return self._step(entries[0].card_id, queue) if entries else None
 
     def step(self, card_id: int, deck_id: str | None = None) -> ReviewStep:
         """A named card as a step of the session (say, the card an undo brought back)."""
         with self._reading():
-            return self._step(card_id, deck_id)
+            return self._step(card_id, self._repo.day_queue(deck_id))
 
-    def _step(self, card_id: int, deck_id: str | None) -> ReviewStep:
+    def _step(self, card_id: int, queue: DayQueue) -> ReviewStep:
         repo = self._repo
         card = repo.card(card_id)
         today = repo.today()
         drill = self._is_drill(card.id, today)
         return ReviewStep(
             card=card,
-            queue=repo.day_queue(deck_id),
+            queue=queue,
             drill=drill,
             intervals=None if drill else preview_intervals(card.state, today),
             today=today,

@@ -46,7 +46,7 @@ class Overview:
     """Today at a glance: the home screen and `studykb status`."""
 
     due: DueCounts
-    tomorrow: DueCounts
+    tomorrow: DueCounts | None  # counted only when today holds nothing more
     stats: Stats
     decks: dict[str, DeckSummary]  # by deck id
     papers: tuple[PaperRow, ...]

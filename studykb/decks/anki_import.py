@@ -73,26 +73,43 @@ class _NoteType:
     fields: list[str]
 
 
-def _protobuf_varint_field(blob: bytes, wanted: int) -> int | None:
-    """The value of a top-level varint field in a protobuf message (notetype kind)."""
+def _protobuf_fields(blob: bytes) -> Iterator[tuple[int, int | bytes]]:
+    """The top-level fields of a protobuf message: (number, value), a varint as an
+    int and a length-delimited field as bytes. Stops at an unknown wire type;
+    ValueError for a truncated varint."""
     i = 0
     while i < len(blob):
         key, i = _varint(blob, i)
         number, wire = key >> 3, key & 7
         if wire == 0:
             value, i = _varint(blob, i)
-            if number == wanted:
-                return value
+            yield number, value
         elif wire == 2:
             length, i = _varint(blob, i)
+            yield number, blob[i : i + length]
             i += length
         elif wire == 1:
             i += 8
         elif wire == 5:
             i += 4
         else:
-            return None
-    return None
+            return
+
+
+def _protobuf_varint_field(blob: bytes, wanted: int) -> int | None:
+    """The value of a top-level varint field in a protobuf message (notetype kind)."""
+    return next((v for n, v in _protobuf_fields(blob) if n == wanted and isinstance(v, int)), None)
+
+
+def _protobuf_bytes_field(blob: bytes, wanted: int) -> bytes:
+    """The bytes of a top-level length-delimited field of a protobuf message (b"" when
+    absent or unreadable: a deck description is optional)."""
+    try:
+        return next(
+            (v for n, v in _protobuf_fields(blob) if n == wanted and isinstance(v, bytes)), b""
+        )
+    except ValueError:
+        return b""
 
 
 def _varint(blob: bytes, i: int) -> tuple[int, int]:
@@ -404,31 +421,6 @@ def _studykb_deck_links(conn: sqlite3.Connection) -> dict[str, tuple[str, PaperS
             )
         links[link.deck] = (link.description, paper)
     return links
-
-
-def _protobuf_bytes_field(blob: bytes, wanted: int) -> bytes:
-    """The bytes of a top-level length-delimited field of a protobuf message."""
-    i = 0
-    try:
-        while i < len(blob):
-            key, i = _varint(blob, i)
-            number, wire = key >> 3, key & 7
-            if wire == 0:
-                _, i = _varint(blob, i)
-            elif wire == 2:
-                length, i = _varint(blob, i)
-                if number == wanted:
-                    return blob[i : i + length]
-                i += length
-            elif wire == 1:
-                i += 8
-            elif wire == 5:
-                i += 4
-            else:
-                break
-    except ValueError:
-        pass
-    return b""
 
 
 def read_anki_package(

@@ -161,13 +161,18 @@ def read_deck_file(path: Path) -> DeckSpec:
     return parse_deck_bytes(read_capped(path, MAX_FILE_BYTES), str(path))
 
 
+def deck_files_in(directory: Path) -> list[Path]:
+    """The deck files of a directory: its *.toml files, sorted (not its subfolders)."""
+    return sorted(p for p in directory.glob("*.toml") if p.is_file())
+
+
 def deck_files(paths: Iterable[Path]) -> list[Path]:
     """The deck files named, directories expanded to their *.toml files (sorted)."""
     found: list[Path] = []
     problems: list[str] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.glob("*.toml") if p.is_file()))
+            found.extend(deck_files_in(path))
         elif path.exists():
             found.append(path)  # a FIFO or a device: read_capped names it and refuses it
         else:

@@ -130,7 +130,7 @@ class HomeScreen(StudyScreen):
                 f"No decks yet. Import one: ctrl+p → “{navigation.IMPORT.title}”, "
                 "or `studykb import PATH` in a shell."
             )
-        elif due.total == 0:
+        elif due.total == 0 and overview.tomorrow is not None:
             tomorrow = overview.tomorrow
             empty.update(
                 f"All done for today. Next review: tomorrow, "
