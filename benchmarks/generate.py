@@ -14,8 +14,7 @@ from pathlib import Path
 
 from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
-from studykb.core.replay import apply
-from studykb.core.scheduler import Sm2State
+from studykb.core.scheduler import Sm2State, review
 from studykb.core.specs import CardSpec, DeckSpec
 from studykb.settings import Settings
 from studykb.storage.repository import LogRow
@@ -85,7 +84,7 @@ def simulate(card_ids: list[int], rng: random.Random) -> tuple[list[LogRow], dic
             stamp = (
                 f"{day.isoformat()}T{rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}:00.000+00:00"
             )
-            after = apply(state, "review", quality, day)
+            after = review(state, quality, day)
             rows.append(
                 LogRow(
                     uuid.UUID(int=rng.getrandbits(128)).hex,

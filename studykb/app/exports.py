@@ -9,6 +9,7 @@ from studykb.errors import StudykbError
 from studykb.storage.backup import describe_file_error
 from studykb.storage.counts import NOT_VOIDED
 from studykb.storage.db import named
+from studykb.storage.states import sm2_easiness_x100
 
 if TYPE_CHECKING:
     from studykb.app.store import Store
@@ -67,7 +68,8 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
         for a in named(repo.conn).execute(
             "SELECT r.card_id, r.answered_at, r.quality, r.kind, r.answer_ms, "
             "r.before_interval, r.before_due, r.before_repetitions, r.after_interval, "
-            "r.after_easiness_x100 FROM review_log r JOIN card c ON c.id = r.card_id "
+            "CASE WHEN r.scheduler = 'sm2' THEN r.after_state END AS after_sm2 "
+            "FROM review_log r JOIN card c ON c.id = r.card_id "
             f"WHERE c.deck_id = ? AND c.retired_at IS NULL AND r.kind != 'void' AND {NOT_VOIDED} "
             "ORDER BY r.seq",
             (row["id"],),
@@ -82,15 +84,16 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
                     before_due=a["before_due"],
                     before_repetitions=a["before_repetitions"],
                     after_interval=a["after_interval"],
-                    after_easiness_x100=a["after_easiness_x100"],
+                    after_easiness_x100=_easiness(a["after_sm2"]),
                 )
             )
         notes: dict[str, ExportNote] = {}
         cards: dict[str, list[ExportCard]] = {}
         for c in named(repo.conn).execute(
             "SELECT c.id, c.key, c.note_key, c.kind, c.front, c.back, c.tags, c.source, "
-            "c.guid, c.cloze_number, c.suspended, s.easiness_x100, s.interval, s.due, "
-            "s.lapses FROM card c JOIN card_state s ON s.card_id = c.id "
+            "c.guid, c.cloze_number, c.suspended, s.interval, s.due, s.lapses, "
+            "CASE WHEN s.scheduler = 'sm2' THEN s.state END AS sm2_state "
+            "FROM card c JOIN card_state s ON s.card_id = c.id "
             "WHERE c.deck_id = ? AND c.retired_at IS NULL ORDER BY c.position, c.id",
             (row["id"],),
         ):
@@ -111,7 +114,7 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
                     key=c["key"],
                     cloze_number=c["cloze_number"],
                     suspended=bool(c["suspended"]),
-                    easiness_x100=c["easiness_x100"],
+                    easiness_x100=_easiness(c["sm2_state"]),
                     interval=c["interval"],
                     due=c["due"],
                     lapses=c["lapses"],
@@ -145,3 +148,10 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
     except OSError as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
     return {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
+
+
+def _easiness(sm2_state: str | None) -> int:
+    """Anki's factor is SM-2's easiness; a card of another scheduler gets Anki's
+    starting factor (2.5), as a card new to Anki would."""
+    found = sm2_easiness_x100(sm2_state)
+    return 250 if found is None else found

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from studykb.app.store import UseCases
 from studykb.app.views import Answer, CardView, DayQueue, DueCounts, Overview, ReviewStep
-from studykb.core.replay import answer_kind
 from studykb.core.scheduler import preview_intervals
+from studykb.core.scheduling.replay import answer_kind
 from studykb.errors import StudykbError
 
 

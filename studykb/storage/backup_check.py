@@ -27,8 +27,10 @@ from pydantic import (
 )
 
 from studykb.core import cloze
-from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
+from studykb.core.scheduling import scheduler_named
+from studykb.core.scheduling.protocol import Scheduler
+from studykb.core.scheduling.replay import RecordedRow, recorded_row, verify_log
 from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
 from studykb.storage.events import PAPER_TARGET_PREFIX
@@ -105,6 +107,21 @@ def _json_list(check: Callable[[Any], bool], what: str, limit: int) -> Callable[
     return validate
 
 
+def _json_object(value: str) -> str:
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise ValueError("must be a JSON object") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("must be a JSON object")
+    return value
+
+
+def _known_scheduler(value: str) -> str:
+    scheduler_named(value)  # ValueError naming the schedulers this version knows
+    return value
+
+
 def _is_tag(item: Any) -> bool:
     return isinstance(item, str) and 0 < len(item) <= 200 and not re.search(r"[\s\x00-\x1f]", item)
 
@@ -148,6 +165,12 @@ Count = Annotated[int, Field(ge=0, le=_COUNT)]
 Easiness = Annotated[int, Field(ge=MIN_EASINESS_X100, le=_COUNT)]
 Interval = Annotated[int, Field(ge=0, le=_MAX_INTERVAL)]
 Position = Annotated[int, Field(ge=-_COUNT, le=_COUNT)]
+# A scheduler's own fields (storage.states): a small JSON object.
+StateJson = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_json_object)]
+SchedulerName = Annotated[str, AfterValidator(_known_scheduler)]
+NEW_SM2_STATE = '{"easiness_x100":250}'
+# Fields of backups from before schema 0007, read and moved into the state JSON.
+LEGACY_FIELDS = frozenset({"easiness_x100", "before_easiness_x100", "after_easiness_x100"})
 Flag = Annotated[int, BeforeValidator(_flag), Field(ge=0, le=1)]
 
 
@@ -195,10 +218,13 @@ class DeckRow(_Row):
 
 class StateRow(_Row):
     repetitions: Count = 0
-    easiness_x100: Easiness = 250
     interval: Interval = 0
     due: Day | None = None
     lapses: Count = 0
+    scheduler: SchedulerName = "sm2"
+    state: StateJson = NEW_SM2_STATE
+    due_at: Moment | None = None
+    easiness_x100: Easiness | None = None  # backups from before schema 0007
 
 
 class CardRow(_Row):
@@ -231,15 +257,18 @@ class LogRow(_Row):
     kind: Literal["review", "drill", "import", "void"]
     answer_ms: Annotated[int, Field(ge=0, le=2**40)] = 0
     before_repetitions: Count
-    before_easiness_x100: Easiness
     before_interval: Interval
     before_due: Day | None = None
     before_lapses: Count = 0
     after_repetitions: Count
-    after_easiness_x100: Easiness
     after_interval: Interval
     after_due: Day | None = None
     after_lapses: Count = 0
+    scheduler: SchedulerName = "sm2"
+    before_state: StateJson = NEW_SM2_STATE
+    after_state: StateJson = NEW_SM2_STATE
+    before_easiness_x100: Easiness | None = None  # backups from before schema 0007
+    after_easiness_x100: Easiness | None = None
     card_ref: Annotated[str, StringConstraints(max_length=200)] = ""
     voids: Annotated[str, StringConstraints(pattern=_UID_PATTERN)] | None = None
 
@@ -367,7 +396,34 @@ def _check_row(
     # Strict validation took every value as given (no conversions): keep the row as it is.
     if isinstance(known.get("suspended"), bool):
         known["suspended"] = int(known["suspended"])
+    if isinstance(row, CardRow):
+        known["state"] = _legacy_easiness(dict(known["state"]), "", raw, section, index, problems)
+    elif isinstance(row, LogRow):
+        for side in ("before_", "after_"):
+            known = _legacy_easiness(known, side, raw, section, index, problems)
+    if len(problems) > found:
+        return None
     return {**known, **other}
+
+
+def _legacy_easiness(
+    row: dict[str, Any], prefix: str, raw: Any, section: str, index: int, problems: list[str]
+) -> dict[str, Any]:
+    """A backup from before schema 0007 gives SM-2's easiness as a column: it moves
+    into the state JSON, as migration 0007 moves it."""
+    easiness = row.pop(prefix + "easiness_x100", None)
+    if easiness is None:
+        # Nothing given: the SM-2 starting state, as a missing easiness used to mean.
+        if prefix + "state" not in row and row.get("scheduler", "sm2") == "sm2":
+            return {**row, prefix + "state": NEW_SM2_STATE}
+        return row
+    if prefix + "state" in row or row.get("scheduler", "sm2") != "sm2":
+        problems.append(
+            f"{_where(section, index, raw)}: {prefix}easiness_x100: given beside "
+            f"{prefix}state or another scheduler (a backup has one or the other)"
+        )
+        return row
+    return {**row, prefix + "state": json.dumps({"easiness_x100": easiness}, separators=(",", ":"))}
 
 
 def _card_shape_problem(card: CardRow) -> str | None:
@@ -498,24 +554,22 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
 
 def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
     """Every card's state is the replay of its log, as `studykb check` demands."""
-    logs: dict[str, list[tuple[int, LogEntry]]] = {}
+    logs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, answer in enumerate(rows["review_log"]):
-        entry = LogEntry(
-            answer["kind"],
-            answer["quality"],
-            date.fromisoformat(answer["study_day"]),
-            _state(answer, "before_"),
-            _state(answer, "after_"),
-            answer["uid"],
-            answer.get("voids"),
-        )
-        logs.setdefault(answer["card"], []).append((index, entry))
+        logs.setdefault(answer["card"], []).append((index, answer))
     for index, card in enumerate(rows["cards"]):
         ref = f"{card['deck']}/{card['key']}"
         where = f"cards[{index}] ({ref})"
         entries = logs.get(ref, [])
+        scheduler = scheduler_named(card["state"].get("scheduler", "sm2"))
         try:
-            result = replay(entry for _, entry in entries)
+            stored = _state(scheduler, card["state"], "")
+        except ValueError as exc:
+            yield f"{where}: state: {exc}"
+            continue
+        try:
+            recorded = [_recorded(scheduler, answer) for _, answer in entries]
+            result = verify_log(scheduler, recorded)
         except (ValueError, OverflowError) as exc:
             yield f"{where}: its review log cannot be replayed ({exc})"
             continue
@@ -527,7 +581,6 @@ def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
                 yield f"review_log[{log_index}] (card {ref}): {text}"
             else:
                 yield f"{where}: {problem}"
-        stored = _state(card["state"], "")
         if result.state != stored:
             yield (
                 f"{where}: state: {_fmt(stored)} differs from the replay of its log "
@@ -535,23 +588,46 @@ def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             )
 
 
-def _state(row: dict[str, Any], prefix: str) -> Sm2State:
-    due = row.get(prefix + "due")
-    return Sm2State(
-        repetitions=row.get(prefix + "repetitions", 0),
-        easiness_x100=row.get(prefix + "easiness_x100", 250),
-        interval=row.get(prefix + "interval", 0),
-        due=None if due is None else date.fromisoformat(due),
-        lapses=row.get(prefix + "lapses", 0),
+def _recorded(scheduler: Scheduler[Any], answer: dict[str, Any]) -> RecordedRow[Any]:
+    if answer.get("scheduler", "sm2") != scheduler.name:
+        raise ValueError(
+            f"answer {answer['uid']} was rated under {answer.get('scheduler', 'sm2')}, "
+            f"the card is scheduled by {scheduler.name}"
+        )
+    return recorded_row(
+        scheduler,
+        uid=answer["uid"],
+        at=datetime.fromisoformat(answer["answered_at"]),
+        utc_offset_minutes=answer["utc_offset_minutes"],
+        study_day=date.fromisoformat(answer["study_day"]),
+        kind=answer["kind"],
+        rating=answer["quality"],
+        before=_state(scheduler, answer, "before_"),
+        after=_state(scheduler, answer, "after_"),
+        voids=answer.get("voids"),
     )
 
 
-def _fmt(state: Sm2State) -> str:
-    due = state.due.isoformat() if state.due else "new"
-    return (
-        f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due}, "
-        f"lapses={state.lapses})"
-    )
+def _state(scheduler: Scheduler[Any], row: dict[str, Any], prefix: str) -> Any:
+    """A validated row's state, read as the store reads it (storage.states)."""
+    rest = json.loads(row.get(prefix + "state", NEW_SM2_STATE))
+    shared = {
+        "repetitions": row.get(prefix + "repetitions", 0),
+        "interval": row.get(prefix + "interval", 0),
+        "due": row.get(prefix + "due"),
+        "lapses": row.get(prefix + "lapses", 0),
+    }
+    return scheduler.from_dict({**rest, **shared})
+
+
+def _fmt(state: Any) -> str:
+    if isinstance(state, Sm2State):
+        due = state.due.isoformat() if state.due else "new"
+        return (
+            f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due}, "
+            f"lapses={state.lapses})"
+        )
+    return repr(state)
 
 
 def _plain_value_problem(value: Any) -> str | None:

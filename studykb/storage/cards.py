@@ -10,7 +10,8 @@ from studykb.errors import NotFoundError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import append_event, card_target, change_suspended
-from studykb.storage.records import CardView, _state
+from studykb.storage.records import CardView
+from studykb.storage.states import decode_named, state_columns
 
 
 class CardStore(RepositoryBase):
@@ -21,14 +22,13 @@ class CardStore(RepositoryBase):
         row = (
             named(self.conn)
             .execute(
-                """
+                f"""
             SELECT c.id AS id, c.deck_id AS deck_id, d.title AS deck_title, c.key AS key,
                    c.kind AS kind, c.cloze_number AS cloze_number, c.front AS front,
                    c.back AS back, c.tags AS tags, c.source AS source,
                    p.title AS paper_title, p.url AS paper_url, c.suspended AS suspended,
                    c.retired_at AS retired_at,
-                   s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
-                   s.interval AS interval, s.due AS due, s.lapses AS lapses
+                   s.scheduler AS scheduler, {state_columns("s")}
             FROM card c JOIN deck d ON d.id = c.deck_id
             JOIN card_state s ON s.card_id = c.id
             LEFT JOIN paper p ON p.id = d.paper_id
@@ -64,7 +64,7 @@ class CardStore(RepositoryBase):
             paper_url=row["paper_url"],
             suspended=bool(row["suspended"]),
             retired=row["retired_at"] is not None,
-            state=_state(row),
+            state=decode_named(row),
         )
 
     def find_card(self, ref: str) -> int:

@@ -4,10 +4,14 @@ the replay of its events, unreadable rows; `--repair` rebuilds them from the log
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
-from studykb.core.replay import LogEntry, replay
-from studykb.core.scheduler import Sm2State
+from studykb.core.scheduling import scheduler_named
+from studykb.core.scheduling.protocol import Scheduler
+from studykb.core.scheduling.replay import RecordedRow, recorded_row, verify_log
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
@@ -15,9 +19,10 @@ from studykb.storage.events import (
     EXPECTED_STATUS,
     EXPECTED_SUSPENDED,
 )
-from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row
-from studykb.storage.records import CheckReport, _fmt, _state
+from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row, _write_state
+from studykb.storage.records import CheckReport, _fmt
 from studykb.storage.row_check import BadRows, find_bad_rows
+from studykb.storage.states import decode, encode, state_columns
 
 
 class Checks(AnswerLog):
@@ -38,29 +43,29 @@ class Checks(AnswerLog):
                 f"foreign key: row {fk['rowid']} of {fk['table']} "
                 f"points to a missing {fk['parent']}"
             )
-        fixes: list[tuple[int, Sm2State]] = []
+        fixes: list[tuple[int, Scheduler[Any], Any]] = []
         with read_transaction(self.conn):
             # Values studykb cannot read are listed, not crashed on; see row_check.
             bad = find_bad_rows(self.conn)
             report.problems.extend(bad.problems)
-            for card_id, ref, stored, entries in self._states_and_logs(bad):
+            for card_id, ref, scheduler, stored, entries in self._states_and_logs(bad, report):
                 report.cards += 1
                 report.log_rows += len(entries)
                 try:
-                    result = replay(entries)
+                    result = verify_log(scheduler, entries)
                 except (ValueError, OverflowError) as exc:
                     report.problems.append(f"{ref}: its log cannot be replayed ({exc})")
                     continue
                 for problem in result.problems:
                     report.problems.append(f"{ref}: {problem}")
-                if stored is None:  # unreadable: listed above; a repair rebuilds it
-                    fixes.append((card_id, result.state))
+                if stored is None:  # unreadable: listed already; a repair rebuilds it
+                    fixes.append((card_id, scheduler, result.state))
                 elif result.state != stored:
                     report.problems.append(
                         f"{ref}: stored state {_fmt(stored)} differs from the replayed "
                         f"log {_fmt(result.state)}"
                     )
-                    fixes.append((card_id, result.state))
+                    fixes.append((card_id, scheduler, result.state))
             flags, papers = self._event_mismatches()
         for _, name, column, found, wanted in flags:
             report.problems.append(
@@ -72,8 +77,8 @@ class Checks(AnswerLog):
             )
         if repair and (fixes or flags or papers):
             with write_transaction(self.conn):
-                for card_id, state in fixes:
-                    self._write_state(card_id, state)
+                for card_id, scheduler, state in fixes:
+                    _write_state(self.conn, scheduler, card_id, state)
                 # The events are the record: the flags and fields are set from them.
                 for flag_card, _, column, _, wanted in flags:
                     self.conn.execute(
@@ -126,37 +131,81 @@ class Checks(AnswerLog):
         return cards, papers
 
     def _states_and_logs(
-        self, bad: BadRows
-    ) -> Iterator[tuple[int, str, Sm2State | None, list[LogEntry]]]:
-        """Each card's state (None when unreadable) and log; cards whose log
-        cannot be read are left out."""
+        self, bad: BadRows, report: CheckReport
+    ) -> Iterator[tuple[int, str, Scheduler[Any], Any | None, list[RecordedRow[Any]]]]:
+        """Each card's scheduler, its state (None when unreadable) and its log rows;
+        cards whose log cannot be read, or whose scheduler this version lacks, are
+        left out (with a problem line)."""
         states = named(self.conn).execute(
-            """
-            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref,
-                   s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
-                   s.interval AS interval, s.due AS due, s.lapses AS lapses
+            f"""
+            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref, s.scheduler AS scheduler,
+                   s.due_at AS due_at, {state_columns("s")}
             FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id
             """
         )
         logs = named(self.conn).execute(
-            f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY card_id, seq"
+            f"SELECT {_LOG_COLUMNS} FROM review_log r ORDER BY card_id, seq"
         )
         pending = logs.fetchone()
         for row in states:
-            card_id = int(row["id"])
-            entries: list[LogEntry] = []
+            card_id, ref = int(row["id"]), str(row["ref"])
+            rows: list[sqlite3.Row] = []
             while pending is not None and int(pending["card_id"]) < card_id:
                 pending = logs.fetchone()  # log rows of a card with no state: FK check reports
             while pending is not None and int(pending["card_id"]) == card_id:
-                if card_id not in bad.unreadable_logs:
-                    a = _answer_from_row(pending)
-                    entries.append(
-                        LogEntry(a.kind, a.quality, a.study_day, a.before, a.after, a.uid, a.voids)
-                    )
+                rows.append(pending)
                 pending = logs.fetchone()
-            if card_id not in bad.unreadable_logs:
-                stored = None if card_id in bad.unreadable_states else _state(row)
-                yield card_id, str(row["ref"]), stored, entries
+            if card_id in bad.unreadable_logs:
+                continue
+            try:
+                scheduler = scheduler_named(str(row["scheduler"]))
+                entries = [_recorded(scheduler, r) for r in rows]
+            except ValueError as exc:
+                report.problems.append(f"{ref}: its log cannot be read ({exc})")
+                continue
+            stored = None
+            if card_id not in bad.unreadable_states:
+                stored = _readable_state(scheduler, row, ref, report)
+            yield card_id, ref, scheduler, stored, entries
+
+
+def _recorded(scheduler: Scheduler[Any], row: sqlite3.Row) -> RecordedRow[Any]:
+    """A log row for the replay. A row rated on another scheduler's scale cannot be
+    replayed under this one (switching schedulers maps ratings; see the FSRS issue)."""
+    if row["scheduler"] != scheduler.name:
+        raise ValueError(
+            f"answer {row['uid']} was rated under {row['scheduler']}, the card is "
+            f"scheduled by {scheduler.name}"
+        )
+    answer = _answer_from_row(row)
+    return recorded_row(
+        scheduler,
+        uid=answer.uid,
+        at=datetime.fromisoformat(row["answered_at"]),
+        utc_offset_minutes=int(row["utc_offset_minutes"]),
+        study_day=answer.study_day,
+        kind=answer.kind,
+        rating=answer.quality,
+        before=answer.before,
+        after=answer.after,
+        voids=answer.voids,
+    )
+
+
+def _readable_state(
+    scheduler: Scheduler[Any], row: sqlite3.Row, ref: str, report: CheckReport
+) -> Any | None:
+    """The stored state, or None (with a problem line) when its JSON cannot be read
+    or its columns disagree with it: a repair rebuilds it from the log."""
+    try:
+        state = decode(scheduler, row)
+    except ValueError as exc:
+        report.problems.append(f"{ref}: stored state cannot be read ({exc})")
+        return None
+    if encode(scheduler, state).due_at != row["due_at"]:
+        report.problems.append(f"{ref}: due_at {_short(row['due_at'])} differs from its state")
+        return None
+    return state
 
 
 def _short(value: object) -> str:

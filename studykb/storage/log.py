@@ -1,5 +1,8 @@
 """The review log: answers, undo (a void row: the log only grows), bulk history,
-schedules carried over from Anki, a card's history."""
+schedules carried over from Anki, a card's history.
+
+Each card is scheduled by the scheduler its state names (storage.states); the log
+row records that scheduler, so a rating is always read on the right scale."""
 
 from __future__ import annotations
 
@@ -9,45 +12,64 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from studykb.core.replay import LogKind, answer_kind, apply
-from studykb.core.scheduler import Sm2State, check_quality
+from studykb.core.scheduler import Sm2State
+from studykb.core.scheduling import SM2, scheduler_named
+from studykb.core.scheduling.protocol import Scheduler
+from studykb.core.scheduling.replay import LogKind, answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase, _new_uid
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
-from studykb.storage.records import Answer, LogRow, StaleUndoError, _d, _iso, _state
+from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
+from studykb.storage.states import decode, encode, state_columns
 
 # A log row names its card by a stable reference too (deck-id/card-id), read from
 # the card itself so that no caller can get it wrong.
 _INSERT_LOG = """
 INSERT INTO review_log (
   uid, card_id, card_ref, answered_at, utc_offset_minutes, study_day, quality, kind, answer_ms,
-  before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
-  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses, voids)
+  scheduler,
+  before_repetitions, before_interval, before_due, before_lapses, before_state,
+  after_repetitions, after_interval, after_due, after_lapses, after_state, voids)
 VALUES (?1, ?2, (SELECT c.deck_id || '/' || c.key FROM card c WHERE c.id = ?2),
-  ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+  ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
 """
 
-_LOG_COLUMNS = """seq, uid, card_id, study_day, quality, kind,
-  before_repetitions, before_easiness_x100, before_interval, before_due, before_lapses,
-  after_repetitions, after_easiness_x100, after_interval, after_due, after_lapses, voids"""
+_WRITE_STATE = """
+UPDATE card_state SET scheduler = ?, repetitions = ?, interval = ?, due = ?, lapses = ?,
+       state = ?, due_at = ?
+WHERE card_id = ?
+"""
+
+_LOG_COLUMNS = (
+    "seq, uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind, scheduler, "
+    f"voids, {state_columns('r', 'before_')}, {state_columns('r', 'after_')}"
+)
 
 
 def _answer_from_row(row: sqlite3.Row) -> Answer:
     """An answer from a row of ``SELECT {_LOG_COLUMNS}`` read by name."""
     kind: LogKind = row["kind"] if row["kind"] in ("drill", "import", "void") else "review"
+    scheduler = scheduler_named(str(row["scheduler"]))
     return Answer(
         uid=str(row["uid"]),
         card_id=int(row["card_id"]),
         kind=kind,
         quality=int(row["quality"]),
         study_day=date.fromisoformat(row["study_day"]),
-        before=_state(row, "before_"),
-        after=_state(row, "after_"),
+        before=decode(scheduler, row, "before_"),
+        after=decode(scheduler, row, "after_"),
         voids=None if row["voids"] is None else str(row["voids"]),
     )
+
+
+def _write_state(
+    conn: sqlite3.Connection, scheduler: Scheduler[Any], card_id: int, state: Any
+) -> None:
+    stored = encode(scheduler, state)
+    conn.execute(_WRITE_STATE, (scheduler.name, *stored.values(), stored.due_at, card_id))
 
 
 class AnswerLog(RepositoryBase):
@@ -59,16 +81,13 @@ class AnswerLog(RepositoryBase):
 
         The first answer of a card on a study day is a review; any later answer
         that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
-        check_quality(quality)
         with write_transaction(self.conn):
             moment = self._moment_for_write()
             row = (
                 named(self.conn)
                 .execute(
-                    """
-                SELECT s.repetitions AS repetitions, s.easiness_x100 AS easiness_x100,
-                       s.interval AS interval, s.due AS due, s.lapses AS lapses,
-                       c.retired_at AS retired_at
+                    f"""
+                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at
                 FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
                 """,
                     (card_id,),
@@ -79,16 +98,26 @@ class AnswerLog(RepositoryBase):
                 raise NotFoundError(f"no card with id {card_id}")
             if row["retired_at"] is not None:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
-            before = _state(row)
-            # A card's review is its first answer of a study day; an answer on the
-            # same day, or on an earlier one (a clock set back), changes nothing.
-            kind = answer_kind(self.last_answer_day(card_id), moment.study_day)
-            after = apply(before, kind, quality, moment.study_day)
+            scheduler = scheduler_named(str(row["scheduler"]))
+            if isinstance(quality, bool) or quality not in scheduler.ratings:
+                low, high = scheduler.ratings[0], scheduler.ratings[-1]
+                raise ValueError(
+                    f"quality must be an integer from {low} to {high}, got {quality!r}"
+                )
+            before = decode(scheduler, row)
+            # Under SM-2 a card's review is its first answer of a study day; an answer
+            # on the same day, or on an earlier one (a clock set back), changes nothing.
+            kind = answer_kind(
+                self.last_answer_day(card_id),
+                moment.study_day,
+                drills_same_day=scheduler.drills_same_day,
+            )
+            after = before if kind == "drill" else scheduler.review(before, quality, moment)[0]
             uid = self._append_log(
-                card_id, moment, quality, kind, before, after, answer_ms=answer_ms
+                card_id, moment, quality, kind, before, after, scheduler, answer_ms=answer_ms
             )
             if after != before:
-                self._write_state(card_id, after)
+                _write_state(self.conn, scheduler, card_id, after)
         return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
 
     def _append_log(
@@ -97,15 +126,15 @@ class AnswerLog(RepositoryBase):
         moment: Moment,
         quality: int,
         kind: LogKind,
-        before: Sm2State,
-        after: Sm2State,
+        before: Any,
+        after: Any,
+        scheduler: Scheduler[Any],
         *,
         answer_ms: int = 0,
         voids: str | None = None,
-        uid: str | None = None,
     ) -> str:
         """Append one row to the log (it only grows); returns its uid."""
-        uid = uid or _new_uid()
+        uid = _new_uid()
         self.conn.execute(
             _INSERT_LOG,
             (
@@ -117,8 +146,9 @@ class AnswerLog(RepositoryBase):
                 quality,
                 kind,
                 max(0, int(answer_ms)),
-                *self._state_values(before),
-                *self._state_values(after),
+                scheduler.name,
+                *encode(scheduler, before).values(),
+                *encode(scheduler, after).values(),
                 voids,
             ),
         )
@@ -136,26 +166,6 @@ class AnswerLog(RepositoryBase):
             .fetchone()
         )
         return _d(row["last_day"])
-
-    @staticmethod
-    def _state_values(state: Sm2State) -> tuple[int, int, int, str | None, int]:
-        return (
-            state.repetitions,
-            state.easiness_x100,
-            state.interval,
-            _iso(state.due),
-            state.lapses,
-        )
-
-    def _write_state(self, card_id: int, state: Sm2State) -> None:
-        self.conn.execute(
-            """
-            UPDATE card_state SET repetitions = ?, easiness_x100 = ?, interval = ?, due = ?,
-                   lapses = ?
-            WHERE card_id = ?
-            """,
-            (*self._state_values(state), card_id),
-        )
 
     def undo(self, uid: str | None = None) -> Answer | None:
         """Take back an answer (the newest live one overall, or the one named),
@@ -195,11 +205,19 @@ class AnswerLog(RepositoryBase):
             if newer is not None:
                 raise StaleUndoError("that card has been answered again since; undo that first")
             answer = _answer_from_row(row)
+            scheduler = scheduler_named(str(row["scheduler"]))
             moment = self._moment_for_write()
             self._append_log(
-                card_id, moment, 0, "void", answer.after, answer.before, voids=answer.uid
+                card_id,
+                moment,
+                0,
+                "void",
+                answer.after,
+                answer.before,
+                scheduler,
+                voids=answer.uid,
             )
-            self._write_state(card_id, answer.before)
+            _write_state(self.conn, scheduler, card_id, answer.before)
         return answer
 
     def append_history(self, rows: Sequence[LogRow], states: dict[int, Sm2State]) -> None:
@@ -219,20 +237,17 @@ class AnswerLog(RepositoryBase):
                         r.quality,
                         r.kind,
                         r.answer_ms,
-                        *self._state_values(r.before),
-                        *self._state_values(r.after),
+                        SM2.name,
+                        *encode(SM2, r.before).values(),
+                        *encode(SM2, r.after).values(),
                         None,
                     )
                     for r in rows
                 ),
             )
+            stored = ((encode(SM2, state), card_id) for card_id, state in states.items())
             self.conn.executemany(
-                """
-                UPDATE card_state SET repetitions = ?, easiness_x100 = ?, interval = ?, due = ?,
-                       lapses = ?
-                WHERE card_id = ?
-                """,
-                ((*self._state_values(state), card_id) for card_id, state in states.items()),
+                _WRITE_STATE, ((SM2.name, *s.values(), s.due_at, cid) for s, cid in stored)
             )
 
     def carry_over_schedules(self, schedules: dict[tuple[str, str], Any]) -> tuple[int, int]:
@@ -268,8 +283,9 @@ class AnswerLog(RepositoryBase):
                     state = replace(state, due=today)
                 if state == Sm2State():
                     continue
-                self._append_log(card_id, moment, 0, "import", Sm2State(), state)
-                self._write_state(card_id, state)
+                # Anki's schedules are SM-2's (its "factor" is SM-2's easiness).
+                self._append_log(card_id, moment, 0, "import", Sm2State(), state, SM2)
+                _write_state(self.conn, SM2, card_id, state)
                 carried += 1
         return carried, kept
 
@@ -277,7 +293,8 @@ class AnswerLog(RepositoryBase):
         rows = (
             named(self.conn)
             .execute(
-                f"SELECT {_LOG_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq", (card_id,)
+                f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE card_id = ? ORDER BY seq",
+                (card_id,),
             )
             .fetchall()
         )

@@ -4,13 +4,12 @@ as view models (studykb.app.views)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 
 from studykb.core.reading import ReadingStatus
-from studykb.core.replay import LogKind
 from studykb.core.scheduler import Sm2State
+from studykb.core.scheduling.replay import LogKind
 from studykb.core.stats import CardStateName
 from studykb.errors import StudykbError
 
@@ -147,18 +146,6 @@ def _d(value: str | None) -> date | None:
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def _state(row: sqlite3.Row, prefix: str = "") -> Sm2State:
-    """The SM-2 state in a row read by name: columns ``repetitions``, ``easiness_x100``,
-    ``interval``, ``due`` and ``lapses``, each led by ``prefix`` (``before_``, ``after_``)."""
-    return Sm2State(
-        repetitions=int(row[f"{prefix}repetitions"]),
-        easiness_x100=int(row[f"{prefix}easiness_x100"]),
-        interval=int(row[f"{prefix}interval"]),
-        due=_d(row[f"{prefix}due"]),
-        lapses=int(row[f"{prefix}lapses"]),
-    )
 
 
 def _fmt(state: Sm2State) -> str:

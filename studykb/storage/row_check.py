@@ -40,13 +40,19 @@ def _one_of(col: str, values: tuple[str, ...]) -> str:
     return f"({col} IS NULL OR {col} NOT IN ({', '.join(repr(v) for v in values)}))"
 
 
-_STATE = ("repetitions", "easiness_x100", "interval", "lapses")
+def _json_object(col: str) -> str:
+    # json_type() raises on malformed JSON, so it runs only when json_valid() said yes.
+    return f"(CASE WHEN json_valid({col}) THEN json_type({col}) != 'object' ELSE 1 END)"
+
+
+_STATE = ("repetitions", "interval", "lapses")
 # table -> (what names a row, its FROM clause, {field: SQL true when the value is unusable})
 _CHECKS: dict[str, tuple[str, str, dict[str, str]]] = {
     "card_state": (
         "s.card_id, c.deck_id || '/' || c.key",
         "card_state s LEFT JOIN card c ON c.id = s.card_id",
-        {f"state.{c}": _int(f"s.{c}") for c in _STATE} | {"state.due": _day("s.due")},
+        {f"state.{c}": _int(f"s.{c}") for c in _STATE}
+        | {"state.due": _day("s.due"), "state.state": _json_object("s.state")},
     ),
     "review_log": (
         "r.card_id, c.deck_id || '/' || c.key || ': answer ' || r.uid",
@@ -57,7 +63,8 @@ _CHECKS: dict[str, tuple[str, str, dict[str, str]]] = {
             "kind": _one_of("r.kind", ("review", "drill", "import", "void")),
         }
         | {f"{p}{c}": _int(f"r.{p}{c}") for p in ("before_", "after_") for c in _STATE}
-        | {f"{p}due": _day(f"r.{p}due") for p in ("before_", "after_")},
+        | {f"{p}due": _day(f"r.{p}due") for p in ("before_", "after_")}
+        | {f"{p}state": _json_object(f"r.{p}state") for p in ("before_", "after_")},
     ),
     "card": (
         "c.id, c.deck_id || '/' || c.key",

@@ -24,6 +24,7 @@ from studykb.storage.counts import (
 )
 from studykb.storage.db import named, read_transaction
 from studykb.storage.records import Stats
+from studykb.storage.states import sm2_easiness_x100
 
 
 def _log_from(deck_id: str | None) -> str:
@@ -194,13 +195,21 @@ class StatisticsQueries(RepositoryBase):
         flags = "c.retired_at IS NOT NULL AS retired, c.suspended AS suspended"
         cls = (
             "s.due IS NULL AS is_new, s.repetitions = 0 AS failed, "
-            f"s.interval >= {MATURE_INTERVAL} AS is_mature, s.easiness_x100 AS ef_x100"
+            f"s.interval >= {MATURE_INTERVAL} AS is_mature, "
+            # SM-2's easiness is in its state JSON; other schedulers have none.
+            "CASE WHEN s.scheduler = 'sm2' THEN s.state END AS sm2_state"
         )
         by_state: dict[CardStateName, int] = dict.fromkeys(CARD_STATES, 0)
         easiness: dict[int, int] = {}
 
         def add(
-            retired: int, suspended: int, new: int, failed: int, mature: int, ef_x100: int, n: int
+            retired: int,
+            suspended: int,
+            new: int,
+            failed: int,
+            mature: int,
+            ef_x100: int | None,
+            n: int,
         ) -> None:
             name = classify(
                 reviewed=not new,
@@ -210,7 +219,7 @@ class StatisticsQueries(RepositoryBase):
                 retired=bool(retired),
             )
             by_state[name] += n
-            if not new and not retired:
+            if not new and not retired and ef_x100 is not None:
                 easiness[ef_x100 // 10] = easiness.get(ef_x100 // 10, 0) + n
 
         if deck_id is not None:
@@ -228,7 +237,7 @@ class StatisticsQueries(RepositoryBase):
                     int(row["is_new"]),
                     int(row["failed"]),
                     int(row["is_mature"]),
-                    int(row["ef_x100"]),
+                    sm2_easiness_x100(row["sm2_state"]),
                     int(row["n"]),
                 )
             return by_state, easiness
@@ -249,12 +258,15 @@ class StatisticsQueries(RepositoryBase):
         by_state["learning"] = int(counts["learning"] or 0)
         by_state["young"] = int(counts["young"] or 0)
         by_state["mature"] = int(counts["mature"] or 0)
+        # Grouped by the JSON itself: an SM-2 state's JSON is its easiness alone, so
+        # there are few groups and no JSON is parsed per card.
         for r in named(self.conn).execute(
-            "SELECT easiness_x100, COUNT(*) AS n FROM card_state WHERE due IS NOT NULL "
-            "GROUP BY easiness_x100"
+            "SELECT state, COUNT(*) AS n FROM card_state "
+            "WHERE due IS NOT NULL AND scheduler = 'sm2' GROUP BY state"
         ):
-            ef_bucket = int(r["easiness_x100"]) // 10
-            easiness[ef_bucket] = easiness.get(ef_bucket, 0) + int(r["n"])
+            ef_x100 = sm2_easiness_x100(r["state"])
+            if ef_x100 is not None:
+                easiness[ef_x100 // 10] = easiness.get(ef_x100 // 10, 0) + int(r["n"])
         for row in named(self.conn).execute(
             f"""
             SELECT {flags}, {cls}, COUNT(*) AS n
@@ -268,7 +280,7 @@ class StatisticsQueries(RepositoryBase):
                 int(row["failed"]),
                 int(row["is_mature"]),
             )
-            ef_x100, n = int(row["ef_x100"]), int(row["n"])
+            ef_x100, n = sm2_easiness_x100(row["sm2_state"]), int(row["n"])
             # Take the card out of the class the plain counts put it in ...
             add(0, 0, is_new, failed, is_mature, ef_x100, -n)
             # ... and count it as suspended or retired.

@@ -101,29 +101,42 @@ class Card(SQLModel, table=True):
 
 
 class CardState(SQLModel, table=True):
-    """The current SM-2 state of a card; always equal to the replay of its log."""
+    """The current scheduling state of a card, always equal to the replay of its log:
+    its scheduler's name, the fields every scheduler shares in columns, and the
+    scheduler's own fields as JSON (see storage.states)."""
 
     __tablename__ = "card_state"
     __table_args__ = (
         # The queue walks these in order and stops at its limit: no sorting.
         Index("ix_card_state_due", "due", "card_id"),
         Index("ix_card_state_new", "card_id", sqlite_where=text("due IS NULL")),
+        # Steps within a day (FSRS learning): the few cards due at a moment.
+        Index("ix_card_state_due_at", "due_at", sqlite_where=text("due_at IS NOT NULL")),
     )
 
     card_id: int = Field(
         sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
     )
     repetitions: int = 0
-    easiness_x100: int = 250
     interval: int = 0
     due: date | None = None
     lapses: int = 0
+    scheduler: str = Field(
+        default="sm2", sa_column=Column(String, nullable=False, server_default="sm2")
+    )
+    state: str = Field(
+        default="{}",
+        sa_column=Column(String, nullable=False, server_default="{}"),
+        description="JSON: the scheduler's own fields (SM-2: easiness_x100)",
+    )
+    due_at: str | None = Field(default=None, description="ISO-8601 UTC moment within the due day")
 
 
 class ReviewLog(SQLModel, table=True):
     """The log only grows: one row per answer, and undo is a row of kind 'void' that
     names the answer it takes back (``voids``). Each row has a global uid and names
-    its card by a stable reference (``card_ref``: deck-id/card-id) besides the local id."""
+    its card by a stable reference (``card_ref``: deck-id/card-id) besides the local id.
+    The states around it are stored as card_state's are (see storage.states)."""
 
     __tablename__ = "review_log"
     __table_args__ = (
@@ -152,15 +165,24 @@ class ReviewLog(SQLModel, table=True):
     kind: str = Field(description="review | drill | import | void")
     answer_ms: int = 0
     before_repetitions: int
-    before_easiness_x100: int
     before_interval: int
     before_due: date | None = None
     before_lapses: int = 0
     after_repetitions: int
-    after_easiness_x100: int
     after_interval: int
     after_due: date | None = None
     after_lapses: int = 0
+    scheduler: str = Field(
+        default="sm2",
+        sa_column=Column(String, nullable=False, server_default="sm2"),
+        description="the scheduler whose rating scale ``quality`` is in",
+    )
+    before_state: str = Field(
+        default="{}", sa_column=Column(String, nullable=False, server_default="{}")
+    )
+    after_state: str = Field(
+        default="{}", sa_column=Column(String, nullable=False, server_default="{}")
+    )
 
 
 class Event(SQLModel, table=True):

@@ -9,10 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studykb.core.replay import LogEntry, replay
 from studykb.core.scheduler import Sm2State
 from studykb.core.scheduling.protocol import Schedule, Scheduler
-from studykb.core.scheduling.replay import LogEvent, replay_card, voided_uids
+from studykb.core.scheduling.replay import (
+    LogEvent,
+    RecordedRow,
+    replay_card,
+    verify_log,
+    voided_uids,
+)
 from studykb.core.scheduling.sm2 import Sm2Scheduler
 from studykb.core.studyday import Moment
 
@@ -107,7 +112,8 @@ def test_an_imported_schedule_is_taken_as_recorded() -> None:
 def test_replay_agrees_with_the_sm2_log_fold(
     steps: list[tuple[int, int]], rng: random.Random
 ) -> None:
-    """Same answers, same outcome as the store's fold today (studykb.core.replay)."""
+    """Shuffled events replay to the state the rows written in order record, and
+    verifying those rows (as `studykb check` does) finds nothing wrong."""
     events, entries = [], []
     day, state, last = 0, Sm2State(), None
     for i, (gap, q) in enumerate(steps):
@@ -117,7 +123,24 @@ def test_replay_agrees_with_the_sm2_log_fold(
         events.append(LogEvent(f"{i:04}", at, 0, m.study_day, "answer", rating=q))
         kind = "drill" if last is not None and last >= day else "review"
         after = SM2.review(state, q, moment(day))[0] if kind == "review" else state
-        entries.append(LogEntry(kind, q, DAY0 + timedelta(days=day), state, after))
+        entries.append(RecordedRow(events[-1], kind, state, after))
         state, last = after, day
+    verified = verify_log(SM2, entries)
+    assert verified.problems == ()
+    assert verified.state == state
     rng.shuffle(events)
-    assert replay_card(SM2, events).state == replay(entries).state
+    assert replay_card(SM2, events).state == state
+
+
+def test_verify_log_names_each_row_that_disagrees_with_the_replay() -> None:
+    first, second = answer("a", 0, 5), answer("b", 0, 2)
+    after_first = SM2.review(Sm2State(), 5, moment(0))[0]
+    rows = [
+        RecordedRow(first, "review", Sm2State(), after_first),
+        # Recorded as a review, but a second answer that day is a drill under rule 7.
+        RecordedRow(second, "review", after_first, SM2.review(after_first, 2, moment(0))[0]),
+    ]
+    assert verify_log(SM2, rows).problems == (
+        "answer 2: recorded as a review, the replay says drill",
+        "answer 2: recorded state after differs from the replay",
+    )

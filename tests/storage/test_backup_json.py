@@ -22,10 +22,11 @@ TABLES = {
     "deck": "SELECT d.id, d.title, d.position, p.slug, d.content_hash, d.file_hash FROM deck d "
     "LEFT JOIN paper p ON p.id = d.paper_id ORDER BY d.id",
     "card": "SELECT c.deck_id, c.key, c.front, c.back, c.tags, c.source, c.suspended, "
-    "c.retired_at, c.buried_until, s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses "
+    "c.retired_at, c.buried_until, s.repetitions, s.state, s.scheduler, s.interval, s.due, s.lapses, s.due_at "
     "FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.deck_id, c.key",
     "log": "SELECT r.uid, c.deck_id || '/' || c.key, r.answered_at, r.utc_offset_minutes, "
-    "r.study_day, r.quality, r.kind, r.answer_ms, r.before_due, r.after_due, r.after_interval "
+    "r.study_day, r.quality, r.kind, r.answer_ms, r.before_due, r.after_due, r.after_interval, "
+    "r.scheduler, r.before_state, r.after_state "
     "FROM review_log r JOIN card c ON c.id = r.card_id ORDER BY r.seq",
     "event": "SELECT uid, at, utc_offset_minutes, study_day, kind, target, value FROM event "
     "ORDER BY seq",
@@ -68,6 +69,32 @@ def test_json_round_trip_restores_an_identical_database(
     due_old = run_cli(capsys, "--db", str(demo_db), "due", "--json")[1]
     due_new = run_cli(capsys, "--db", str(new), "due", "--json")[1]
     assert due_old == due_new
+
+
+def test_a_backup_from_before_scheduler_neutral_states_restores_the_same_database(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Backups written before schema 0007 gave SM-2's easiness as columns; they
+    restore to what migration 0007 makes of the same data."""
+    out = tmp_path / "backup.json"
+    assert run_cli(capsys, "--db", str(demo_db), "export", str(out))[0] == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["schema"] = "0006"
+    for card in data["cards"]:
+        state = card["state"]
+        assert state.pop("scheduler") == "sm2" and state.pop("due_at") is None
+        state["easiness_x100"] = json.loads(state.pop("state"))["easiness_x100"]
+    for row in data["review_log"]:
+        assert row.pop("scheduler") == "sm2"
+        for side in ("before_", "after_"):
+            row[side + "easiness_x100"] = json.loads(row.pop(side + "state"))["easiness_x100"]
+    old = tmp_path / "old-format.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    new = tmp_path / "new.db"
+    code, _, err = run_cli(capsys, "--db", str(new), "import", str(old))
+    assert code == 0, err
+    assert snapshot(new) == snapshot(demo_db)
+    assert run_cli(capsys, "--db", str(new), "check")[0] == 0
 
 
 def test_a_backup_only_goes_into_an_empty_database(
@@ -193,7 +220,9 @@ def _duplicate_uid(data: dict[str, Any]) -> None:
 
 BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("due-not-a-date", _set("cards.one.state.due", "not-a-date"), "cards[0] (toy/one): state.due"),
+    ("state-not-json", _set("cards.one.state.state", "abc"), "state.state: must be a JSON object"),
     ("easiness-text", _set("cards.one.state.easiness_x100", "abc"), "state.easiness_x100"),
+    ("unknown-scheduler", _set("cards.one.state.scheduler", "xyz"), "unknown scheduler 'xyz'"),
     ("quality-99", _set("review_log.0.quality", 99), "review_log[0] (answer "),
     ("tags-not-a-list", _set("cards.two.tags", '"x"'), "cards[1] (toy/two): tags: must be"),
     ("tags-a-number", _set("cards.two.tags", 5), "cards[1] (toy/two): tags"),
@@ -251,13 +280,15 @@ def test_the_row_models_name_only_real_columns() -> None:
     from studykb.storage import backup_check
 
     for model, table, local in backup_check._SECTIONS.values():
-        references = {"paper", "deck", "state", "card"}
+        references = {"paper", "deck", "state", "card"} | backup_check.LEGACY_FIELDS
         columns = backup_check._table_columns(table) - local
         assert set(model.model_fields) - references <= columns, model
     from studykb.storage.tables import CardState
 
     state_columns = {c.name for c in CardState.__table__.columns}  # type: ignore[attr-defined]
-    assert set(backup_check.StateRow.model_fields) == state_columns - {"card_id"}
+    assert set(backup_check.StateRow.model_fields) - backup_check.LEGACY_FIELDS == state_columns - {
+        "card_id"
+    }
 
 
 def test_a_column_without_a_model_field_is_still_checked_as_a_plain_value(

@@ -54,7 +54,7 @@ def test_check_lists_unreadable_rows_one_line_each(
     corrupt(
         history_db,
         f"UPDATE card_state SET due = 'not-a-date' WHERE card_id = {ONE}",
-        f"UPDATE card_state SET easiness_x100 = 'abc' WHERE card_id = {TWO}",
+        f"UPDATE card_state SET state = 'abc' WHERE card_id = {TWO}",
         f"UPDATE review_log SET quality = 99 WHERE card_id = {TWO}",
         "UPDATE card SET tags = 'not a list' WHERE key = 'eq:c1'",
         "UPDATE card SET tags = '[1, 2]' WHERE key = 'eq:c2'",
@@ -64,7 +64,7 @@ def test_check_lists_unreadable_rows_one_line_each(
     assert code == 1 and "Traceback" not in err, err
     problems = [line for line in out.splitlines() if line.startswith("problem: ")]
     assert "problem: toy/one: unreadable value: state.due = 'not-a-date'" in problems
-    assert "problem: toy/two: unreadable value: state.easiness_x100 = 'abc'" in problems
+    assert "problem: toy/two: unreadable value: state.state = 'abc'" in problems
     assert sum("toy/two: answer " in p and "quality = 99" in p for p in problems) == 2
     assert "problem: toy/eq:c1: unreadable value: tags = 'not a list'" in problems
     assert "problem: toy/eq:c2: unreadable value: tags = '[1, 2]'" in problems

@@ -25,7 +25,7 @@ def _state(db: Path, ref: str) -> tuple[int, int, int, str | None, int]:
     conn = sqlite3.connect(db)
     try:
         return conn.execute(
-            "SELECT s.repetitions, s.easiness_x100, s.interval, s.due, s.lapses "
+            "SELECT s.repetitions, s.state, s.interval, s.due, s.lapses "
             "FROM card_state s JOIN card c ON c.id = s.card_id "
             "WHERE c.deck_id || '/' || c.key = ?",
             (ref,),

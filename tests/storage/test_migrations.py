@@ -102,8 +102,9 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         assert schema_version(conn) == SCHEMA_HEAD
         assert (
             conn.execute(
-                "SELECT c.deck_id || '/' || c.key, s.repetitions, s.easiness_x100, s.interval, "
-                "s.due, s.lapses, c.suspended FROM card c JOIN card_state s ON s.card_id = c.id "
+                "SELECT c.deck_id || '/' || c.key, s.repetitions, "
+                "json_extract(s.state, '$.easiness_x100'), s.interval, s.due, s.lapses, "
+                "c.suspended FROM card c JOIN card_state s ON s.card_id = c.id "
                 "ORDER BY c.id"
             ).fetchall()
             == before_states

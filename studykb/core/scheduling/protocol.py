@@ -52,6 +52,9 @@ class Scheduler(Protocol[S]):
 
     name: str  # stored beside each state: "sm2", later "fsrs"
     ratings: tuple[int, ...]  # the grades it accepts, lowest first
+    # SM-2's rule 7: a card's later answers on a study day are drills that change
+    # nothing. FSRS has learning steps within a day, so every answer counts there.
+    drills_same_day: bool
 
     def initial_state(self) -> S: ...
 
@@ -65,7 +68,11 @@ class Scheduler(Protocol[S]):
 
     def schedule(self, state: S) -> Schedule: ...
 
-    def to_dict(self, state: S) -> dict[str, Any]: ...
+    def to_dict(self, state: S) -> dict[str, Any]:
+        """Plain JSON types. The :class:`Schedule` fields are always there under the
+        keys ``due`` (ISO study day or None), ``interval``, ``repetitions`` and
+        ``lapses``: the store keeps those in columns it can index, the rest as JSON."""
+        ...
 
     def from_dict(self, data: Mapping[str, Any]) -> S:
         """The state :meth:`to_dict` wrote; ValueError for anything else."""

@@ -5,25 +5,44 @@ goes backwards on one device (a clock set back still yields a later time than th
 device's previous event, as a hybrid logical clock does), so the order is the
 order of writing on one device and a deterministic merge across devices.
 
+A store that knows its own order of writing (a local sequence number) passes the
+rows in that order with ``presorted=True``: a clock set back then changes nothing.
+
 Undo is a row too: a ``void`` names the uid it takes back, and a void may itself
 be voided (redo). Whether an answer is the day's review or a same-day drill is
 decided here, not at write time: the first live answer of a card on a study day
-after every earlier answer's day is the review (SM-2 rule 7, see answer_kind).
+after every earlier answer's day is the review (SM-2 rule 7, see answer_kind), for
+schedulers that have that rule (``drills_same_day``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from studykb.core.replay import answer_kind
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.studyday import Moment
 
 EventKind = Literal["answer", "void", "import"]
+# How the log names what a row was: review (the scheduler ran), drill (a same-day
+# repetition under SM-2's rule 7, no change), import (a schedule carried over from
+# another program, taken as recorded), void (an undo naming the row it takes back).
+LogKind = Literal["review", "drill", "import", "void"]
 S = TypeVar("S")
+
+
+def answer_kind(
+    last_answer_day: date | None, day: date, *, drills_same_day: bool = True
+) -> LogKind:
+    """SM-2 rule 7, in one place: a card's first answer of a study day is its
+    review; a later one that day, or one dated before the card's last answer (a
+    clock set back), is a drill that changes nothing. Schedulers without the rule
+    review every answer."""
+    if not drills_same_day:
+        return "review"
+    return "drill" if last_answer_day is not None and last_answer_day >= day else "review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +58,20 @@ class LogEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Step(Generic[S]):
+    """What one live row did in the replay: its kind and the states around it."""
+
+    kind: LogKind
+    before: S
+    after: S
+
+
+@dataclass(frozen=True, slots=True)
 class Replayed(Generic[S]):
     state: S
     kinds: dict[str, Literal["review", "drill"]]  # each live answer's uid -> what it was
     voided: frozenset[str]
+    steps: dict[str, Step[S]]  # each live answer or import's uid -> what it did
 
 
 def voided_uids(events: Iterable[LogEvent]) -> frozenset[str]:
@@ -63,26 +92,100 @@ def voided_uids(events: Iterable[LogEvent]) -> frozenset[str]:
     return frozenset(t for v, t in targets.items() if t is not None and live(v))
 
 
-def replay_card(scheduler: Scheduler[S], events: Iterable[LogEvent]) -> Replayed[S]:
-    ordered = sorted(events, key=lambda e: (e.at, e.uid))
+def replay_card(
+    scheduler: Scheduler[S], events: Iterable[LogEvent], *, presorted: bool = False
+) -> Replayed[S]:
+    """A card's state from its log rows. ValueError for a row that cannot be
+    replayed (an answer without a rating, a rating the scheduler refuses, a bad
+    imported state)."""
+    ordered = list(events) if presorted else sorted(events, key=lambda e: (e.at, e.uid))
     voided = voided_uids(ordered)
     state = scheduler.initial_state()
     last_day: date | None = None
     kinds: dict[str, Literal["review", "drill"]] = {}
+    steps: dict[str, Step[S]] = {}
     for event in ordered:
         if event.uid in voided or event.kind == "void":
             continue
+        before = state
         if event.kind == "import":
             if event.state is None:
                 raise ValueError(f"import {event.uid} carries no state")
             state = scheduler.from_dict(event.state)
+            steps[event.uid] = Step("import", before, state)
             continue
         if event.rating is None:
             raise ValueError(f"answer {event.uid} carries no rating")
-        kind = answer_kind(last_day, event.study_day)
+        kind = answer_kind(last_day, event.study_day, drills_same_day=scheduler.drills_same_day)
         kinds[event.uid] = "drill" if kind == "drill" else "review"
         if kind == "review":
             moment = Moment(event.at, event.utc_offset_minutes, event.study_day)
             state, _ = scheduler.review(state, event.rating, moment)
+        steps[event.uid] = Step(kind, before, state)
         last_day = event.study_day if last_day is None else max(last_day, event.study_day)
-    return Replayed(state, kinds, voided)
+    return Replayed(state, kinds, voided, steps)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRow(Generic[S]):
+    """A log row as a store holds it: the event, and what the row says it did."""
+
+    event: LogEvent
+    kind: LogKind
+    before: S
+    after: S
+
+
+@dataclass(frozen=True, slots=True)
+class Verified(Generic[S]):
+    state: S
+    problems: tuple[str, ...]  # "answer N: ..." with N counting every row from 1
+
+
+def verify_log(scheduler: Scheduler[S], rows: Sequence[RecordedRow[S]]) -> Verified[S]:
+    """Replay a card's rows (in the order written) and note every row whose
+    recorded kind or states disagree with the replay: what `studykb check` and the
+    backup validator report. ValueError when the log cannot be replayed at all."""
+    result = replay_card(scheduler, (r.event for r in rows), presorted=True)
+    problems: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        step = result.steps.get(row.event.uid)
+        if step is None:  # a void, or an answer taken back
+            continue
+        if row.before != step.before:
+            problems.append(f"answer {number}: recorded state before differs from the replay")
+        if row.kind != step.kind:
+            problems.append(
+                f"answer {number}: recorded as a {row.kind}, the replay says {step.kind}"
+            )
+        if row.after != step.after:
+            problems.append(f"answer {number}: recorded state after differs from the replay")
+    return Verified(result.state, tuple(problems))
+
+
+def recorded_row(
+    scheduler: Scheduler[S],
+    *,
+    uid: str,
+    at: datetime,
+    utc_offset_minutes: int,
+    study_day: date,
+    kind: LogKind,
+    rating: int,
+    before: S,
+    after: S,
+    voids: str | None,
+) -> RecordedRow[S]:
+    """A stored row as the replay reads it (an import carries its state after)."""
+    event_kind: EventKind = "void" if kind == "void" else "import" if kind == "import" else "answer"
+    event = LogEvent(
+        uid,
+        at,
+        utc_offset_minutes,
+        study_day,
+        event_kind,
+        rating=rating if event_kind == "answer" else None,
+        voids=voids,
+        state=scheduler.to_dict(after) if kind == "import" else None,
+    )
+    return RecordedRow(event, kind, before, after)

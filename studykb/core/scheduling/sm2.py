@@ -16,6 +16,7 @@ class Sm2Scheduler:
 
     name = "sm2"
     ratings: tuple[int, ...] = tuple(QUALITIES)
+    drills_same_day = True
 
     def initial_state(self) -> Sm2State:
         return Sm2State()
