@@ -42,10 +42,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from studykb.core.replay import answer_kind
 from studykb.core.scheduler import Sm2State
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.ratings import Rating, Scale, convert, recalled
+from studykb.core.scheduling.replay import answer_kind
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, Moment, study_day
 
 S = TypeVar("S")
@@ -164,7 +164,6 @@ def predictions(
     answer is a review."""
     predict = predict or recall_predictor(scheduler)
     scale = scale_of(scheduler)
-    drills = getattr(scheduler, "drills_same_day", True)
     made: list[Prediction] = []
     for answers in cards:
         state = scheduler.initial_state()
@@ -180,7 +179,10 @@ def predictions(
                 lapses += 0 if outcome else 1
             if last_day is None or answer.at.study_day > last_day:
                 days_seen += 1
-            if not drills or answer_kind(last_day, answer.at.study_day) == "review":
+            kind = answer_kind(
+                last_day, answer.at.study_day, drills_same_day=scheduler.drills_same_day
+            )
+            if kind == "review":
                 rating = convert(answer.rating, answer.scale, scale)
                 state, _ = scheduler.review(state, rating, answer.at)
             last_day = (
