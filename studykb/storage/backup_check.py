@@ -278,7 +278,7 @@ class EventRow(_Row):
     at: Annotated[str, AfterValidator(_aware_moment)]
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
-    kind: Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note"]
+    kind: Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
 

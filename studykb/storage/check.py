@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from studykb.core.scheduling import scheduler_named
+from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, verify_log
 from studykb.storage.db import named, read_transaction, write_transaction
@@ -19,9 +20,10 @@ from studykb.storage.events import (
     EXPECTED_STATUS,
     EXPECTED_SUSPENDED,
 )
-from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row, _write_state
+from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row
 from studykb.storage.records import CheckReport, _fmt
 from studykb.storage.row_check import BadRows, find_bad_rows
+from studykb.storage.schedulers import deck_options_and_since, write_state
 from studykb.storage.states import decode, encode, state_columns
 
 
@@ -78,7 +80,7 @@ class Checks(AnswerLog):
         if repair and (fixes or flags or papers):
             with write_transaction(self.conn):
                 for card_id, scheduler, state in fixes:
-                    _write_state(self.conn, scheduler, card_id, state)
+                    write_state(self.conn, scheduler, card_id, state)
                 # The events are the record: the flags and fields are set from them.
                 for flag_card, _, column, _, wanted in flags:
                     self.conn.execute(
@@ -138,7 +140,8 @@ class Checks(AnswerLog):
         left out (with a problem line)."""
         states = named(self.conn).execute(
             f"""
-            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref, s.scheduler AS scheduler,
+            SELECT c.id AS id, c.deck_id || '/' || c.key AS ref, c.deck_id AS deck_id,
+                   s.scheduler AS scheduler,
                    s.due_at AS due_at, {state_columns("s")}
             FROM card c JOIN card_state s ON s.card_id = c.id ORDER BY c.id
             """
@@ -147,6 +150,7 @@ class Checks(AnswerLog):
             f"SELECT {_LOG_COLUMNS} FROM review_log r ORDER BY card_id, seq"
         )
         pending = logs.fetchone()
+        decks: dict[str, tuple[Scheduler[Any], str | None]] = {}
         for row in states:
             card_id, ref = int(row["id"]), str(row["ref"])
             rows: list[sqlite3.Row] = []
@@ -157,29 +161,38 @@ class Checks(AnswerLog):
                 pending = logs.fetchone()
             if card_id in bad.unreadable_logs:
                 continue
+            deck_id = str(row["deck_id"])
             try:
-                scheduler = scheduler_named(str(row["scheduler"]))
-                entries = [_recorded(scheduler, r) for r in rows]
+                if deck_id not in decks:
+                    options, since = deck_options_and_since(self.conn, deck_id)
+                    decks[deck_id] = (
+                        build_scheduler(options, self.day_starts().current_hour),
+                        since,
+                    )
+                scheduler, since = decks[deck_id]
+                entries = [_recorded(scheduler, since, r) for r in rows]
             except ValueError as exc:
                 report.problems.append(f"{ref}: its log cannot be read ({exc})")
                 continue
             stored = None
-            if card_id not in bad.unreadable_states:
+            if row["scheduler"] != scheduler.name:
+                stored_under = _short(row["scheduler"])
+                report.problems.append(
+                    f"{ref}: stored under {stored_under}, its deck uses {scheduler.name}"
+                )
+            elif card_id not in bad.unreadable_states:
                 stored = _readable_state(scheduler, row, ref, report)
             yield card_id, ref, scheduler, stored, entries
 
 
-def _recorded(scheduler: Scheduler[Any], row: sqlite3.Row) -> RecordedRow[Any]:
-    """A log row for the replay. A row rated on another scheduler's scale cannot be
-    replayed under this one (switching schedulers maps ratings; see the FSRS issue)."""
-    if row["scheduler"] != scheduler.name:
-        raise ValueError(
-            f"answer {row['uid']} was rated under {row['scheduler']}, the card is "
-            f"scheduled by {scheduler.name}"
-        )
+def _recorded(scheduler: Scheduler[Any], since: str | None, row: sqlite3.Row) -> RecordedRow[Any]:
+    """A log row for the replay under the deck's ``scheduler``, set at ``since``. Its
+    kind and states are compared with the replay only when it was written under the
+    same settings (rows from before a switch recorded what the old settings did)."""
     answer = _answer_from_row(row)
+    written_under = scheduler_named(str(row["scheduler"]))
     return recorded_row(
-        scheduler,
+        written_under,
         uid=answer.uid,
         at=datetime.fromisoformat(row["answered_at"]),
         utc_offset_minutes=int(row["utc_offset_minutes"]),
@@ -189,6 +202,8 @@ def _recorded(scheduler: Scheduler[Any], row: sqlite3.Row) -> RecordedRow[Any]:
         before=answer.before,
         after=answer.after,
         voids=answer.voids,
+        verify=written_under.name == scheduler.name
+        and (since is None or str(row["answered_at"]) > since),
     )
 
 

@@ -56,13 +56,16 @@ class DueCounts:
 
 
 def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
-    """Reviews and new cards already answered on a study day (drills aside)."""
+    """Reviews and new cards already answered on a study day. Drills aside, and FSRS's
+    steps within a day too (interval 0 before the answer): like Anki's learning
+    cards, they do not count against the day's review limit."""
     row = (
         named(conn)
         .execute(
             f"""
         SELECT
-          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL), 0) AS reviews,
+          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL AND r.before_interval > 0), 0)
+            AS reviews,
           COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0) AS new
         FROM review_log r WHERE r.study_day = ? AND {NOT_VOIDED}
         """,
@@ -74,7 +77,8 @@ def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
 
 
 def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> list[int]:
-    """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
+    """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first.
+    Only SM-2's answers: FSRS brings a card back by its due moment instead."""
     rows = (
         named(conn)
         .execute(
@@ -82,6 +86,7 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
         SELECT r.card_id AS card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
         WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND {LIVE_ANSWER}
+          AND r.scheduler = 'sm2'
           AND r.seq = (SELECT MAX(r.seq) FROM review_log r
                        WHERE r.card_id = c.id AND r.study_day = :day AND {LIVE_ANSWER})
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from studykb.core.scheduling import SM2
 from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.core.urls import paper_key
@@ -16,10 +15,8 @@ from studykb.storage.db import named, unit_of_work
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
 from studykb.storage.records import DeckSummary
+from studykb.storage.schedulers import deck_scheduler
 from studykb.storage.states import encode
-
-# A new card starts at its scheduler's initial state (SM-2 for every deck today).
-NEW_SM2 = encode(SM2, SM2.initial_state())
 
 
 class DeckStore(PaperStore, QueueQueries):
@@ -180,6 +177,9 @@ class DeckStore(PaperStore, QueueQueries):
                 """,
                 inserts,
             )
+            # A new card starts at the initial state of its deck's scheduler.
+            scheduler = deck_scheduler(self.conn, spec.deck_id, self.day_starts().current_hour)
+            initial = encode(scheduler, scheduler.initial_state())
             self.conn.execute(
                 """
                 INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses,
@@ -188,7 +188,7 @@ class DeckStore(PaperStore, QueueQueries):
                 LEFT JOIN card_state s ON s.card_id = c.id
                 WHERE c.deck_id = ? AND s.card_id IS NULL
                 """,
-                (SM2.name, *NEW_SM2.values(), NEW_SM2.due_at, spec.deck_id),
+                (scheduler.name, *initial.values(), initial.due_at, spec.deck_id),
             )
         # Only a whole deck (deck file, backup) retires the cards it lacks.
         gone = [v[0] for v in current.values() if v[3] is None] if spec.complete else []

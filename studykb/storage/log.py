@@ -23,6 +23,7 @@ from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
+from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
 
 # A log row names its card by a stable reference too (deck-id/card-id), read from
@@ -35,12 +36,6 @@ INSERT INTO review_log (
   after_repetitions, after_interval, after_due, after_lapses, after_state, voids)
 VALUES (?1, ?2, (SELECT c.deck_id || '/' || c.key FROM card c WHERE c.id = ?2),
   ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-"""
-
-_WRITE_STATE = """
-UPDATE card_state SET scheduler = ?, repetitions = ?, interval = ?, due = ?, lapses = ?,
-       state = ?, due_at = ?
-WHERE card_id = ?
 """
 
 _LOG_COLUMNS = (
@@ -63,13 +58,6 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
         after=decode(scheduler, row, "after_"),
         voids=None if row["voids"] is None else str(row["voids"]),
     )
-
-
-def _write_state(
-    conn: sqlite3.Connection, scheduler: Scheduler[Any], card_id: int, state: Any
-) -> None:
-    stored = encode(scheduler, state)
-    conn.execute(_WRITE_STATE, (scheduler.name, *stored.values(), stored.due_at, card_id))
 
 
 class AnswerLog(RepositoryBase):
@@ -98,7 +86,9 @@ class AnswerLog(RepositoryBase):
                 raise NotFoundError(f"no card with id {card_id}")
             if row["retired_at"] is not None:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
-            scheduler = scheduler_named(str(row["scheduler"]))
+            scheduler = card_scheduler(
+                self.conn, card_id, str(row["scheduler"]), self.day_starts().current_hour
+            )
             if isinstance(quality, bool) or quality not in scheduler.ratings:
                 low, high = scheduler.ratings[0], scheduler.ratings[-1]
                 raise ValueError(
@@ -107,17 +97,17 @@ class AnswerLog(RepositoryBase):
             before = decode(scheduler, row)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
-            kind = answer_kind(
-                self.last_answer_day(card_id),
-                moment.study_day,
-                drills_same_day=scheduler.drills_same_day,
+            kind = (
+                answer_kind(self.last_answer_day(card_id), moment.study_day)
+                if scheduler.drills_same_day
+                else "review"
             )
             after = before if kind == "drill" else scheduler.review(before, quality, moment)[0]
             uid = self._append_log(
                 card_id, moment, quality, kind, before, after, scheduler, answer_ms=answer_ms
             )
             if after != before:
-                _write_state(self.conn, scheduler, card_id, after)
+                write_state(self.conn, scheduler, card_id, after)
         return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
 
     def _append_log(
@@ -167,6 +157,14 @@ class AnswerLog(RepositoryBase):
         )
         return _d(row["last_day"])
 
+    def _card_scheduler_name(self, card_id: int) -> str:
+        row = (
+            named(self.conn)
+            .execute("SELECT scheduler FROM card_state WHERE card_id = ?", (card_id,))
+            .fetchone()
+        )
+        return "sm2" if row is None else str(row["scheduler"])
+
     def undo(self, uid: str | None = None) -> Answer | None:
         """Take back an answer (the newest live one overall, or the one named),
         atomically: a 'void' row naming it is appended (the log only grows) and the
@@ -205,7 +203,12 @@ class AnswerLog(RepositoryBase):
             if newer is not None:
                 raise StaleUndoError("that card has been answered again since; undo that first")
             answer = _answer_from_row(row)
-            scheduler = scheduler_named(str(row["scheduler"]))
+            scheduler = card_scheduler(
+                self.conn,
+                card_id,
+                self._card_scheduler_name(card_id),
+                self.day_starts().current_hour,
+            )
             moment = self._moment_for_write()
             self._append_log(
                 card_id,
@@ -217,7 +220,8 @@ class AnswerLog(RepositoryBase):
                 scheduler,
                 voids=answer.uid,
             )
-            _write_state(self.conn, scheduler, card_id, answer.before)
+            # The state is the replay of the log, now without the answer taken back.
+            rebuild_card(self.conn, card_id, scheduler)
         return answer
 
     def append_history(self, rows: Sequence[LogRow], states: dict[int, Sm2State]) -> None:
@@ -262,7 +266,7 @@ class AnswerLog(RepositoryBase):
                 row = (
                     named(self.conn)
                     .execute(
-                        "SELECT c.id AS id, s.due AS due, "
+                        "SELECT c.id AS id, s.due AS due, s.scheduler AS scheduler, "
                         "EXISTS(SELECT 1 FROM review_log r WHERE r.card_id = c.id) AS has_log "
                         "FROM card c JOIN card_state s ON s.card_id = c.id "
                         "WHERE c.deck_id = ? AND c.key = ?",
@@ -283,9 +287,22 @@ class AnswerLog(RepositoryBase):
                     state = replace(state, due=today)
                 if state == Sm2State():
                     continue
-                # Anki's schedules are SM-2's (its "factor" is SM-2's easiness).
+                # Anki's schedules are SM-2's (its "factor" is SM-2's easiness); a card
+                # of a deck with another scheduler gets the replay of that import.
                 self._append_log(card_id, moment, 0, "import", Sm2State(), state, SM2)
-                _write_state(self.conn, SM2, card_id, state)
+                if row["scheduler"] == SM2.name:
+                    write_state(self.conn, SM2, card_id, state)
+                else:
+                    rebuild_card(
+                        self.conn,
+                        card_id,
+                        card_scheduler(
+                            self.conn,
+                            card_id,
+                            str(row["scheduler"]),
+                            self.day_starts().current_hour,
+                        ),
+                    )
                 carried += 1
         return carried, kept
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from studykb.core.queue import (
     DayQueue,
@@ -20,6 +20,7 @@ from studykb.storage.counts import (
     DueCounts,
 )
 from studykb.storage.db import named, read_transaction
+from studykb.storage.states import moment_key
 
 
 class QueueQueries(RepositoryBase):
@@ -42,11 +43,12 @@ class QueueQueries(RepositoryBase):
             .execute(
                 f"""
             SELECT s.card_id AS card_id, s.due AS due FROM card_state s INDEXED BY ix_card_state_due
-            WHERE s.due <= :day AND EXISTS ({_ACTIVE_CARD})
+            WHERE s.due <= :day AND (s.due_at IS NULL OR s.due_at <= :now)
+              AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.due, s.card_id
             LIMIT :limit
             """,
-                {"day": day.isoformat(), "deck": deck_id, "limit": limit},
+                {"day": day.isoformat(), "deck": deck_id, "limit": limit, "now": self._now_key()},
             )
             .fetchall()
         )
@@ -67,6 +69,27 @@ class QueueQueries(RepositoryBase):
             .fetchall()
         )
         return [NewCard(int(r["card_id"])) for r in rows]
+
+    def _now_key(self) -> str:
+        return moment_key(self.clock.now())
+
+    def next_step_at(self, deck_id: str | None = None) -> datetime | None:
+        """When the next card in a step within today (FSRS learning) comes due, if one
+        is waiting: the review screen waits for it rather than calling the day done."""
+        self._require_deck(deck_id)
+        today = self.today()
+        row = (
+            named(self.conn)
+            .execute(
+                f"""
+            SELECT MIN(s.due_at) AS next FROM card_state s INDEXED BY ix_card_state_due_at
+            WHERE s.due_at > :now AND s.due <= :day AND EXISTS ({_ACTIVE_CARD})
+            """,
+                {"now": self._now_key(), "day": today.isoformat(), "deck": deck_id},
+            )
+            .fetchone()
+        )
+        return None if row["next"] is None else datetime.fromisoformat(str(row["next"]))
 
     def day_queue(self, deck_id: str | None = None, day: date | None = None) -> DayQueue:
         """Today's queue (or that of a later study day, with nothing done on it yet)."""

@@ -26,6 +26,7 @@ from studykb.storage.records import (
     StaleUndoError,
     Stats,
 )
+from studykb.storage.schedulers import DeckSchedulers
 from studykb.storage.statistics import StatisticsQueries
 
 __all__ = [
@@ -49,6 +50,7 @@ class Repository(
     PaperStore,
     QueueQueries,
     StatisticsQueries,
+    DeckSchedulers,
     AnswerLog,
     RepositoryBase,
 ):

@@ -18,6 +18,7 @@ import functools
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from studykb.core.scheduling import scheduler_named
@@ -53,8 +54,13 @@ def encode(scheduler: Scheduler[Any], state: Any) -> StoredState:
         due=data["due"],
         lapses=int(data["lapses"]),
         state=json.dumps(rest, separators=(",", ":"), sort_keys=True),
-        due_at=None if schedule.due_at is None else schedule.due_at.isoformat(),
+        due_at=None if schedule.due_at is None else moment_key(schedule.due_at),
     )
+
+
+def moment_key(moment: datetime) -> str:
+    """A moment as ``due_at`` stores it: UTC, fixed width, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def decode(scheduler: Scheduler[Any], row: sqlite3.Row, prefix: str = "") -> Any:

@@ -328,8 +328,8 @@ def test_malformed_dicts_are_refused_in_one_line() -> None:
         {**good, "due_at": "yesterday"},
         {**good, "due_at": "2026-01-05T10:00:00"},  # no offset
         {**good, "due_at": None},
-        {**good, "due_day": 20260105},
-        {**good, "due_day": "2026-13-01"},
+        {**good, "due": 20260105},
+        {**good, "due": "2026-13-01"},
         {**good, "last_review": "2027-01-01T00:00:00+00:00"},  # after due_at
         {**good, "repetitions": True},
         {**good, "lapses": -1},

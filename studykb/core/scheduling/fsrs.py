@@ -314,7 +314,8 @@ def _state_dict(state: FsrsState) -> dict[str, Any]:
         "stability": state.stability,
         "difficulty": state.difficulty,
         "due_at": _iso(state.due_at),
-        "due_day": None if state.due_day is None else state.due_day.isoformat(),
+        # "due": the key every scheduler's dict gives its due study day (the store indexes it)
+        "due": None if state.due_day is None else state.due_day.isoformat(),
         "last_review": _iso(state.last_review),
         "interval": state.interval,
         "repetitions": state.repetitions,
@@ -323,16 +324,17 @@ def _state_dict(state: FsrsState) -> dict[str, Any]:
 
 
 FIELDS = tuple(FsrsState.__dataclass_fields__)
+_KEYS = tuple("due" if f == "due_day" else f for f in FIELDS)
 
 
 def state_from_dict(data: Mapping[str, Any]) -> FsrsState:
     """The state :func:`_state_dict` wrote; a one-line ValueError for anything else."""
     if not isinstance(data, Mapping):
         raise ValueError(f"an FSRS state must be a mapping, got {type(data).__name__}")
-    missing = [f for f in FIELDS if f not in data]
+    missing = [f for f in _KEYS if f not in data]
     if missing:
         raise ValueError(f"an FSRS state needs {', '.join(missing)}")
-    extra = sorted(str(k) for k in data if k not in FIELDS)
+    extra = sorted(str(k) for k in data if k not in _KEYS)
     if extra:
         raise ValueError(f"an FSRS state has unknown fields: {', '.join(extra)}")
     phase = data["phase"]
@@ -349,14 +351,14 @@ def state_from_dict(data: Mapping[str, Any]) -> FsrsState:
     difficulty = _optional_float(data, "difficulty")
     due_at = _optional_moment(data, "due_at")
     last_review = _optional_moment(data, "last_review")
-    due_day = data["due_day"]
+    due_day = data["due"]
     if due_day is not None:
         if not isinstance(due_day, str):
-            raise ValueError(f"FSRS due_day must be an ISO date or null, got {due_day!r}")
+            raise ValueError(f"FSRS due must be an ISO date or null, got {due_day!r}")
         try:
             due_day = date.fromisoformat(due_day)
         except ValueError:
-            raise ValueError(f"FSRS due_day must be an ISO date, got {due_day!r}") from None
+            raise ValueError(f"FSRS due must be an ISO date, got {due_day!r}") from None
     state = FsrsState(
         phase=phase,
         step=step,

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from studykb.core.scheduling.convert import convert_imported
 from studykb.core.scheduling.protocol import Scheduler
+from studykb.core.scheduling.ratings import Scale, convert
 from studykb.core.studyday import Moment
 
 EventKind = Literal["answer", "void", "import"]
@@ -55,6 +57,9 @@ class LogEvent:
     rating: int | None = None  # answers
     voids: str | None = None  # voids: the uid taken back
     state: Mapping[str, Any] | None = None  # imports: the schedule carried over
+    # The scheduler whose scale the rating (or imported state) is on; None: the
+    # replaying scheduler's own. Another scale is converted (ratings.convert).
+    scale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,14 @@ class Replayed(Generic[S]):
     kinds: dict[str, Literal["review", "drill"]]  # each live answer's uid -> what it was
     voided: frozenset[str]
     steps: dict[str, Step[S]]  # each live answer or import's uid -> what it did
+
+
+def _scale(name: str) -> Scale:
+    if name == "sm2":
+        return "sm2"
+    if name == "fsrs":
+        return "fsrs"
+    raise ValueError(f"no rating scale for scheduler {name!r}")
 
 
 def voided_uids(events: Iterable[LogEvent]) -> frozenset[str]:
@@ -108,10 +121,12 @@ def replay_card(
         if event.uid in voided or event.kind == "void":
             continue
         before = state
+        moment = Moment(event.at, event.utc_offset_minutes, event.study_day)
+        scale = event.scale or scheduler.name
         if event.kind == "import":
             if event.state is None:
                 raise ValueError(f"import {event.uid} carries no state")
-            state = scheduler.from_dict(event.state)
+            state = convert_imported(event.state, scale, scheduler, moment)
             steps[event.uid] = Step("import", before, state)
             continue
         if event.rating is None:
@@ -119,8 +134,10 @@ def replay_card(
         kind = answer_kind(last_day, event.study_day, drills_same_day=scheduler.drills_same_day)
         kinds[event.uid] = "drill" if kind == "drill" else "review"
         if kind == "review":
-            moment = Moment(event.at, event.utc_offset_minutes, event.study_day)
-            state, _ = scheduler.review(state, event.rating, moment)
+            rating = event.rating
+            if scale != scheduler.name:
+                rating = convert(rating, _scale(scale), _scale(scheduler.name))
+            state, _ = scheduler.review(state, rating, moment)
         steps[event.uid] = Step(kind, before, state)
         last_day = event.study_day if last_day is None else max(last_day, event.study_day)
     return Replayed(state, kinds, voided, steps)
@@ -128,12 +145,14 @@ def replay_card(
 
 @dataclass(frozen=True, slots=True)
 class RecordedRow(Generic[S]):
-    """A log row as a store holds it: the event, and what the row says it did."""
+    """A log row as a store holds it: the event, and what the row says it did.
+    ``kind``, ``before`` and ``after`` are None when they are not to be compared:
+    the row was written under other scheduler settings (the deck switched since)."""
 
     event: LogEvent
-    kind: LogKind
-    before: S
-    after: S
+    kind: LogKind | None
+    before: S | None
+    after: S | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +169,7 @@ def verify_log(scheduler: Scheduler[S], rows: Sequence[RecordedRow[S]]) -> Verif
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
         step = result.steps.get(row.event.uid)
-        if step is None:  # a void, or an answer taken back
+        if step is None or row.kind is None:  # a void, an answer taken back, or unverified
             continue
         if row.before != step.before:
             problems.append(f"answer {number}: recorded state before differs from the replay")
@@ -164,7 +183,7 @@ def verify_log(scheduler: Scheduler[S], rows: Sequence[RecordedRow[S]]) -> Verif
 
 
 def recorded_row(
-    scheduler: Scheduler[S],
+    row_scheduler: Scheduler[Any],
     *,
     uid: str,
     at: datetime,
@@ -172,11 +191,14 @@ def recorded_row(
     study_day: date,
     kind: LogKind,
     rating: int,
-    before: S,
-    after: S,
+    before: Any,
+    after: Any,
     voids: str | None,
-) -> RecordedRow[S]:
-    """A stored row as the replay reads it (an import carries its state after)."""
+    verify: bool = True,
+) -> RecordedRow[Any]:
+    """A stored row as the replay reads it: its rating (or, for an import, the state
+    it carried) on the scale of ``row_scheduler``, the scheduler it was written
+    under. ``verify``: compare the row's kind and states with the replay."""
     event_kind: EventKind = "void" if kind == "void" else "import" if kind == "import" else "answer"
     event = LogEvent(
         uid,
@@ -186,6 +208,9 @@ def recorded_row(
         event_kind,
         rating=rating if event_kind == "answer" else None,
         voids=voids,
-        state=scheduler.to_dict(after) if kind == "import" else None,
+        state=row_scheduler.to_dict(after) if kind == "import" else None,
+        scale=row_scheduler.name,
     )
+    if not verify:
+        return RecordedRow(event, None, None, None)
     return RecordedRow(event, kind, before, after)
