@@ -32,6 +32,7 @@ from studykb.render.safe_text import safe_json
 if TYPE_CHECKING:
     from studykb.app.collection import Collection
     from studykb.app.views import CardView
+    from studykb.core.studyday import Moment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -376,9 +377,18 @@ def papers_set(ctx: Context, paper: str, status: str) -> None:
 @cli.command()
 @click.option("--deck", "deck_id", help="Only this deck.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--schedulers",
+    "compare",
+    is_flag=True,
+    help="Compare SM-2 and FSRS on your own history: prediction scores and a 30-day forecast.",
+)
 @pass_ctx
-def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
+def stats(ctx: Context, deck_id: str | None, as_json: bool, compare: bool) -> None:
     """Reviews today, streak, 30-day retention, cards by state."""
+    if compare:
+        _print_scheduler_comparison(ctx.collection().schedulers.compare(deck_id), as_json)
+        return
     s = ctx.collection().statistics.summary(deck_id)
     if as_json:
         _print_json(
@@ -400,6 +410,119 @@ def stats(ctx: Context, deck_id: str | None, as_json: bool) -> None:
     click.echo(f"Streak: {s.streak} day{'s' if s.streak != 1 else ''}")
     click.echo(f"Retention, last 30 days: {retention} of {s.reviews_30d} reviews")
     click.echo("Cards: " + ", ".join(f"{n} {name}" for name, n in s.cards_by_state.items()))
+
+
+def _print_scheduler_comparison(c: Any, as_json: bool) -> None:
+    from studykb.core.evaluation import Scores
+
+    if as_json:
+        _print_json(
+            {
+                "deck": c.deck_id,
+                "today": c.today.isoformat(),
+                "answers": c.answers,
+                "schedulers": [
+                    {
+                        "scheduler": r.name,
+                        "predictions": r.evaluation.predictions,
+                        "log_loss": round(r.evaluation.log_loss, 4)
+                        if isinstance(r.evaluation, Scores)
+                        else None,
+                        "rmse_bins": round(r.evaluation.rmse_bins, 4)
+                        if isinstance(r.evaluation, Scores)
+                        else None,
+                        "predicted_retention": round(r.evaluation.predicted_retention, 4)
+                        if isinstance(r.evaluation, Scores)
+                        else None,
+                        "measured_retention": round(r.evaluation.measured_retention, 4)
+                        if isinstance(r.evaluation, Scores)
+                        else None,
+                        "not_enough": None
+                        if isinstance(r.evaluation, Scores)
+                        else str(r.evaluation),
+                        "forecast": [[d.isoformat(), n] for d, n in r.forecast.days],
+                    }
+                    for r in c.reports
+                ],
+            }
+        )
+        return
+    scope = f"deck {c.deck_id}" if c.deck_id else "all decks"
+    click.echo(f"Schedulers on your own history ({scope}, {c.answers} answers)")
+    click.echo("lower is better: log loss and RMSE(bins), as srs-benchmark scores them")
+    for r in c.reports:
+        e = r.evaluation
+        if isinstance(e, Scores):
+            click.echo(
+                f"  {r.title:<7} log loss {e.log_loss:.3f}  RMSE(bins) {e.rmse_bins:.3f}  "
+                f"predicted {e.predicted_retention:.0%} recall, measured "
+                f"{e.measured_retention:.0%} ({e.predictions} predictions)"
+            )
+        else:
+            click.echo(f"  {r.title:<7} {e}")
+    for r in c.reports:
+        week = sum(n for _, n in r.forecast.days[:7])
+        click.echo(
+            f"  {r.title:<7} forecast: {week} reviews in the next 7 days, "
+            f"{r.forecast.total} in 30 (every due card answered Good)"
+        )
+
+
+@cli.command()
+@click.argument("deck_id", metavar="DECK")
+@click.argument("name", required=False, type=click.Choice(["sm2", "fsrs"]))
+@click.option(
+    "--retention",
+    type=click.FloatRange(0.70, 0.99),
+    help="FSRS: the recall to aim for (0.70-0.99, default 0.90).",
+)
+@click.option(
+    "--max-interval",
+    type=click.IntRange(1, 36500),
+    help="FSRS: the longest interval in days (default 36500).",
+)
+@click.option("--fuzz/--no-fuzz", default=None, help="FSRS: spread intervals (seeded, replayable).")
+@pass_ctx
+def scheduler(
+    ctx: Context,
+    deck_id: str,
+    name: str | None,
+    retention: float | None,
+    max_interval: int | None,
+    fuzz: bool | None,
+) -> None:
+    """Show or set a deck's scheduler: sm2 (the default) or fsrs. Setting it replays
+    the deck's whole log under the new one; nothing is lost, and switching back
+    gives back exactly the states the deck had."""
+    from dataclasses import replace
+
+    from studykb.core.scheduling.options import SchedulerOptions
+
+    schedulers = ctx.collection().schedulers
+    current = schedulers.options(deck_id)
+    if name is None and retention is None and max_interval is None and fuzz is None:
+        click.echo(f"{deck_id}: {current.describe()}")
+        return
+    chosen = current
+    if name is not None and name != current.scheduler:
+        chosen = SchedulerOptions("fsrs" if name == "fsrs" else "sm2")
+    changes: dict[str, Any] = {}
+    if retention is not None:
+        changes["desired_retention"] = retention
+    if max_interval is not None:
+        changes["maximum_interval"] = max_interval
+    if fuzz is not None:
+        changes["fuzz"] = fuzz
+    if changes and chosen.scheduler != "fsrs":
+        raise StudykbError("--retention, --max-interval and --fuzz are FSRS settings")
+    switch = schedulers.switch(deck_id, replace(chosen, **changes))
+    if switch.cards == 0 and switch.before == switch.after:
+        click.echo(f"{deck_id}: already {switch.after.describe()}")
+    else:
+        click.echo(
+            f"{deck_id}: {switch.after.describe()} "
+            f"(was {switch.before.describe()}; {switch.cards} cards replayed)"
+        )
 
 
 @cli.command()
@@ -430,7 +553,9 @@ def check(ctx: Context, repair: bool) -> None:
         )
 
 
-def _card_json(card: CardView) -> dict[str, Any]:
+def _card_json(card: CardView, now: Moment) -> dict[str, Any]:
+    from studykb.app.schedulers import state_fields
+
     return {
         "id": card.id,
         "ref": card.ref,
@@ -440,10 +565,7 @@ def _card_json(card: CardView) -> dict[str, Any]:
         "answer": card.answer,
         "source": card.source,
         "tags": list(card.tags),
-        "repetitions": card.state.repetitions,
-        "easiness": float(card.state.easiness),
-        "interval": card.state.interval,
-        "due": card.state.due.isoformat() if card.state.due else None,
+        **state_fields(card, now),
     }
 
 
@@ -453,7 +575,8 @@ def _card_json(card: CardView) -> dict[str, Any]:
 @pass_ctx
 def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
     """Show the next card of today's queue (for scripts; the TUI is the way to review)."""
-    card = ctx.collection().review.next_card(deck_id)
+    collection = ctx.collection()
+    card = collection.review.next_card(deck_id)
     if card is None:
         if as_json:
             _print_json(None)
@@ -461,7 +584,7 @@ def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
             click.echo("Nothing left to review today.")
         return
     if as_json:
-        _print_json(_card_json(card))
+        _print_json(_card_json(card, collection.review.moment()))
         return
     click.echo(f"[{card.ref}] {_safe(card.question)}")
     click.echo(f"answer: {_safe(card.answer)}")
@@ -473,14 +596,24 @@ def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
 @click.option("--ms", "answer_ms", type=click.IntRange(0, None), default=0, help="Answer time.")
 @pass_ctx
 def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
-    """Grade a card 0-5 (CARD: deck-id/card-id or numeric id)."""
+    """Grade a card (CARD: deck-id/card-id or numeric id): 0-5 in an SM-2 deck,
+    1-4 (Again, Hard, Good, Easy) in an FSRS deck."""
+    from studykb.core.scheduler import Sm2State
+
     result = ctx.collection().review.answer(card, grade, answer_ms)
     after = result.after
-    due_text = after.due.isoformat() if after.due else "-"
-    click.echo(
-        f"{result.kind} {result.uid}: n={after.repetitions} EF={after.easiness} "
-        f"I={after.interval}d due {due_text}"
-    )
+    if isinstance(after, Sm2State):
+        due_text = after.due.isoformat() if after.due else "-"
+        click.echo(
+            f"{result.kind} {result.uid}: n={after.repetitions} EF={after.easiness} "
+            f"I={after.interval}d due {due_text}"
+        )
+    else:
+        due_at = after.due_at.isoformat(timespec="minutes") if after.due_at else "-"
+        click.echo(
+            f"{result.kind} {result.uid}: S={after.stability:.2f}d D={after.difficulty:.2f} "
+            f"{after.phase} due {due_at} UTC"
+        )
 
 
 @cli.command()

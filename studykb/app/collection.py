@@ -12,6 +12,7 @@ from studykb.app.library import Library, known_deck_files, prepare_import
 from studykb.app.maintenance import Maintenance
 from studykb.app.reading import Reading
 from studykb.app.review import Review
+from studykb.app.schedulers import Schedulers
 from studykb.app.statistics import Statistics
 from studykb.app.store import Store, open_store
 from studykb.core.clock import Clock
@@ -29,6 +30,7 @@ class Collection:
         self.reading = Reading(store)
         self.statistics = Statistics(store)
         self.maintenance = Maintenance(store)
+        self.schedulers = Schedulers(store)
 
     @property
     def path(self) -> Path:

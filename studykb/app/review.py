@@ -9,6 +9,7 @@ from studykb.app.store import UseCases
 from studykb.app.views import Answer, CardView, DayQueue, DueCounts, Overview, ReviewStep
 from studykb.core.scheduler import preview_intervals
 from studykb.core.scheduling.replay import answer_kind
+from studykb.core.studyday import Moment
 from studykb.errors import StudykbError
 
 
@@ -17,6 +18,10 @@ class Review(UseCases):
 
     def today(self) -> date:
         return self._repo.today()
+
+    def moment(self) -> Moment:
+        """Now, with its UTC offset and study day."""
+        return self._repo.day_starts().moment_of(self._repo.clock.now())
 
     def deck_exists(self, deck_id: str) -> bool:
         with self._reading():

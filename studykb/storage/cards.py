@@ -65,6 +65,7 @@ class CardStore(RepositoryBase):
             suspended=bool(row["suspended"]),
             retired=row["retired_at"] is not None,
             state=decode_named(row),
+            scheduler=str(row["scheduler"]),
         )
 
     def find_card(self, ref: str) -> int:

@@ -17,7 +17,7 @@ from studykb.core.scheduling import SM2, scheduler_named
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogKind, answer_kind
 from studykb.core.studyday import Moment
-from studykb.errors import NotFoundError, StudykbError
+from studykb.errors import BadInputError, NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase, _new_uid
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
@@ -38,6 +38,8 @@ VALUES (?1, ?2, (SELECT c.deck_id || '/' || c.key FROM card c WHERE c.id = ?2),
   ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
 """
 
+_SCHEDULER_TITLES = {"sm2": "SM-2 (grades 0-5)", "fsrs": "FSRS (Again 1, Hard 2, Good 3, Easy 4)"}
+
 _LOG_COLUMNS = (
     "seq, uid, card_id, answered_at, utc_offset_minutes, study_day, quality, kind, scheduler, "
     f"voids, {state_columns('r', 'before_')}, {state_columns('r', 'after_')}"
@@ -57,6 +59,7 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
         before=decode(scheduler, row, "before_"),
         after=decode(scheduler, row, "after_"),
         voids=None if row["voids"] is None else str(row["voids"]),
+        scheduler=scheduler.name,
     )
 
 
@@ -75,7 +78,8 @@ class AnswerLog(RepositoryBase):
                 named(self.conn)
                 .execute(
                     f"""
-                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at
+                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
+                       c.deck_id || '/' || c.key AS ref
                 FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
                 """,
                     (card_id,),
@@ -91,8 +95,9 @@ class AnswerLog(RepositoryBase):
             )
             if isinstance(quality, bool) or quality not in scheduler.ratings:
                 low, high = scheduler.ratings[0], scheduler.ratings[-1]
-                raise ValueError(
-                    f"quality must be an integer from {low} to {high}, got {quality!r}"
+                title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
+                raise BadInputError(
+                    [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
                 )
             before = decode(scheduler, row)
             # Under SM-2 a card's review is its first answer of a study day; an answer
@@ -108,7 +113,9 @@ class AnswerLog(RepositoryBase):
             )
             if after != before:
                 write_state(self.conn, scheduler, card_id, after)
-        return Answer(uid, card_id, kind, quality, moment.study_day, before, after)
+        return Answer(
+            uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
+        )
 
     def _append_log(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from studykb.core.reading import ReadingStatus
 from studykb.core.scheduler import Sm2State
@@ -34,9 +35,10 @@ class CardView:
     source: str
     paper_title: str | None
     paper_url: str | None
-    state: Sm2State
+    state: Any  # the scheduler's state (Sm2State, FsrsState)
     suspended: bool
     retired: bool
+    scheduler: str = "sm2"
 
     @property
     def ref(self) -> str:
@@ -50,9 +52,10 @@ class Answer:
     kind: LogKind
     quality: int
     study_day: date
-    before: Sm2State
-    after: Sm2State
+    before: Any  # states of the scheduler the answer was given under
+    after: Any
     voids: str | None = None  # a void (an undo): the answer it took back
+    scheduler: str = "sm2"
 
 
 @dataclass(frozen=True, slots=True)

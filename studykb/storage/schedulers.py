@@ -12,7 +12,8 @@ would have had without the switch.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 from studykb.core.scheduling import scheduler_named
@@ -88,35 +89,60 @@ def write_state(
     conn.execute(_WRITE_STATE, (scheduler.name, *stored.values(), stored.due_at, card_id))
 
 
+_EVENT_COLUMNS = (
+    "card_id, uid, answered_at, utc_offset_minutes, study_day, quality, kind, voids, "
+    "scheduler, after_repetitions, after_interval, after_due, after_lapses, after_state"
+)
+
+
+def _event(r: sqlite3.Row) -> LogEvent:
+    """A log row (``SELECT _EVENT_COLUMNS``) as a replay event, its rating (or the
+    state an import carried) on the scale of the scheduler it was written under."""
+    kind = str(r["kind"])
+    row_scheduler = scheduler_named(str(r["scheduler"]))
+    imported = None
+    if kind == "import":
+        imported = row_scheduler.to_dict(decode(row_scheduler, r, "after_"))
+    return LogEvent(
+        uid=str(r["uid"]),
+        at=datetime.fromisoformat(str(r["answered_at"])),
+        utc_offset_minutes=int(r["utc_offset_minutes"]),
+        study_day=date.fromisoformat(str(r["study_day"])),
+        kind="void" if kind == "void" else "import" if kind == "import" else "answer",
+        rating=int(r["quality"]) if kind in ("review", "drill") else None,
+        voids=None if r["voids"] is None else str(r["voids"]),
+        state=imported,
+        scale=row_scheduler.name,
+    )
+
+
 def card_events(conn: sqlite3.Connection, card_id: int) -> list[LogEvent]:
-    """A card's log as replay events, in the order written (seq), each rating on the
-    scale of the scheduler it was given under."""
+    """A card's log as replay events, in the order written (seq)."""
+    rows = named(conn).execute(
+        f"SELECT {_EVENT_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq", (card_id,)
+    )
+    return [_event(r) for r in rows]
+
+
+def logs_by_card(conn: sqlite3.Connection, deck_id: str | None) -> Iterator[list[LogEvent]]:
+    """Every card's log (of one deck, or all) as replay events, one card at a time,
+    read in one pass: for the comparison of schedulers over the whole history."""
+    rows = named(conn).execute(
+        f"SELECT {_EVENT_COLUMNS} FROM review_log r "
+        "WHERE (:deck IS NULL OR r.card_id IN (SELECT id FROM card WHERE deck_id = :deck)) "
+        "ORDER BY r.card_id, r.seq",
+        {"deck": deck_id},
+    )
+    card: int | None = None
     events: list[LogEvent] = []
-    for r in named(conn).execute(
-        "SELECT uid, answered_at, utc_offset_minutes, study_day, quality, kind, voids, "
-        "scheduler, after_repetitions, after_interval, after_due, after_lapses, after_state "
-        "FROM review_log WHERE card_id = ? ORDER BY seq",
-        (card_id,),
-    ):
-        kind = str(r["kind"])
-        row_scheduler = scheduler_named(str(r["scheduler"]))
-        imported = None
-        if kind == "import":
-            imported = row_scheduler.to_dict(decode(row_scheduler, r, "after_"))
-        events.append(
-            LogEvent(
-                uid=str(r["uid"]),
-                at=datetime.fromisoformat(str(r["answered_at"])),
-                utc_offset_minutes=int(r["utc_offset_minutes"]),
-                study_day=datetime.fromisoformat(str(r["study_day"])).date(),
-                kind="void" if kind == "void" else "import" if kind == "import" else "answer",
-                rating=int(r["quality"]) if kind in ("review", "drill") else None,
-                voids=None if r["voids"] is None else str(r["voids"]),
-                state=imported,
-                scale=row_scheduler.name,
-            )
-        )
-    return events
+    for r in rows:
+        if r["card_id"] != card and events:
+            yield events
+            events = []
+        card = int(r["card_id"])
+        events.append(_event(r))
+    if events:
+        yield events
 
 
 def rebuild_card(conn: sqlite3.Connection, card_id: int, scheduler: Scheduler[Any]) -> Any:
@@ -155,3 +181,12 @@ class DeckSchedulers(RepositoryBase):
             for card_id in cards:
                 rebuild_card(self.conn, card_id, scheduler)
         return len(cards)
+
+    def scheduler_of(self, card_id: int, stored_name: str) -> Scheduler[Any]:
+        """The scheduler (with its deck's settings) that reviews this card."""
+        return card_scheduler(self.conn, card_id, stored_name, self.day_starts().current_hour)
+
+    def logs_by_card(self, deck_id: str | None) -> list[list[LogEvent]]:
+        """Every card's log (of one deck, or all) as replay events."""
+        self._require_deck(deck_id)
+        return list(logs_by_card(self.conn, deck_id))

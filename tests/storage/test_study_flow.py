@@ -13,6 +13,7 @@ from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.core.scheduler import Sm2State
 from studykb.decks.toml_deck import read_decks
+from studykb.errors import BadInputError
 from studykb.settings import Settings
 from studykb.storage.repository import Repository
 from tests.conftest import SMALL_DECK, UTC1, write
@@ -181,7 +182,8 @@ def test_answer_rejects_bad_quality_without_writing(store: Store, small_deck: Pa
     repo = store.repo
     repo.import_decks(read_decks([small_deck]))
     card = repo.day_queue().new[0]
-    with pytest.raises(ValueError):
+    # Bad input, named by card and grade, with the scale its deck's scheduler takes.
+    with pytest.raises(BadInputError, match=r": grade 6: its deck uses SM-2 \(grades 0-5\)"):
         repo.answer(card, 6)
     assert repo.log_for_card(card) == []
 
