@@ -41,8 +41,9 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	@touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 # Benchmarks beside Anki's engine: one Markdown table, also as JSON in benchmarks/results/.
+# A quick subset: make bench BENCH=answer,due SIZES=10000 (names: answer due import tui stats).
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZES),--sizes $(SIZES))
 
 # README pictures from a seeded demo database (deterministic).
 screenshots: $(VENV)/.installed-test

@@ -8,7 +8,6 @@ there is one, is validated by the pydantic model in ``_SettingsFile``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,8 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     except OSError as exc:
         raise BadInputError([f"{path}: cannot read: {exc.strerror}"]) from exc
+    import tomllib  # only with a config file: `studykb due` on every prompt skips it
+
     try:
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -30,6 +30,7 @@ def test_wheel_carries_bundled_decks(tmp_path: Path) -> None:
         names = archive.namelist()
         archive.extractall(site)
     assert "studykb/_bundled/decks/ddim.toml" in names
+    assert "studykb/storage/schema.sql" in names  # a new database's schema
     code = (
         "import json, studykb, studykb.paths as p\n"
         "print(json.dumps([studykb.__file__, str(p.bundled_decks_dir()),"

@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rtoml
-from pydantic import ValidationError
 
 from studykb.core import cloze
 from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
 from studykb.decks.files import decode_text, read_capped
-from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FILE_BYTES, CardEntry, DeckFile
 from studykb.errors import BadInputError
+
+# The schema (pydantic) loads when a deck is parsed: listing deck files, which every
+# start does for the bundled decks, needs none of it.
+if TYPE_CHECKING:
+    from studykb.decks.schema import CardEntry
 
 
 def _location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
@@ -100,6 +103,10 @@ def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardS
 
 def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
     """A validated deck from a file's bytes; BadInputError lists every problem."""
+    from pydantic import ValidationError
+
+    from studykb.decks.schema import MAX_CARDS_PER_FILE, MAX_FILE_BYTES, DeckFile
+
     text = decode_text(raw, name, MAX_FILE_BYTES, "TOML deck")
     try:
         # rtoml (Rust) parses a 10,000-card deck about six times faster than tomllib.
@@ -158,6 +165,8 @@ def file_hash(raw: bytes) -> str:
 
 
 def read_deck_file(path: Path) -> DeckSpec:
+    from studykb.decks.schema import MAX_FILE_BYTES
+
     return parse_deck_bytes(read_capped(path, MAX_FILE_BYTES), str(path))
 
 

@@ -4,7 +4,8 @@ The repository talks to SQLite through the standard ``sqlite3`` module in
 autocommit mode and opens every transaction itself: ``BEGIN IMMEDIATE`` for
 writes, so two processes never deadlock upgrading a read lock, with a busy
 timeout so a concurrent writer is waited for instead of failing. SQLAlchemy and
-Alembic are loaded only when the schema is behind and must be upgraded.
+Alembic are loaded only when the schema of an existing file is behind and must be
+upgraded: a new database is created from plain SQL (schema.sql).
 """
 
 from __future__ import annotations
@@ -202,8 +203,35 @@ def migrate(path: Path, now: datetime | None = None) -> bool:
         raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     finally:
         probe.close()
-    _run_alembic_upgrade(path)
+    if version is None:
+        # A new database: the head schema as plain SQL, without loading Alembic or
+        # SQLAlchemy (most of a first `studykb import` went on them).
+        _create_from_schema_sql(path)
+    else:
+        _run_alembic_upgrade(path)
     return True
+
+
+def _create_from_schema_sql(path: Path) -> None:
+    """Create every table and index of schema.sql (generated from the migrations,
+    see storage.schema_sql) and its version stamp, in one transaction. Should the
+    file be behind SCHEMA_HEAD, the newer migrations then finish the job."""
+    from studykb.storage.schema_sql import SCHEMA_SQL, statements, stored_revision
+
+    text = SCHEMA_SQL.read_text(encoding="utf-8")
+    conn = connect(path)
+    try:
+        with write_transaction(conn):
+            # Another process may have created it while this one waited for the lock.
+            if schema_version(conn) is None:
+                for statement in statements(text):
+                    conn.execute(statement)
+    except sqlite3.DatabaseError as exc:
+        raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
+    finally:
+        conn.close()
+    if stored_revision(text) != SCHEMA_HEAD:
+        _run_alembic_upgrade(path)
 
 
 def _known_revision(version: str) -> bool:

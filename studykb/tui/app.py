@@ -30,12 +30,10 @@ from studykb.tui.messages import (
     SessionFinished,
 )
 from studykb.tui.screens.home import HomeScreen
-from studykb.tui.screens.modals import HelpModal, ImportModal
-from studykb.tui.screens.papers import PapersScreen
 from studykb.tui.screens.review import ReviewScreen
-from studykb.tui.screens.settings import SettingsScreen
-from studykb.tui.screens.stats import StatsScreen
-from studykb.tui.screens.summary import SessionSummaryScreen
+
+# The other screens load when first opened: the first screen shows sooner (the
+# statistics screen alone brings the plotting library).
 
 
 class StudyApp(App[None]):
@@ -88,6 +86,10 @@ class StudyApp(App[None]):
         elif destination == "help":
             self.action_help()
         else:
+            from studykb.tui.screens.papers import PapersScreen
+            from studykb.tui.screens.settings import SettingsScreen
+            from studykb.tui.screens.stats import StatsScreen
+
             screens = {"papers": PapersScreen, "stats": StatsScreen, "settings": SettingsScreen}
             self.go_home()
             self.push_screen(screens[destination]())
@@ -107,6 +109,8 @@ class StudyApp(App[None]):
         self.push_screen(ReviewScreen(deck_id))
 
     def open_import(self) -> None:
+        from studykb.tui.screens.modals import ImportModal
+
         self.push_screen(ImportModal())
 
     def apply_settings(self, settings: Settings) -> None:
@@ -118,6 +122,8 @@ class StudyApp(App[None]):
         less those the screen has switched off now (say, grades before the answer
         is shown). A key a focused widget also binds (enter on a table) is listed
         under the registry's name for what it does."""
+        from studykb.tui.screens.modals import HelpModal
+
         if isinstance(self.screen, HelpModal):
             return
         self.push_screen(HelpModal(self.help_rows()))
@@ -150,5 +156,7 @@ class StudyApp(App[None]):
 
     @on(SessionFinished)
     def _session_finished(self, event: SessionFinished) -> None:
+        from studykb.tui.screens.summary import SessionSummaryScreen
+
         if isinstance(self.screen, ReviewScreen):
             self.switch_screen(SessionSummaryScreen(event.summary))

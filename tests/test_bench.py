@@ -1,0 +1,67 @@
+"""`make bench` options (the figures themselves live in benchmarks/, never in tests)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from benchmarks.run import BENCHES, SIZES, bench_floor, parse_args, table
+
+
+def test_a_subset_names_benchmarks_and_sizes() -> None:
+    assert parse_args(["--only", "answer,due", "--sizes", "10000"]) == (
+        ["answer", "due"],
+        (10_000,),
+    )
+    assert parse_args(["--only", "", "--sizes", ""]) == (list(BENCHES), SIZES)
+    assert parse_args([]) == (list(BENCHES), SIZES)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "answer,speed"], "unknown benchmark 'speed'"),
+        (["--sizes", "10k"], "--sizes takes card counts"),
+        (["--sizes", "0"], "--sizes takes positive card counts"),
+    ],
+)
+def test_a_bad_subset_is_one_clear_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(args)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_subset_table_prints_its_own_rows_with_anki_and_the_floor_beside() -> None:
+    figures = {"median_ms": 0.9, "p99_ms": 4.8}
+    results = {
+        "machine": "x86_64, 2 cores",
+        "python": "3.11",
+        "date": "2026-12-03",
+        "sizes": {
+            "100000": {
+                "answer": figures,
+                "floor": {"median_ms": 0.4, "p99_ms": 3.0},
+                "anki": {"answer_median_ms": 0.5, "answer_p99_ms": 5.4, "counts_median_ms": 0.03},
+            }
+        },
+    }
+    text = table(results)
+    [answer] = [line for line in text.splitlines() if line.startswith("| answer")]
+    assert "100,000 cards" in answer
+    assert "0.50 / 5.40 ms" in answer  # Anki at the same size
+    assert "sqlite3 insert + commit: 0.40 / 3.00 ms (studykb +0.50 ms)" in answer
+    assert "statistics" not in text and "due counts" not in text and "import" not in text
+
+
+def test_the_floor_commits_durably_in_wal(tmp_path: Path) -> None:
+    figures = bench_floor(tmp_path, count=3)
+    assert set(figures) == {"median_ms", "p99_ms"}
+    conn = sqlite3.connect(tmp_path / "floor.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert conn.execute("SELECT count(*) FROM log").fetchone() == (3,)
+    conn.close()
