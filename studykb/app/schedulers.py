@@ -71,14 +71,14 @@ class Schedulers(UseCases):
                 repo.scheduler_options(deck_id) if deck_id is not None else SchedulerOptions()
             )
             today = repo.today()
-            hour = repo.day_starts().current_hour
+            starts = repo.day_starts()
         if fsrs_options.scheduler != "fsrs":
             fsrs_options = SchedulerOptions("fsrs")
         offset = _offset_minutes(repo.clock.now())
         answers = [_live_answers(events) for events in logs]
         reports = []
         for options in (SchedulerOptions("sm2"), fsrs_options):
-            scheduler = build_scheduler(options, hour)
+            scheduler = build_scheduler(options, starts)
             states = [replay_card(scheduler, events, presorted=True).state for events in logs]
             reports.append(
                 SchedulerReport(
@@ -90,7 +90,7 @@ class Schedulers(UseCases):
                         states,
                         today,
                         utc_offset_minutes=offset,
-                        day_start_hour=hour,
+                        day_start_hour=starts.current_hour,
                     ),
                 )
             )

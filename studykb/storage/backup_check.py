@@ -28,9 +28,11 @@ from pydantic import (
 
 from studykb.core import cloze
 from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
-from studykb.core.scheduling import scheduler_named
+from studykb.core.scheduling import SM2, scheduler_named
+from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
-from studykb.core.scheduling.replay import RecordedRow, recorded_row, verify_log
+from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
 from studykb.storage.events import PAPER_TARGET_PREFIX
@@ -350,7 +352,7 @@ def validate_backup(data: Any) -> ValidatedBackup:
     if not problems:
         problems.extend(_check_references(rows))
     if not problems:
-        problems.extend(_check_replay(rows))
+        problems.extend(_check_replay(rows, data.get("meta") or {}))
     if not problems and "events" in rows:
         problems.extend(_check_event_replay(rows))
     if problems:
@@ -485,11 +487,11 @@ def _check_references(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             yield f"{where}: card_ref: names another card than card"
         if (answer["kind"] == "void") != (answer.get("voids") is not None):
             yield f"{where}: voids: a void names the answer it takes back, and only a void does"
-    yield from _check_event_references(rows.get("events", []), refs, slugs)
+    yield from _check_event_references(rows.get("events", []), refs, slugs, decks)
 
 
 def _check_event_references(
-    events: list[dict[str, Any]], refs: set[str], slugs: set[str]
+    events: list[dict[str, Any]], refs: set[str], slugs: set[str], decks: set[str]
 ) -> Iterator[str]:
     """Each event names a card or paper of this backup, with a value fit for its kind."""
     uids: set[str] = set()
@@ -503,6 +505,10 @@ def _check_event_references(
             slug = target.removeprefix(PAPER_TARGET_PREFIX)
             if not target.startswith(PAPER_TARGET_PREFIX) or slug not in slugs:
                 yield f"{where}: target: no paper {_field(slug)} in this backup (paper:SLUG)"
+        elif kind == "deck_scheduler":
+            deck = target.removeprefix("deck:")
+            if not target.startswith("deck:") or deck not in decks:
+                yield f"{where}: target: no deck {_field(deck)} in this backup (deck:ID)"
         elif target not in refs:
             yield f"{where}: target: no card {_field(target)} in this backup (deck-id/card-id)"
         if kind in ("suspend", "unsuspend") and value != "":
@@ -552,8 +558,31 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
                 )
 
 
-def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
+def _deck_schedulers(
+    rows: dict[str, list[dict[str, Any]]], meta: dict[str, Any]
+) -> tuple[dict[str, tuple[Scheduler[Any], str]], list[str]]:
+    """Each deck's scheduler as the backup's events set it (the last deck_scheduler
+    event; none: SM-2), under the backup's day-start history."""
+    starts = DayStarts.from_json(meta.get("day_starts"), DEFAULT_DAY_START_HOUR)
+    chosen: dict[str, tuple[Scheduler[Any], str]] = {}
+    problems: list[str] = []
+    for index, event in enumerate(rows.get("events") or ()):
+        if event["kind"] != "deck_scheduler":
+            continue
+        try:
+            options = SchedulerOptions.from_json(event["value"])
+        except (ValueError, TypeError) as exc:
+            problems.append(f"events[{index}]: value: {exc}")
+            continue
+        deck = str(event["target"]).removeprefix("deck:")
+        chosen[deck] = (build_scheduler(options, starts), str(event["at"]))
+    return chosen, problems
+
+
+def _check_replay(rows: dict[str, list[dict[str, Any]]], meta: dict[str, Any]) -> Iterator[str]:
     """Every card's state is the replay of its log, as `studykb check` demands."""
+    schedulers, problems = _deck_schedulers(rows, meta)
+    yield from problems
     logs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, answer in enumerate(rows["review_log"]):
         logs.setdefault(answer["card"], []).append((index, answer))
@@ -561,14 +590,18 @@ def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
         ref = f"{card['deck']}/{card['key']}"
         where = f"cards[{index}] ({ref})"
         entries = logs.get(ref, [])
-        scheduler = scheduler_named(card["state"].get("scheduler", "sm2"))
+        scheduler, since = schedulers.get(card["deck"], (SM2, None))
+        stored_under = card["state"].get("scheduler", "sm2")
+        if stored_under != scheduler.name:
+            yield f"{where}: state: stored under {stored_under}, its deck uses {scheduler.name}"
+            continue
         try:
             stored = _state(scheduler, card["state"], "")
         except ValueError as exc:
             yield f"{where}: state: {exc}"
             continue
         try:
-            recorded = [_recorded(scheduler, answer) for _, answer in entries]
+            recorded = [_recorded(scheduler, since, answer) for _, answer in entries]
             result = verify_log(scheduler, recorded)
         except (ValueError, OverflowError) as exc:
             yield f"{where}: its review log cannot be replayed ({exc})"
@@ -588,23 +621,24 @@ def _check_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             )
 
 
-def _recorded(scheduler: Scheduler[Any], answer: dict[str, Any]) -> RecordedRow[Any]:
-    if answer.get("scheduler", "sm2") != scheduler.name:
-        raise ValueError(
-            f"answer {answer['uid']} was rated under {answer.get('scheduler', 'sm2')}, "
-            f"the card is scheduled by {scheduler.name}"
-        )
+def _recorded(
+    scheduler: Scheduler[Any], since: str | None, answer: dict[str, Any]
+) -> RecordedRow[Any]:
+    """A backed-up row for the replay; compared with it only when written under the
+    card's scheduler (a row from before a switch recorded what the old one did)."""
+    written_under = scheduler_named(answer.get("scheduler", "sm2"))
     return recorded_row(
-        scheduler,
+        written_under,
         uid=answer["uid"],
         at=datetime.fromisoformat(answer["answered_at"]),
         utc_offset_minutes=answer["utc_offset_minutes"],
         study_day=date.fromisoformat(answer["study_day"]),
         kind=answer["kind"],
         rating=answer["quality"],
-        before=_state(scheduler, answer, "before_"),
-        after=_state(scheduler, answer, "after_"),
+        before=_state(written_under, answer, "before_"),
+        after=_state(written_under, answer, "after_"),
         voids=answer.get("voids"),
+        verify=same_settings(written_under.name, scheduler.name, answer["answered_at"], since),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
-from studykb.core.scheduling.replay import RecordedRow, recorded_row, verify_log
+from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
@@ -166,7 +166,7 @@ class Checks(AnswerLog):
                 if deck_id not in decks:
                     options, since = deck_options_and_since(self.conn, deck_id)
                     decks[deck_id] = (
-                        build_scheduler(options, self.day_starts().current_hour),
+                        build_scheduler(options, self.day_starts()),
                         since,
                     )
                 scheduler, since = decks[deck_id]
@@ -202,8 +202,7 @@ def _recorded(scheduler: Scheduler[Any], since: str | None, row: sqlite3.Row) ->
         before=answer.before,
         after=answer.after,
         voids=answer.voids,
-        verify=written_under.name == scheduler.name
-        and (since is None or str(row["answered_at"]) > since),
+        verify=same_settings(written_under.name, scheduler.name, str(row["answered_at"]), since),
     )
 
 

@@ -178,7 +178,7 @@ class DeckStore(PaperStore, QueueQueries):
                 inserts,
             )
             # A new card starts at the initial state of its deck's scheduler.
-            scheduler = deck_scheduler(self.conn, spec.deck_id, self.day_starts().current_hour)
+            scheduler = deck_scheduler(self.conn, spec.deck_id, self.day_starts())
             initial = encode(scheduler, scheduler.initial_state())
             self.conn.execute(
                 """

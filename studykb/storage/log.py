@@ -90,9 +90,7 @@ class AnswerLog(RepositoryBase):
                 raise NotFoundError(f"no card with id {card_id}")
             if row["retired_at"] is not None:
                 raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
-            scheduler = card_scheduler(
-                self.conn, card_id, str(row["scheduler"]), self.day_starts().current_hour
-            )
+            scheduler = card_scheduler(self.conn, card_id, str(row["scheduler"]), self.day_starts())
             if isinstance(quality, bool) or quality not in scheduler.ratings:
                 low, high = scheduler.ratings[0], scheduler.ratings[-1]
                 title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
@@ -214,7 +212,7 @@ class AnswerLog(RepositoryBase):
                 self.conn,
                 card_id,
                 self._card_scheduler_name(card_id),
-                self.day_starts().current_hour,
+                self.day_starts(),
             )
             moment = self._moment_for_write()
             self._append_log(
@@ -307,7 +305,7 @@ class AnswerLog(RepositoryBase):
                             self.conn,
                             card_id,
                             str(row["scheduler"]),
-                            self.day_starts().current_hour,
+                            self.day_starts(),
                         ),
                     )
                 carried += 1

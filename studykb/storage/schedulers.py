@@ -20,6 +20,7 @@ from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogEvent, replay_card
+from studykb.core.studyday import DayStarts
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import named, unit_of_work
 from studykb.storage.events import append_event
@@ -60,19 +61,19 @@ def deck_options(conn: sqlite3.Connection, deck_id: str) -> SchedulerOptions:
     return deck_options_and_since(conn, deck_id)[0]
 
 
-def deck_scheduler(conn: sqlite3.Connection, deck_id: str, day_start_hour: int) -> Scheduler[Any]:
-    return build_scheduler(deck_options(conn, deck_id), day_start_hour)
+def deck_scheduler(conn: sqlite3.Connection, deck_id: str, day_starts: DayStarts) -> Scheduler[Any]:
+    return build_scheduler(deck_options(conn, deck_id), day_starts)
 
 
 def card_scheduler(
-    conn: sqlite3.Connection, card_id: int, stored_name: str, day_start_hour: int
+    conn: sqlite3.Connection, card_id: int, stored_name: str, day_starts: DayStarts
 ) -> Scheduler[Any]:
     """The scheduler that reviews a card: SM-2 needs no lookup (it has no settings);
     another reads its deck's options (one indexed query)."""
     if stored_name == "sm2":
         return scheduler_named("sm2")
     row = named(conn).execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
-    scheduler = deck_scheduler(conn, str(row["deck_id"]), day_start_hour)
+    scheduler = deck_scheduler(conn, str(row["deck_id"]), day_starts)
     if scheduler.name != stored_name:
         # The state was written under another scheduler than the deck's: `check` says so.
         raise ValueError(
@@ -171,7 +172,7 @@ class DeckSchedulers(RepositoryBase):
             append_event(
                 self.conn, moment, "deck_scheduler", deck_target(deck_id), options.to_json()
             )
-            scheduler = build_scheduler(options, self.day_starts().current_hour)
+            scheduler = build_scheduler(options, self.day_starts())
             cards = [
                 int(r["id"])
                 for r in named(self.conn).execute(
@@ -184,7 +185,7 @@ class DeckSchedulers(RepositoryBase):
 
     def scheduler_of(self, card_id: int, stored_name: str) -> Scheduler[Any]:
         """The scheduler (with its deck's settings) that reviews this card."""
-        return card_scheduler(self.conn, card_id, stored_name, self.day_starts().current_hour)
+        return card_scheduler(self.conn, card_id, stored_name, self.day_starts())
 
     def logs_by_card(self, deck_id: str | None) -> list[list[LogEvent]]:
         """Every card's log (of one deck, or all) as replay events."""

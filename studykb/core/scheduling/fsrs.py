@@ -32,7 +32,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
 from studykb.core.scheduling.protocol import ReviewRecord, Schedule
 from studykb.core.scheduling.ratings import RATINGS, check_rating
-from studykb.core.studyday import DEFAULT_DAY_START_HOUR, Moment, study_day
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment, study_day
 
 Phase = Literal["learning", "review", "relearning"]
 PHASES: tuple[Phase, ...] = get_args(Phase)
@@ -120,6 +120,7 @@ class FsrsScheduler:
         fuzz: bool = False,
         day_start_hour: int = DEFAULT_DAY_START_HOUR,
         parameters: Sequence[float] = DEFAULT_PARAMETERS_FSRS6,
+        day_starts: DayStarts | None = None,
     ) -> None:
         if (
             isinstance(desired_retention, bool)
@@ -166,6 +167,9 @@ class FsrsScheduler:
         self.relearning_steps = tuple(relearning_steps)
         self.fuzz = fuzz
         self.day_start_hour = day_start_hour
+        # The store's history of day-start hours, when it has one: a replay then
+        # reckons each review's due day under the hour in effect at that review.
+        self.day_starts = day_starts
         self.parameters: tuple[float, ...] = self._fsrs.parameters
 
     def __repr__(self) -> str:
@@ -258,6 +262,11 @@ class FsrsScheduler:
         review's own study day so that the two never disagree (the review's day
         may have been reckoned under an earlier day-start hour)."""
         offset = timezone(timedelta(minutes=at.utc_offset_minutes))
+        if self.day_starts is not None:
+            starts = self.day_starts
+            return at.study_day + (
+                starts.study_day(due.astimezone(offset)) - starts.study_day(now.astimezone(offset))
+            )
         days = study_day(due.astimezone(offset), self.day_start_hour) - study_day(
             now.astimezone(offset), self.day_start_hour
         )

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from studykb.core.scheduling.fsrs import MAX_RETENTION, MIN_RETENTION, FsrsScheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.sm2 import Sm2Scheduler
-from studykb.core.studyday import DEFAULT_DAY_START_HOUR
+from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 
 SchedulerName = Literal["sm2", "fsrs"]
 SCHEDULER_NAMES: tuple[SchedulerName, ...] = ("sm2", "fsrs")
@@ -79,14 +79,17 @@ class SchedulerOptions:
 
 
 def build_scheduler(
-    options: SchedulerOptions, day_start_hour: int = DEFAULT_DAY_START_HOUR
+    options: SchedulerOptions, day_starts: DayStarts | int = DEFAULT_DAY_START_HOUR
 ) -> Scheduler[Any]:
-    """The scheduler a deck's options describe (study days start at ``day_start_hour``)."""
+    """The scheduler a deck's options describe; study days start at the hours of
+    ``day_starts`` (the store's history of them, or one fixed hour)."""
     if options.scheduler == "sm2":
         return Sm2Scheduler()
+    starts = DayStarts.fixed(day_starts) if isinstance(day_starts, int) else day_starts
     return FsrsScheduler(
         desired_retention=options.desired_retention,
         maximum_interval=options.maximum_interval,
         fuzz=options.fuzz,
-        day_start_hour=day_start_hour,
+        day_start_hour=starts.current_hour,
+        day_starts=starts,
     )

@@ -214,3 +214,13 @@ def recorded_row(
     if not verify:
         return RecordedRow(event, None, None, None)
     return RecordedRow(event, kind, before, after)
+
+
+def same_settings(written_under: str, scheduler: str, written_at: str, since: str | None) -> bool:
+    """Whether a row was written under the scheduler and settings a card has now, so
+    that its recorded kind and states must equal the replay's. SM-2 has no settings:
+    its rows always compare. Another scheduler's rows compare when written after its
+    settings were last chosen at ``since`` (ISO UTC times compare as text)."""
+    if written_under != scheduler:
+        return False
+    return scheduler == "sm2" or since is None or written_at > since
