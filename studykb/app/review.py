@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from studykb.app.store import UseCases
 from studykb.app.views import Answer, CardView, DayQueue, DueCounts, Overview, ReviewStep
 from studykb.core.replay import answer_kind
-from studykb.core.scheduler import preview_intervals
+from studykb.core.scheduler import QUALITIES, drilled_again_today, preview_intervals
 from studykb.errors import StudykbError
 
 
@@ -79,6 +79,7 @@ class Review(UseCases):
             drill=drill,
             intervals=None if drill else preview_intervals(card.state, today),
             today=today,
+            again_today=frozenset(q for q in QUALITIES if drilled_again_today(q)),
         )
 
     def _is_drill(self, card_id: int, today: date) -> bool:

@@ -66,3 +66,5 @@ class ReviewStep:
     drill: bool  # answering it now changes nothing (SM-2 rule 7)
     intervals: dict[int, int] | None  # days each grade would give; None for a drill
     today: date
+    # The grades after which the card comes back today as a drill (SM-2 rule 7).
+    again_today: frozenset[int] = frozenset()

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Markdown, Rule, Static
+from textual.widgets import Markdown, Rule, Static
 
 from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
+from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.messages import (
     AnswerUndone,
@@ -21,6 +22,7 @@ from studykb.tui.messages import (
 )
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import card_markdown, plain
+from studykb.tui.widgets.footer import StudyFooter
 from studykb.tui.widgets.rating_bar import RatingBar
 
 
@@ -59,7 +61,7 @@ class ReviewScreen(StudyScreen):
                 yield Static(id="review-empty", classes="empty")
             yield Static(id="reveal-hint", classes="subtle")
             yield RatingBar(id="rating")
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         self.session = ReviewSession(self.study.clock.now(), self.deck_id)
@@ -131,7 +133,7 @@ class ReviewScreen(StudyScreen):
         hint.update("space or enter: show answer")
         if self.step is not None and self.revealed:
             # None for a drill (SM-2 rule 7): its grades change no interval.
-            rating.show_intervals(self.step.intervals)
+            rating.show_intervals(self.step.intervals, self.step.again_today)
         self.refresh_bindings()
 
     def tick(self) -> None:
@@ -219,8 +221,12 @@ class ReviewScreen(StudyScreen):
         card_id = self.card.id
         if not self.attempt(lambda: self.collection.review.suspend([card_id])):
             return
+        ref = self.card.ref
         self.post_message(CardSuspended(card_id))
-        self.notify("Card suspended; `studykb unsuspend` brings it back.", timeout=3, markup=False)
+        # The reference is what the command needs: name it (issue 16 item 3).
+        self.notify(
+            f"Suspended {ref}; `studykb unsuspend {ref}` brings it back.", timeout=5, markup=False
+        )
         self.load_next()
 
     def action_bury(self) -> None:
@@ -236,7 +242,7 @@ class ReviewScreen(StudyScreen):
 
     def action_open_paper(self) -> None:
         if self.card is not None and self.card.paper_url:
-            self.app.open_url(self.card.paper_url)
+            self.open_or_show_url(self.card.paper_url)
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
@@ -260,7 +266,6 @@ class ReviewScreen(StudyScreen):
         n = 0 if counts is None else counts.reviews + counts.new
         self.query_one("#review-title", Static).update(Text("Nothing to review", style="bold"))
         self.query_one("#review-empty", Static).update(
-            f"All done; next review: tomorrow, {n} card{'s' if n != 1 else ''}.\n\n"
-            "escape: back to home"
+            f"All done; next review: tomorrow, {plural(n, 'card')}.\n\nescape: back to home"
         )
         self._update_meta()
