@@ -29,6 +29,7 @@ from studykb.tui.messages import (
     CardBuried,
     CardRated,
     CardSuspended,
+    CardUnsuspended,
     ImportFinished,
     PaperStatusChanged,
     SessionFinished,
@@ -216,6 +217,7 @@ class StudyApp(App[None]):
     @on(CardRated)
     @on(AnswerUndone)
     @on(CardSuspended)
+    @on(CardUnsuspended)
     @on(CardBuried)
     @on(PaperStatusChanged)
     @on(ImportFinished)

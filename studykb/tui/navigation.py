@@ -139,7 +139,7 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         Entry("reveal", "Show answer", "Reveal the back", "space", "reveal", short="Show"),
         Entry("reveal-enter", "Show answer", "Reveal the back", "enter", "reveal", show=False),
         *(_grade(q) for q in range(6)),
-        Entry("undo", "Undo", "Take back the last answer", "u", "undo"),
+        Entry("undo", "Undo", "Take back the last answer or suspension", "u", "undo"),
         Entry(
             "suspend",
             "Suspend",
@@ -245,9 +245,7 @@ def check_keymap(keymap: Mapping[str, str], origin: str) -> dict[str, str]:
     for binding_id, keys in keymap.items():
         found = _BY_ID.get(binding_id)
         if found is None or found.key is None:
-            problems.append(
-                f"{origin}: keymap.{binding_id}: no key has this id (see README, Keys)"
-            )
+            problems.append(f"{origin}: keymap.{binding_id}: no key has this id (see README, Keys)")
         elif not all(k.strip() for k in keys.split(",")):
             problems.append(f"{origin}: keymap.{binding_id}: empty key in {keys!r}")
     if problems:

@@ -137,6 +137,12 @@ async def test_suspending_names_the_card_to_unsuspend(
         await pilot.pause()
         assert any(f"studykb unsuspend {ref}" in n for n in notes(app))
         assert toy_store.repo.card(toy_store.repo.find_card(ref)).suspended
+        # Undo takes the suspension back and shows the card again.
+        await pilot.press("u")
+        await pilot.pause()
+        assert not toy_store.repo.card(toy_store.repo.find_card(ref)).suspended
+        assert screen.card is not None and screen.card.ref == ref
+        assert any(f"Unsuspended {ref}" in n for n in notes(app))
 
 
 # ------------------------------------------------------------------ item 4

@@ -113,6 +113,7 @@ WRITE_MESSAGES = [
     messages.CardRated(1, 5, "uid", "review"),
     messages.AnswerUndone(1, "uid"),
     messages.CardSuspended(1),
+    messages.CardUnsuspended(1),
     messages.CardBuried(1),
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),

@@ -18,6 +18,7 @@ from studykb.tui.messages import (
     CardBuried,
     CardRated,
     CardSuspended,
+    CardUnsuspended,
     SessionFinished,
 )
 from studykb.tui.screens.base import StudyScreen
@@ -42,6 +43,9 @@ class ReviewScreen(StudyScreen):
         # queue is read again only after a write here or a commit by another process.
         self.queue: DayQueue | None = None
         self.queue_version: int | None = None
+        # The card suspended last, while it is still the newest thing done here:
+        # undo takes the suspension back (issue 16 item 3).
+        self.suspended_last: int | None = None
 
     @property
     def card(self) -> CardView | None:
@@ -80,7 +84,8 @@ class ReviewScreen(StudyScreen):
         if action == "open_paper":
             return self.card is not None and bool(self.card.paper_url)
         if action == "undo":
-            return self.session is not None and self.session.last() is not None
+            has_answer = self.session is not None and self.session.last() is not None
+            return has_answer or self.suspended_last is not None
         return True
 
     def load_next(self) -> None:
@@ -192,6 +197,7 @@ class ReviewScreen(StudyScreen):
         answer = self.guarded(lambda: self.collection.review.answer(card.id, quality, elapsed_ms))
         if answer is None:
             return
+        self.suspended_last = None  # undo now takes back this answer
         self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
         self.post_message(CardRated(card.id, quality, answer.uid, answer.kind))
         self.load_next()
@@ -202,6 +208,14 @@ class ReviewScreen(StudyScreen):
 
     def action_undo(self) -> None:
         if self.session is None:
+            return
+        if self.suspended_last is not None:
+            card_id, self.suspended_last = self.suspended_last, None
+            back = self.guarded(lambda: self.collection.review.unsuspend([card_id]))
+            if back:
+                self.post_message(CardUnsuspended(card_id))
+                self.show_card(card_id)
+                self.notify(f"Unsuspended {back[0].ref}.", timeout=2, markup=False)
             return
         last = self.session.last()
         if last is None:
@@ -222,10 +236,13 @@ class ReviewScreen(StudyScreen):
         if not self.attempt(lambda: self.collection.review.suspend([card_id])):
             return
         ref = self.card.ref
+        self.suspended_last = card_id
         self.post_message(CardSuspended(card_id))
         # The reference is what the command needs: name it (issue 16 item 3).
         self.notify(
-            f"Suspended {ref}; `studykb unsuspend {ref}` brings it back.", timeout=5, markup=False
+            f"Suspended {ref}; u (undo) or `studykb unsuspend {ref}` brings it back.",
+            timeout=5,
+            markup=False,
         )
         self.load_next()
 
@@ -236,6 +253,7 @@ class ReviewScreen(StudyScreen):
         until = self.guarded(lambda: self.collection.review.bury(card_id))
         if until is None:
             return
+        self.suspended_last = None  # the bury is newer; undo is for answers again
         self.post_message(CardBuried(card_id))
         self.notify(f"Card buried until {until.isoformat()}.", timeout=2)
         self.load_next()

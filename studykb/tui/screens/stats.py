@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -83,21 +84,21 @@ def _daily_bars(days: list[tuple[date, int]], title: str, colour: str) -> BarSpe
     return BarSpec(labels, [n for _, n in days], title, colour=colour, every=7)
 
 
-def state_bars(cards_by_state: Mapping[CardStateName, int], width: int = 30) -> Table:
+def state_bars(cards_by_state: Mapping[CardStateName, int], width: int = 30) -> Group:
     """Cards by state: one bar a line with a blank line between bars, so that
     bars never touch (plotext's horizontal bars ran into each other)."""
     table = Table.grid(padding=(0, 1))
+    table.add_column(min_width=max(len(name) for name in CARD_STATES))
+    table.add_column(no_wrap=True)
     table.add_column(justify="right")
-    table.add_column()
-    table.add_column(justify="right")
-    table.add_row(Text("Cards by state", style="bold"), "", "")
     top = max(cards_by_state.values(), default=0)
-    for name in CARD_STATES:
+    for number, name in enumerate(CARD_STATES):
         n = cards_by_state[name]
         cells = 0 if top == 0 else max(1 if n else 0, round(width * n / top))
-        table.add_row("", "", "")
+        if number:
+            table.add_row("", "", "")
         table.add_row(name, Text("█" * cells, style="#d19a66"), str(n))
-    return table
+    return Group(Text("Cards by state", style="bold"), Text(""), table)
 
 
 def _percent(passed: int, total: int) -> str:
@@ -179,7 +180,8 @@ class StatsScreen(StudyScreen):
         for name in CARD_STATES:
             table.add_row(f"  {name}", str(data.cards_by_state[name]))
         self.query_one("#retention", Static).update(table)
-        bar_width = max(5, self.app.size.width // 2 - 22)  # the grid's column, less the labels
+        # Half the screen (a column of the grid), less its padding, the names and the counts.
+        bar_width = max(5, self.app.size.width // 2 - 22)
         self.query_one("#states", Static).update(state_bars(data.cards_by_state, bar_width))
         buckets = data.easiness or [(2.5, 0)]
         self.query_one("#easiness", Chart).show_bars(
