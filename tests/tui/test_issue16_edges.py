@@ -199,6 +199,22 @@ async def test_every_footer_key_and_grade_label_fits(
                 assert len(line) <= width, (size, line)
 
 
+async def test_papers_below_80x24_keep_room_for_the_table(
+    toy_store: Store,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    app = make_app(toy_store)
+    async with app.run_test(size=(50, 12)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#papers-table", DataTable)
+        assert table.region.height >= 3  # the header and at least two rows
+        await pilot.press("slash", *"toy")
+        await pilot.pause()
+        assert app.screen.query_one("#papers-filter").display  # shown while it is used
+
+
 # ------------------------------------------------------------------ item 6
 async def test_a_grade_below_4_says_the_card_comes_back_today(
     toy_store: Store,

@@ -42,8 +42,10 @@ def distinct_titles(rows: list[tuple[str, str]], width: int) -> list[Text]:
             shown.append(truncate(title, width))
             continue
         tag = f" · {short_id}"
-        room = max(1, width - len(tag))
-        label = truncate(title, room)
+        if width - len(tag) < 6:  # no room for a useful start of the title: the id alone
+            shown.append(truncate(short_id, width))
+            continue
+        label = truncate(title, width - len(tag))
         label.append(truncate(tag, width - len(label.plain)).plain, style="dim")
         shown.append(label)
     return shown

@@ -56,9 +56,21 @@ class PapersScreen(StudyScreen):
         self._title_width = 0
         self.reload()
         self.query_one("#papers-table", DataTable).focus()
+        self.call_after_refresh(self._fit_height)  # once the table has the focus
+
+    # Below this height the table needs the room: no suggestion line, and the
+    # filter field only while it is used (issue 16 item 5).
+    SHORT_HEIGHT = 20
 
     def on_resize(self) -> None:
+        self._fit_height()
         self.fill_table()
+
+    def _fit_height(self) -> None:
+        short = self.app.size.height < self.SHORT_HEIGHT
+        field = self.query_one("#papers-filter", Input)
+        self.query_one("#papers-next", Static).display = not short
+        field.display = not short or bool(field.value) or field.has_focus
 
     def _ensure_columns(self) -> int:
         width = max(16, self.app.size.width - self.FIXED_COLUMNS)
@@ -187,9 +199,12 @@ class PapersScreen(StudyScreen):
     @on(Input.Submitted, "#papers-filter")
     def _filter_done(self) -> None:
         self.query_one("#papers-table", DataTable).focus()
+        self._fit_height()
 
     def action_filter(self) -> None:
-        self.query_one("#papers-filter", Input).focus()
+        field = self.query_one("#papers-filter", Input)
+        field.display = True
+        field.focus()
 
     def action_cycle_status(self) -> None:
         paper = self.selected()
@@ -233,5 +248,6 @@ class PapersScreen(StudyScreen):
         if field.value:
             field.value = ""
             self.query_one("#papers-table", DataTable).focus()
+            self._fit_height()
             return
         self.app.pop_screen()
