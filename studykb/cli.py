@@ -28,6 +28,7 @@ from studykb.errors import BadInputError, StudykbError
 # Card and paper text is data: the one neutraliser the TUI uses too (issue 10 item 12).
 from studykb.render.safe_text import neutralise as _safe
 from studykb.render.safe_text import safe_json
+from studykb.render.words import plural
 
 if TYPE_CHECKING:
     from studykb.app.collection import Collection
@@ -142,7 +143,7 @@ def status(ctx: Context) -> None:
     click.echo(f"studykb · study day {due.day.isoformat()}")
     click.echo(
         f"Today: {due.reviews} due, {due.new} new, {due.drills} drills pending · "
-        f"done {stats.reviews_today} · streak {stats.streak} day{'s' if stats.streak != 1 else ''}"
+        f"done {stats.reviews_today} · streak {plural(stats.streak, 'day')}"
     )
     if not summaries:
         click.echo("No decks yet. Import one: studykb import PATH")
@@ -251,7 +252,7 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     for finding in findings:
         label = "error" if strict else "warning"
         click.echo(f"{label}: {_safe(str(finding))}", err=True)
-    cards = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    cards = plural(len(files), "file")
     if findings and strict:
         raise BadInputError([f"lint: {len(findings)} problems in {cards}"])
     click.echo(f"lint: {cards}, {len(findings)} warnings")
@@ -287,9 +288,11 @@ def decks(ctx: Context, as_json: bool) -> None:
     if not summaries:
         click.echo("No decks yet. Import one: studykb import PATH")
         return
+    # The id column as wide as the longest id, so that a long one never shifts a row.
+    id_width = max(len(s.id) for s in summaries)
     for s in summaries:
         click.echo(
-            f"{s.id:<26} {s.cards:>4} cards  {s.learned:>4} learned  "
+            f"{s.id:<{id_width}} {plural(s.cards, 'card'):>10}  {s.learned:>4} learned  "
             f"{s.due_today:>3} due  {s.new_today:>3} new  {_safe(s.title)}"
         )
 
@@ -354,11 +357,13 @@ def papers(click_ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("No papers yet. Import a deck or a reading list: studykb import PATH")
         return
+    slug_width = max(len(p.slug) for p in rows)  # a long slug must not shift its row
     for p in rows:
         stars = "★" * (p.worth_reading or 0)
         mastery = f"{p.mastery:4.0%}" if p.mastery is not None else "   -"
         click.echo(
-            f"{p.slug:<26} {p.status:<8} {stars:<3} {p.year or '':<4} {mastery}  {_safe(p.title)}"
+            f"{p.slug:<{slug_width}} {p.status:<8} {stars:<3} {p.year or '':<4} {mastery}  "
+            f"{_safe(p.title)}"
         )
     read = sum(p.status == "read" for p in rows)
     click.echo(f"{read} of {len(rows)} read")
@@ -407,8 +412,8 @@ def stats(ctx: Context, deck_id: str | None, as_json: bool, compare: bool) -> No
     retention = "-" if s.retention_30d is None else f"{s.retention_30d:.0%}"
     click.echo(f"Study day {s.today.isoformat()}")
     click.echo(f"Reviews today: {s.reviews_today} (+{s.drills_today} drills), {s.new_today} new")
-    click.echo(f"Streak: {s.streak} day{'s' if s.streak != 1 else ''}")
-    click.echo(f"Retention, last 30 days: {retention} of {s.reviews_30d} reviews")
+    click.echo(f"Streak: {plural(s.streak, 'day')}")
+    click.echo(f"Retention, last 30 days: {retention} of {plural(s.reviews_30d, 'review')}")
     click.echo("Cards: " + ", ".join(f"{n} {name}" for name, n in s.cards_by_state.items()))
 
 
@@ -572,9 +577,12 @@ def _card_json(card: CardView, now: Moment) -> dict[str, Any]:
 @cli.command("next")
 @click.option("--deck", "deck_id", help="Only this deck.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--raw", is_flag=True, help="The card's source text (LaTeX as written).")
 @pass_ctx
-def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
-    """Show the next card of today's queue (for scripts; the TUI is the way to review)."""
+def next_(ctx: Context, deck_id: str | None, as_json: bool, raw: bool) -> None:
+    """Show the next card of today's queue (for scripts; the TUI is the way to review).
+
+    Math is shown as the TUI shows it (Unicode); --raw prints the source."""
     collection = ctx.collection()
     card = collection.review.next_card(deck_id)
     if card is None:
@@ -586,8 +594,11 @@ def next_(ctx: Context, deck_id: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(_card_json(card, collection.review.moment()))
         return
-    click.echo(f"[{card.ref}] {_safe(card.question)}")
-    click.echo(f"answer: {_safe(card.answer)}")
+    from studykb.render.card import card_markdown
+
+    shown: Callable[[str], str] = _safe if raw else card_markdown
+    click.echo(f"[{card.ref}] {shown(card.question)}")
+    click.echo(f"answer: {shown(card.answer)}")
 
 
 @cli.command()
@@ -637,7 +648,7 @@ def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None
     ids = ctx.collection().review.unsuspend(list(cards), deck_id)
     if not ids:
         raise StudykbError("name cards (deck-id/card-id) or a deck with --deck")
-    click.echo(f"unsuspended {len(ids)} card{'s' if len(ids) != 1 else ''}")
+    click.echo(f"unsuspended {plural(len(ids), 'card')}")
 
 
 @cli.command()

@@ -8,7 +8,7 @@ there is one, is validated by the pydantic model in ``_SettingsFile``.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,9 @@ DESCRIPTIONS = {
     "reviews_per_day": "Reviews per study day",
     "day_start_hour": "Hour (local time, 0-23) at which a study day starts",
 }
+# The settings above are numbers the settings screen edits; the TUI keeps these two.
+THEME_DESCRIPTION = "The TUI's colour theme (chosen with ctrl+p → Theme…)"
+KEYMAP_DESCRIPTION = "Your keys: binding id = keys (comma-separated); `?` lists the ids' actions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,9 @@ class Settings:
     new_per_day: int = 20
     reviews_per_day: int = 200
     day_start_hour: int = 4
+    theme: str | None = None  # None: Textual's default
+    # binding id -> keys, as Textual's App.set_keymap takes it (issue 16 item 12)
+    keymap: dict[str, str] = field(default_factory=dict)
 
     @property
     def limits(self) -> Limits:
@@ -43,6 +49,8 @@ def validate_settings(data: dict[str, Any], origin: str) -> Settings:
         new_per_day: int = Field(default=20, ge=0, le=100_000)
         reviews_per_day: int = Field(default=200, ge=0, le=1_000_000)
         day_start_hour: int = Field(default=4, ge=0, le=23)
+        theme: str | None = Field(default=None, min_length=1, max_length=64)
+        keymap: dict[str, str] = Field(default_factory=dict)
 
     try:
         model = _SettingsFile.model_validate(data)
@@ -79,10 +87,22 @@ def save_settings(settings: Settings, path: Path) -> None:
     """Write the settings file atomically: a temporary file in the same directory, then rename."""
     validate_settings(asdict(settings), str(path))
     lines = ["# studykb settings", ""]
-    for f in fields(Settings):
-        lines.append(f"# {DESCRIPTIONS[f.name]}")
-        lines.append(f"{f.name} = {getattr(settings, f.name)}")
+    for name in DESCRIPTIONS:
+        lines.append(f"# {DESCRIPTIONS[name]}")
+        lines.append(f"{name} = {getattr(settings, name)}")
+    if settings.theme is not None:
+        lines += [f"# {THEME_DESCRIPTION}", f"theme = {_toml_string(settings.theme)}"]
+    if settings.keymap:
+        lines += ["", f"# {KEYMAP_DESCRIPTION}", "[keymap]"]
+        lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in settings.keymap.items()]
     atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's for these characters."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

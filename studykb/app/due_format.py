@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from studykb.render.words import plural  # a few lines, no imports: still light
+
 if TYPE_CHECKING:
     from studykb.app.views import DueCounts
 
@@ -27,8 +29,8 @@ def due_json(counts: DueCounts) -> dict[str, Any]:
 
 def due_text(counts: DueCounts) -> str:
     lines = [
-        f"{counts.day.isoformat()}: {counts.reviews} reviews, {counts.new} new"
-        + (f", {counts.drills} drills" if counts.drills else "")
+        f"{counts.day.isoformat()}: {plural(counts.reviews, 'review')}, {counts.new} new"
+        + (f", {plural(counts.drills, 'drill')}" if counts.drills else "")
     ]
     for d in counts.decks:
         if d.reviews or d.new:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from studykb.errors import BadInputError
+from studykb.render.words import plural
 
 if TYPE_CHECKING:
     from studykb.app.store import Store
@@ -231,8 +232,8 @@ def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
 
     counts = write_json_backup(store, out)
     return (
-        f"exported {counts['papers']} papers, {counts['decks']} decks, "
-        f"{counts['cards']} cards, {counts['review_log']} answers to {out}"
+        f"exported {plural(counts['papers'], 'paper')}, {plural(counts['decks'], 'deck')}, "
+        f"{plural(counts['cards'], 'card')}, {plural(counts['review_log'], 'answer')} to {out}"
     )
 
 
@@ -259,7 +260,7 @@ def _write_apkg(store: Store, out: Path, deck_id: str | None) -> str:
         notes, cards = write_apkg(decks, out)
     except (OSError, sqlite3.OperationalError) as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
-    return f"exported {notes} notes ({cards} cards) to {out}"
+    return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}) to {out}"
 
 
 JSON_BACKUP = ExportFormat(

@@ -20,6 +20,7 @@ from studykb.app.store import UseCases, backup_before
 from studykb.app.views import DeckSummary
 from studykb.core.clock import Clock
 from studykb.errors import BadInputError, StudykbError
+from studykb.render.words import plural
 from studykb.settings import Settings
 from studykb.storage.db import DatabaseError, connect, named
 from studykb.storage.repository import Repository
@@ -147,16 +148,17 @@ def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = 
     if prepared.schedules and not dry_run:
         carried, kept = repo.carry_over_schedules(prepared.schedules)
         lines.append(
-            f"scheduling: carried over for {carried} cards"
-            + (f"; {kept} cards kept their studykb history" if kept else "")
+            f"scheduling: carried over for {plural(carried, 'card')}"
+            + (f"; {plural(kept, 'card')} kept their studykb history" if kept else "")
         )
     for source, backup in prepared.backups:
         from studykb.storage.backup_json import import_backup
 
         n = import_backup(repo.conn, backup, dry_run=dry_run)
         lines.append(
-            f"{source}: {prefix} backup: {n['papers']} papers, {n['decks']} decks, "
-            f"{n['cards']} cards, {n['answers']} answers"
+            f"{source}: {prefix} backup: {plural(n['papers'], 'paper')}, "
+            f"{plural(n['decks'], 'deck')}, {plural(n['cards'], 'card')}, "
+            f"{plural(n['answers'], 'answer')}"
         )
     for reading_list in prepared.reading_lists:
         report = repo.import_reading_list(

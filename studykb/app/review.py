@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from studykb.app.schedulers import waits
 from studykb.app.store import UseCases
-from studykb.app.views import Answer, CardView, DayQueue, DueCounts, Overview, ReviewStep
-from studykb.core.scheduler import preview_intervals
+from studykb.app.views import (
+    FSRS_GRADES,
+    SM2_GRADES,
+    Answer,
+    CardView,
+    DayQueue,
+    DueCounts,
+    Overview,
+    ReviewStep,
+)
+from studykb.core.scheduler import QUALITIES, drilled_again_today
 from studykb.core.scheduling.replay import answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import StudykbError
@@ -76,15 +86,33 @@ class Review(UseCases):
     def _step(self, card_id: int, queue: DayQueue) -> ReviewStep:
         repo = self._repo
         card = repo.card(card_id)
-        today = repo.today()
-        drill = self._is_drill(card.id, today)
+        scheduler = repo.scheduler_of(card.id, card.scheduler)
+        moment = repo.day_starts().moment_of(repo.clock.now())
+        if scheduler.drills_same_day:
+            drill = self._is_drill(card.id, moment.study_day)
+            return ReviewStep(
+                card=card,
+                queue=queue,
+                drill=drill,
+                waits=None if drill else waits(scheduler, card.state, moment),
+                today=moment.study_day,
+                again_today=frozenset(q for q in QUALITIES if drilled_again_today(q)),
+                grades=SM2_GRADES,
+            )
+        # FSRS: every answer is a review; a short wait is a step within the session.
         return ReviewStep(
             card=card,
             queue=queue,
-            drill=drill,
-            intervals=None if drill else preview_intervals(card.state, today),
-            today=today,
+            drill=False,
+            waits=waits(scheduler, card.state, moment),
+            today=moment.study_day,
+            grades=FSRS_GRADES,
         )
+
+    def next_step_at(self, deck_id: str | None = None) -> datetime | None:
+        """When a card in a step within today (FSRS) comes due, if one is waiting."""
+        with self._reading():
+            return self._repo.next_step_at(deck_id)
 
     def _is_drill(self, card_id: int, today: date) -> bool:
         return answer_kind(self._repo.last_answer_day(card_id), today) == "drill"

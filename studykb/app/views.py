@@ -9,9 +9,11 @@ types from this module only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from studykb.core.queue import DayQueue
+from studykb.core.scheduler import QUALITIES, QUALITY_LABELS, QUALITY_MEANINGS
+from studykb.core.scheduling.ratings import RATING_LABELS, RATING_MEANINGS, RATINGS
 from studykb.core.stats import StatsData
 from studykb.storage.backup import BackupFile
 from studykb.storage.counts import DeckDue, DueCounts
@@ -33,6 +35,7 @@ __all__ = [
     "DeckDue",
     "DeckSummary",
     "DueCounts",
+    "GradeKey",
     "Overview",
     "PaperRow",
     "ReviewStep",
@@ -58,11 +61,28 @@ class Overview:
 
 
 @dataclass(frozen=True, slots=True)
+class GradeKey:
+    rating: int
+    label: str
+    meaning: str
+
+
+SM2_GRADES = tuple(GradeKey(q, QUALITY_LABELS[q], QUALITY_MEANINGS[q]) for q in QUALITIES)
+FSRS_GRADES = tuple(GradeKey(r, RATING_LABELS[r], RATING_MEANINGS[r]) for r in RATINGS)
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewStep:
     """The card to show next in a review session, with what the screen needs of it."""
 
     card: CardView
     queue: DayQueue
     drill: bool  # answering it now changes nothing (SM-2 rule 7)
-    intervals: dict[int, int] | None  # days each grade would give; None for a drill
+    # How long until the card is due again after each grade (minutes for FSRS's
+    # steps, whole days otherwise); None for a drill.
+    waits: dict[int, timedelta] | None
     today: date
+    # The grades after which the card comes back today as a drill (SM-2 rule 7).
+    again_today: frozenset[int] = frozenset()
+    # The card's scale: each grade key with its label and meaning (SM-2 0-5, FSRS 1-4).
+    grades: tuple[GradeKey, ...] = ()

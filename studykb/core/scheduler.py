@@ -65,6 +65,12 @@ def check_quality(quality: int) -> int:
     return quality
 
 
+def drilled_again_today(quality: int) -> bool:
+    """SM-2 rule 7: after a grade below 4 the item comes back the same study day,
+    as a drill, until it is graded 4 or 5 (whatever interval the grade gave)."""
+    return check_quality(quality) < DRILL_UNTIL_QUALITY
+
+
 def easiness_change_x100(quality: int) -> int:
     """Rule 1 in hundredths: 100 * (0.1 - (5-q) * (0.08 + (5-q) * 0.02))."""
     d = 5 - check_quality(quality)

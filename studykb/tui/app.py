@@ -7,6 +7,7 @@ handles what the screens announce (studykb.tui.messages).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,10 +15,13 @@ from textual import on
 from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
+from textual.containers import ScrollableContainer
+from textual.theme import Theme
 
 from studykb.app.collection import Collection
 from studykb.core.clock import Clock
-from studykb.settings import Settings
+from studykb.errors import BadInputError
+from studykb.settings import Settings, save_settings
 from studykb.tui import navigation
 from studykb.tui.commands import StudyCommands
 from studykb.tui.messages import (
@@ -25,6 +29,7 @@ from studykb.tui.messages import (
     CardBuried,
     CardRated,
     CardSuspended,
+    CardUnsuspended,
     ImportFinished,
     PaperStatusChanged,
     SessionFinished,
@@ -60,8 +65,19 @@ class StudyApp(App[None]):
         self._review_deck = review_deck
         # Counts the writes made here that the screens were told of by a message.
         self.changes = 0
+        # The user's keys from config.toml's [keymap]: binding id -> keys.
+        self.keymap = navigation.check_keymap(collection.settings.keymap, str(config_path))
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        saved_theme = self.collection.settings.theme
+        if saved_theme is not None:
+            if saved_theme in self.available_themes:
+                self.theme = saved_theme
+            else:
+                self.notify(f"No theme {saved_theme!r}; ctrl+p → Theme… picks one.", markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         home = HomeScreen(defer_load=self._review_on_start)
         self.push_screen(home)
         if self._review_on_start:
@@ -85,6 +101,8 @@ class StudyApp(App[None]):
             self.open_import()
         elif destination == "help":
             self.action_help()
+        elif destination == "theme":
+            self.search_themes()
         else:
             from studykb.tui.screens.papers import PapersScreen
             from studykb.tui.screens.settings import SettingsScreen
@@ -117,29 +135,86 @@ class StudyApp(App[None]):
         self.collection.apply_settings(settings)
         self.changes += 1  # new limits: new counts everywhere
 
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme chosen here is kept in config.toml for the next start (issue 16 item 11)."""
+        settings = self.collection.settings
+        if theme.name == settings.theme:
+            return
+        chosen = replace(settings, theme=theme.name)
+        try:
+            save_settings(chosen, self.config_path)
+        except (BadInputError, OSError) as exc:
+            self.notify(f"theme not saved: {exc}", severity="warning", markup=False)
+            return
+        self.collection.apply_settings(chosen)
+
+    def action_move(self, where: str) -> None:
+        """j/k/g/G: whatever ↓/↑/home/end do on the focused widget (a table's
+        cursor, a list's highlight, a scrolling pane), by pressing that key for it.
+        With nothing focused, the screen's first pane that can scroll is moved."""
+        focused = self.focused
+        if focused is None:
+            panes = [p for p in self.screen.query(ScrollableContainer) if p.allow_vertical_scroll]
+            if panes:
+                pane = panes[0]
+                {
+                    "down": pane.action_scroll_down,
+                    "up": pane.action_scroll_up,
+                    "top": pane.action_scroll_home,
+                    "bottom": pane.action_scroll_end,
+                }[where]()
+            return
+        bound = set(focused._bindings.key_to_bindings)
+        keys = {
+            "down": ("down",),
+            "up": ("up",),
+            # A table's home/end move sideways; its ctrl+home/ctrl+end go to the first/last row.
+            "top": ("ctrl+home", "home"),
+            "bottom": ("ctrl+end", "end"),
+        }[where]
+        self.simulate_key(next((k for k in keys if k in bound), keys[-1]))
+
     def action_help(self) -> None:
-        """The keys of the screen and of the app: exactly the registry's entries,
-        less those the screen has switched off now (say, grades before the answer
-        is shown). A key a focused widget also binds (enter on a table) is listed
+        """The keys of the screen, then the app's, then the moving keys: exactly the
+        registry's entries (with the user's keys), less those the screen has
+        switched off now (say, grades before the answer is shown); Textual's own
+        keys last. A key a focused widget also binds (enter on a table) is listed
         under the registry's name for what it does."""
         from studykb.tui.screens.modals import HelpModal
 
         if isinstance(self.screen, HelpModal):
             return
-        self.push_screen(HelpModal(self.help_rows()))
+        self.push_screen(HelpModal(self.help_groups()))
 
-    def help_rows(self) -> list[tuple[str, str, str]]:
+    def help_groups(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
         screen = self.screen
         name = getattr(screen, "NAVIGATION", None)
+        groups: list[tuple[str, list[tuple[str, str, str]]]] = []
+        if name:
+            groups.append(
+                (navigation.SCREEN_TITLES[name], self._help_rows(navigation.keys_of(name)))
+            )
+        groups.append(("Everywhere", self._help_rows(navigation.APP)))
+        groups.append(("Moving", [*self._help_rows(navigation.MOVING), *navigation.GENERIC_KEYS]))
+        return [(title, rows) for title, rows in groups if rows]
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        """The help's rows, in order, without the group headings."""
+        return [row for _, rows in self.help_groups() for row in rows]
+
+    def _help_rows(self, entries: tuple[navigation.Entry, ...]) -> list[tuple[str, str, str]]:
+        screen = self.screen
         rows: list[tuple[str, str, str]] = []
-        for entry in (*(navigation.keys_of(name) if name else ()), *navigation.APP):
+        for entry in entries:
             if entry.key is None:
                 continue
             namespace, action, parameters = parse_action(entry.action_string)
-            node = self if namespace == "app" or entry in navigation.APP else screen
+            app_key = namespace == "app" or entry in navigation.APP or entry in navigation.MOVING
+            node = self if app_key else screen
             if node.check_action(action, parameters) is False:
                 continue
-            keys = " ".join(map(self.get_key_display, Binding.make_bindings([entry.binding()])))
+            binding = entry.binding(self.keymap.get(entry.id))
+            keys = " ".join(map(self.get_key_display, Binding.make_bindings([binding])))
             rows.append((keys, entry.title, entry.description))
         return rows
 
@@ -148,6 +223,7 @@ class StudyApp(App[None]):
     @on(CardRated)
     @on(AnswerUndone)
     @on(CardSuspended)
+    @on(CardUnsuspended)
     @on(CardBuried)
     @on(PaperStatusChanged)
     @on(ImportFinished)

@@ -36,6 +36,14 @@ class CardSuspended(Message):
         self.card_id = card_id
 
 
+class CardUnsuspended(Message):
+    """A suspension made in this session was taken back (undo)."""
+
+    def __init__(self, card_id: int) -> None:
+        super().__init__()
+        self.card_id = card_id
+
+
 class CardBuried(Message):
     def __init__(self, card_id: int) -> None:
         super().__init__()

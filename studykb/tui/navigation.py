@@ -9,12 +9,13 @@ Binding with an id and a tooltip (house style, as posting does).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
 from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS
+from studykb.errors import BadInputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Entry:
     key: str | None = None  # None: reached from the command palette only
     action: str | None = None  # None: a destination, opened by app.go(id)
     show: bool = True  # shown in the footer
+    short: str | None = None  # the footer label when the full title does not fit
 
     @property
     def is_destination(self) -> bool:
@@ -37,11 +39,18 @@ class Entry:
         """The Textual action the key runs."""
         return self.action or f"app.go({self.id!r})"
 
-    def binding(self) -> Binding:
-        if self.key is None:
+    @property
+    def footer_label(self) -> str:
+        """The shorter footer label, for a narrow terminal."""
+        return self.short or self.title
+
+    def binding(self, key: str | None = None) -> Binding:
+        """Its Binding; ``key`` replaces the registry's key (the user's keymap)."""
+        key = key or self.key
+        if key is None:
             raise ValueError(f"{self.id} has no key")
         return Binding(
-            self.key,
+            key,
             self.action_string,
             self.title,
             id=self.id,
@@ -51,15 +60,20 @@ class Entry:
 
 
 # The destinations, in the order the command palette lists them.
-REVIEW_ALL = Entry("review-all", "Review all due", "Review every due card of every deck", "r")
+REVIEW_ALL = Entry(
+    "review-all", "Review all due", "Review every due card of every deck", "r", short="Review"
+)
 PAPERS = Entry("papers", "Papers", "Reading list and progress", "p")
-STATS = Entry("stats", "Statistics", "Heatmap, forecast, retention, card states", "t")
+STATS = Entry(
+    "stats", "Statistics", "Heatmap, forecast, retention, card states", "t", short="Stats"
+)
 IMPORT = Entry("import", "Import deck or directory…", "A .toml deck, a folder, a .md reading list")
 SETTINGS = Entry("settings", "Settings", "Daily limits and the hour a study day starts", "comma")
 HOME = Entry("home", "Home", "Back to the deck list")
 HELP = Entry("help", "Keys", "Every key on this screen", "question_mark")
+THEME = Entry("theme", "Theme…", "Choose the colours; kept in config.toml for the next start")
 
-DESTINATIONS: tuple[Entry, ...] = (REVIEW_ALL, PAPERS, STATS, IMPORT, SETTINGS, HOME, HELP)
+DESTINATIONS: tuple[Entry, ...] = (REVIEW_ALL, PAPERS, STATS, IMPORT, SETTINGS, HOME, HELP, THEME)
 
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
@@ -84,6 +98,35 @@ APP: tuple[Entry, ...] = (
     ),
     Entry("quit", "Quit", "Quit; every answer is already saved", "q", "quit"),
 )
+# j/k/g/G do what the arrows (and home/end) do on whatever has the focus: a
+# table's cursor, a list's highlight, a scrolling pane (issue 16 item 12).
+MOVING: tuple[Entry, ...] = (
+    Entry("move-down", "Down", "Move down, as ↓ does", "j", "app.move('down')", show=False),
+    Entry("move-up", "Up", "Move up, as ↑ does", "k", "app.move('up')", show=False),
+    Entry("move-top", "Top", "Go to the top, as home does", "g", "app.move('top')", show=False),
+    Entry(
+        "move-bottom", "Bottom", "Go to the end, as end does", "G", "app.move('bottom')", show=False
+    ),
+)
+# Textual's own keys, listed last in the help: (keys, what they do).
+GENERIC_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("↑ ↓ ← →", "Move", "Move the cursor, or scroll"),
+    ("pgup pgdn", "Page", "A page up or down"),
+    ("home end", "Ends", "The first or the last line"),
+    ("tab", "Next", "Focus the next field; shift+tab the previous"),
+)
+# The help's heading for each screen's own keys.
+SCREEN_TITLES: dict[str, str] = {
+    "home": "Home",
+    "review": "Review",
+    "papers": "Papers",
+    "stats": "Statistics",
+    "settings": "Settings",
+    "summary": "Session summary",
+    "note": "Note",
+    "import": "Import",
+    "help": "Keys",
+}
 SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
         REVIEW_ALL,
@@ -93,25 +136,46 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         SETTINGS,
     ),
     "review": (
-        Entry("reveal", "Show answer", "Reveal the back", "space", "reveal"),
+        Entry("reveal", "Show answer", "Reveal the back", "space", "reveal", short="Show"),
         Entry("reveal-enter", "Show answer", "Reveal the back", "enter", "reveal", show=False),
         *(_grade(q) for q in range(6)),
-        Entry("undo", "Undo", "Take back the last answer", "u", "undo"),
-        Entry("suspend", "Suspend", "Stop showing this card until unsuspended", "s", "suspend"),
+        Entry("undo", "Undo", "Take back the last answer or suspension", "u", "undo"),
+        Entry(
+            "suspend",
+            "Suspend",
+            "Stop showing this card until unsuspended",
+            "s",
+            "suspend",
+            short="Susp.",
+        ),
         Entry("bury", "Bury", "Hide this card until tomorrow", "b", "bury"),
-        Entry("open-paper", "Open paper", "Open the paper's URL in the browser", "o", "open_paper"),
+        Entry(
+            "open-paper",
+            "Open paper",
+            "Open the paper's URL in the browser (or show it and copy it)",
+            "o",
+            "open_paper",
+            short="Paper",
+        ),
         Entry(
             "toggle-raw",
             "Raw text",
             "Show the card's source text (Markdown and LaTeX)",
             "t",
             "toggle_raw",
+            short="Raw",
         ),
         Entry("leave", "Back", "Back to home; answers are saved", "escape", "leave"),
     ),
     "papers": (
         Entry("cycle-status", "Status", "unread → reading → read → unread", "s", "cycle_status"),
-        Entry("open-link", "Open", "Open the paper in the browser", "o", "open_link"),
+        Entry(
+            "open-link",
+            "Open",
+            "Open the paper in the browser (or show its URL and copy it)",
+            "o",
+            "open_link",
+        ),
         Entry("note", "Note", "Write a short personal note", "n", "note"),
         Entry("review-paper", "Review deck", "Review this paper's deck", "enter", "review"),
         Entry("filter", "Filter", "Narrow the list by text", "slash", "filter"),
@@ -131,7 +195,11 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     ),
     "note": (Entry("note-cancel", "Cancel", "Keep the note", "escape", "cancel"),),
     "import": (Entry("import-close", "Close", "Close", "escape", "close"),),
-    "help": (Entry("help-close", "Close", "Close the help", "escape,question_mark,q", "close"),),
+    # A modal screen sees none of the app's keys: the help scrolls with j/k/g/G too.
+    "help": (
+        Entry("help-close", "Close", "Close the help", "escape,question_mark,q", "close"),
+        *MOVING,
+    ),
 }
 
 
@@ -141,12 +209,13 @@ def bindings(screen: str) -> list[BindingType]:
 
 
 def keys_of(screen: str) -> tuple[Entry, ...]:
-    return APP if screen == "app" else SCREENS[screen]
+    return (*APP, *MOVING) if screen == "app" else SCREENS[screen]
 
 
 def all_entries() -> Iterable[Entry]:
     yield from DESTINATIONS
     yield from APP
+    yield from MOVING
     for entries in SCREENS.values():
         yield from entries
 
@@ -167,3 +236,18 @@ def destination(entry_id: str) -> Entry:
     if found is None or not found.is_destination:
         raise KeyError(f"no destination {entry_id!r}")
     return found
+
+
+def check_keymap(keymap: Mapping[str, str], origin: str) -> dict[str, str]:
+    """The user's keymap (binding id -> keys, as in config.toml's [keymap]), checked:
+    every id must name a key of the registry; BadInputError names each bad one."""
+    problems = []
+    for binding_id, keys in keymap.items():
+        found = _BY_ID.get(binding_id)
+        if found is None or found.key is None:
+            problems.append(f"{origin}: keymap.{binding_id}: no key has this id (see README, Keys)")
+        elif not all(k.strip() for k in keys.split(",")):
+            problems.append(f"{origin}: keymap.{binding_id}: empty key in {keys!r}")
+    if problems:
+        raise BadInputError(problems)
+    return dict(keymap)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from studykb.render.latex import math_to_unicode
+from studykb.render.card import card_markdown
 from studykb.render.safe_text import neutralise
 
-
-def card_markdown(text: str) -> str:
-    """Markdown for a card face: math as Unicode, controls neutralised."""
-    return math_to_unicode(neutralise(text))
+__all__ = ["card_markdown", "plain"]
 
 
 def plain(text: str) -> Text:

@@ -198,7 +198,7 @@ def test_with_scheduling_carries_anki_review_state_over(
     monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
     code, out, err = run_cli(capsys, "import", "--with-scheduling", str(package))
     assert code == 0, err
-    assert "scheduling: carried over for 1 cards" in out
+    assert "scheduling: carried over for 1 card\n" in out  # not "1 cards" (issue 16 item 11)
     from studykb.app.store import open_store
 
     store = open_store(tmp_path / "s.db", seed_bundled=False)

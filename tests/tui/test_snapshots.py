@@ -98,3 +98,19 @@ def test_session_summary(snap_compare, toy_store: Store, make_app) -> None:  # t
     app = make_app(toy_store, review=True)
     keys = ["space", "5", "space", "4", "space", "2", "space", "5", "space", "5"]
     assert snap_compare(app, terminal_size=SIZE, press=keys)
+
+
+def test_statistics_card_states_at_120x52(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 item 11: the cards-by-state bars, a blank line apart (tall enough
+    to show them without scrolling, which would make the picture timing-dependent)."""
+    assert snap_compare(demo_app, terminal_size=(120, 52), run_before=_open_stats)
+
+
+def test_help_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 item 4: home's own keys first, visible without scrolling."""
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_review_front_at_50x12(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 item 5: below 80x24 the footer degrades to keys only."""
+    assert snap_compare(demo_app, terminal_size=(50, 12), press=["r", "space"])

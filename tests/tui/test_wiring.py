@@ -76,8 +76,10 @@ async def test_palette_lists_the_registry_then_each_deck(toy_store: Store, make_
 
 
 def _expected_help(screen: str, *, hidden: set[str]) -> list[tuple[str, str]]:
-    entries = (*navigation.keys_of(screen), *navigation.APP)
-    return [(e.title, e.description) for e in entries if e.key and e.id not in hidden]
+    # The screen's keys first, then the app's, then the moving keys, Textual's own last.
+    entries = (*navigation.keys_of(screen), *navigation.APP, *navigation.MOVING)
+    listed = [(e.title, e.description) for e in entries if e.key and e.id not in hidden]
+    return listed + [(title, text) for _, title, text in navigation.GENERIC_KEYS]
 
 
 async def test_help_lists_exactly_the_registry_entries(toy_store: Store, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -111,6 +113,7 @@ WRITE_MESSAGES = [
     messages.CardRated(1, 5, "uid", "review"),
     messages.AnswerUndone(1, "uid"),
     messages.CardSuspended(1),
+    messages.CardUnsuspended(1),
     messages.CardBuried(1),
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),

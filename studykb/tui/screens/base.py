@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -41,3 +44,34 @@ class StudyScreen(Screen[None]):
         """Like :meth:`guarded` for calls that return nothing: True if it worked."""
         done = self.guarded(lambda: (action(), True)[1])
         return bool(done)
+
+    def open_or_show_url(self, url: str) -> None:
+        """Open a paper's URL in the browser when there is one; always show it and
+        copy it to the clipboard (OSC 52), so that over ssh or on a headless
+        machine the key still gives the user the link (issue 16 item 2)."""
+        self.app.copy_to_clipboard(url)
+        if self.app.is_web or browser_available():
+            self.app.open_url(url)
+            self.notify(f"Opened {url} (copied to the clipboard)", timeout=4, markup=False)
+        else:
+            self.notify(
+                f"No browser here; the link is copied to the clipboard:\n{url}",
+                timeout=10,
+                markup=False,
+            )
+
+
+def browser_available() -> bool:
+    """A graphical browser this process can start: none over ssh, none on a Linux
+    without a display (there webbrowser would start a console browser, inside the TUI)."""
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return False
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True

@@ -7,12 +7,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studykb.app.views import DeckDue, DeckSummary
+from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import plain
+from studykb.tui.widgets.footer import StudyFooter
 
 STATUS_LABELS = {"unread": "unread", "reading": "reading", "read": "read ✓"}
 
@@ -26,6 +28,26 @@ def stars(worth_reading: int | None) -> Text:
 def truncate(text: str, width: int) -> Text:
     shown = plain(text)
     shown.truncate(width, overflow="ellipsis")
+    return shown
+
+
+def distinct_titles(rows: list[tuple[str, str]], width: int) -> list[Text]:
+    """Titles cut to ``width``, each row still telling itself apart (issue 16 item 9):
+    rows whose cut titles would read the same (two decks both ``Generative Modeling
+    by Es…``) end in their short id instead, which is unique."""
+    cut = [truncate(title, width).plain for title, _ in rows]
+    shown: list[Text] = []
+    for (title, short_id), text in zip(rows, cut, strict=True):
+        if cut.count(text) == 1:
+            shown.append(truncate(title, width))
+            continue
+        tag = f" · {short_id}"
+        if width - len(tag) < 6:  # no room for a useful start of the title: the id alone
+            shown.append(truncate(short_id, width))
+            continue
+        label = truncate(title, width - len(tag))
+        label.append(truncate(tag, width - len(label.plain)).plain, style="dim")
+        shown.append(label)
     return shown
 
 
@@ -50,7 +72,7 @@ class HomeScreen(StudyScreen):
             yield Static(id="home-next", classes="subtle")
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="home-empty", classes="empty")
-        yield Footer()
+        yield StudyFooter()
 
     # Columns other than the title take this many cells; the title gets the rest.
     FIXED_COLUMNS = 52
@@ -97,7 +119,7 @@ class HomeScreen(StudyScreen):
             return
         self._shown = state
         due, stats, summaries = overview.due, overview.stats, overview.decks
-        streak = f"{stats.streak} day{'s' if stats.streak != 1 else ''}"
+        streak = plural(stats.streak, "day")
         self.query_one("#home-today", Static).update(
             Text.assemble(
                 ("Today ", "bold"),
@@ -134,7 +156,7 @@ class HomeScreen(StudyScreen):
             tomorrow = overview.tomorrow
             empty.update(
                 f"All done for today. Next review: tomorrow, "
-                f"{tomorrow.reviews + tomorrow.new} cards."
+                f"{plural(tomorrow.reviews + tomorrow.new, 'card')}."
             )
         else:
             empty.update("")
@@ -147,9 +169,10 @@ class HomeScreen(StudyScreen):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for deck, s in self._rows:
+        titles = distinct_titles([(s.title, s.id) for _, s in self._rows], width)
+        for (deck, s), title in zip(self._rows, titles, strict=True):
             table.add_row(
-                truncate(s.title, width),
+                title,
                 stars(s.worth_reading),
                 Text(STATUS_LABELS.get(s.reading_status or "", "")),
                 Text(str(deck.reviews), style="bold #e06c75" if deck.reviews else "dim"),

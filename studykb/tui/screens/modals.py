@@ -154,26 +154,35 @@ class ImportModal(ModalScreen[bool]):
 
 
 class HelpModal(ModalScreen[None]):
-    """Every key of the screen below, with what it does."""
+    """Every key of the screen below, with what it does: the screen's own keys
+    first, then the app's, then the moving keys and Textual's own (issue 16 item 4)."""
 
     NAVIGATION = "help"
     BINDINGS = navigation.bindings(NAVIGATION)
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, groups: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
         super().__init__()
-        self.rows = rows
+        self.groups = groups
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [row for _, rows in self.groups for row in rows]
 
     def compose(self) -> ComposeResult:
-        table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-        table.add_column("Key")
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+        table.add_column("Key", style="bold")
         table.add_column("Action")
-        table.add_column("What it does", style="dim")
-        for key, description, tooltip in self.rows:
-            table.add_row(key, description, tooltip)
+        table.add_column("What it does", style="dim", ratio=1)
+        for number, (title, rows) in enumerate(self.groups):
+            if number:
+                table.add_row("", "", "")
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for key, description, tooltip in rows:
+                table.add_row(key, description, tooltip)
         with Vertical(classes="dialog", id="help-dialog"):
             yield Label("Keys", classes="dialog-title")
-            with VerticalScroll():
-                yield Static(table)
+            with VerticalScroll(id="help-scroll"):
+                yield Static(table, id="help-table")
             yield Static("ctrl+p opens the command palette · escape closes this", classes="subtle")
 
     def action_close(self) -> None:

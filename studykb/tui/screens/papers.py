@@ -5,17 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Static
 
 from studykb.app.views import PaperRow
 from studykb.core.reading import READING_STATUSES
+from studykb.render.safe_text import neutralise
 from studykb.tui import navigation
 from studykb.tui.messages import PaperStatusChanged
 from studykb.tui.screens.base import StudyScreen
-from studykb.tui.screens.home import stars, truncate
+from studykb.tui.screens.home import distinct_titles, stars
 from studykb.tui.screens.modals import NoteModal
-from studykb.tui.text import plain
+from studykb.tui.text import card_markdown, plain
+from studykb.tui.widgets.footer import StudyFooter
 
 STATUS_STYLE = {"unread": "dim", "reading": "#e5c07b", "read": "#98c379"}
 
@@ -43,8 +45,10 @@ class PapersScreen(StudyScreen):
             yield Static(id="papers-next", classes="subtle")
             yield Input(placeholder="Filter: title, section, year, status…", id="papers-filter")
             yield DataTable(id="papers-table", cursor_type="row", zebra_stripes=True)
-            yield Static(id="paper-detail", classes="detail")
-        yield Footer()
+            # It scrolls (j/k when focused): a long description must not hide the note.
+            with VerticalScroll(id="paper-detail-scroll", classes="detail"):
+                yield Static(id="paper-detail")
+        yield StudyFooter()
 
     FIXED_COLUMNS = 54  # everything but the title, with cell padding
 
@@ -52,9 +56,21 @@ class PapersScreen(StudyScreen):
         self._title_width = 0
         self.reload()
         self.query_one("#papers-table", DataTable).focus()
+        self.call_after_refresh(self._fit_height)  # once the table has the focus
+
+    # Below this height the table needs the room: no suggestion line, and the
+    # filter field only while it is used (issue 16 item 5).
+    SHORT_HEIGHT = 20
 
     def on_resize(self) -> None:
+        self._fit_height()
         self.fill_table()
+
+    def _fit_height(self) -> None:
+        short = self.app.size.height < self.SHORT_HEIGHT
+        field = self.query_one("#papers-filter", Input)
+        self.query_one("#papers-next", Static).display = not short
+        field.display = not short or bool(field.value) or field.has_focus
 
     def _ensure_columns(self) -> int:
         width = max(16, self.app.size.width - self.FIXED_COLUMNS)
@@ -113,14 +129,14 @@ class PapersScreen(StudyScreen):
         table = self.query_one("#papers-table", DataTable)
         needle = self.query_one("#papers-filter", Input).value
         table.clear()
-        for paper in self.rows:
-            if not self._matches(paper, needle):
-                continue
+        shown = [p for p in self.rows if self._matches(p, needle)]
+        titles = distinct_titles([(p.title, p.slug) for p in shown], width)
+        for paper, title in zip(shown, titles, strict=True):
             mastery = "–" if paper.mastery is None else f"{paper.mastery:.0%}"
             table.add_row(
                 stars(paper.worth_reading),
                 Text(str(paper.year or "")),
-                truncate(paper.title, width),
+                title,
                 status_text(paper),
                 Text(mastery, justify="right"),
                 Text(str(paper.due) if paper.deck_id else "–", justify="right"),
@@ -154,13 +170,18 @@ class PapersScreen(StudyScreen):
             text.append_text(plain(byline))
         if paper.section:
             text.append(f"\n{paper.section}", style="dim")
-        if paper.description:
+        if paper.url:
             text.append("\n")
-            text.append_text(plain(paper.description))
+            text.append(neutralise(paper.url), style="underline")
+        # The note before the description: it is the user's own, and short.
         if paper.note:
             text.append("\nNote: ", style="bold")
             text.append_text(plain(paper.note))
+        if paper.description:
+            text.append("\n")
+            text.append(card_markdown(paper.description))  # math as the cards show it
         detail.update(text)
+        self.query_one("#paper-detail-scroll", VerticalScroll).scroll_home(animate=False)
 
     @on(DataTable.RowHighlighted, "#papers-table")
     def _highlighted(self) -> None:
@@ -178,9 +199,12 @@ class PapersScreen(StudyScreen):
     @on(Input.Submitted, "#papers-filter")
     def _filter_done(self) -> None:
         self.query_one("#papers-table", DataTable).focus()
+        self._fit_height()
 
     def action_filter(self) -> None:
-        self.query_one("#papers-filter", Input).focus()
+        field = self.query_one("#papers-filter", Input)
+        field.display = True
+        field.focus()
 
     def action_cycle_status(self) -> None:
         paper = self.selected()
@@ -194,8 +218,8 @@ class PapersScreen(StudyScreen):
 
     def action_open_link(self) -> None:
         paper = self.selected()
-        if paper is not None:
-            self.app.open_url(paper.url)
+        if paper is not None and paper.url:
+            self.open_or_show_url(paper.url)
 
     def action_note(self) -> None:
         paper = self.selected()
@@ -224,5 +248,6 @@ class PapersScreen(StudyScreen):
         if field.value:
             field.value = ""
             self.query_one("#papers-table", DataTable).focus()
+            self._fit_height()
             return
         self.app.pop_screen()

@@ -7,20 +7,23 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Markdown, Rule, Static
+from textual.widgets import Markdown, Rule, Static
 
 from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
+from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.messages import (
     AnswerUndone,
     CardBuried,
     CardRated,
     CardSuspended,
+    CardUnsuspended,
     SessionFinished,
 )
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import card_markdown, plain
+from studykb.tui.widgets.footer import StudyFooter
 from studykb.tui.widgets.rating_bar import RatingBar
 
 
@@ -40,6 +43,11 @@ class ReviewScreen(StudyScreen):
         # queue is read again only after a write here or a commit by another process.
         self.queue: DayQueue | None = None
         self.queue_version: int | None = None
+        # Set while the day's only cards left are FSRS steps due minutes from now.
+        self.waiting_until: datetime | None = None
+        # The card suspended last, while it is still the newest thing done here:
+        # undo takes the suspension back (issue 16 item 3).
+        self.suspended_last: int | None = None
 
     @property
     def card(self) -> CardView | None:
@@ -59,7 +67,7 @@ class ReviewScreen(StudyScreen):
                 yield Static(id="review-empty", classes="empty")
             yield Static(id="reveal-hint", classes="subtle")
             yield RatingBar(id="rating")
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         self.session = ReviewSession(self.study.clock.now(), self.deck_id)
@@ -70,7 +78,11 @@ class ReviewScreen(StudyScreen):
     # -------------------------------------------------------------- state
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "grade":
-            return self.card is not None and self.revealed
+            # Only the keys of the card's scale: 0-5 for SM-2, 1-4 for FSRS.
+            keys = {g.rating for g in self.step.grades} if self.step is not None else set()
+            return (
+                self.card is not None and self.revealed and parameters[:1] in [(k,) for k in keys]
+            )
         if action == "reveal":
             return self.card is not None and not self.revealed
         if action in ("suspend", "bury", "toggle_raw"):
@@ -78,7 +90,8 @@ class ReviewScreen(StudyScreen):
         if action == "open_paper":
             return self.card is not None and bool(self.card.paper_url)
         if action == "undo":
-            return self.session is not None and self.session.last() is not None
+            has_answer = self.session is not None and self.session.last() is not None
+            return has_answer or self.suspended_last is not None
         return True
 
     def load_next(self) -> None:
@@ -87,9 +100,27 @@ class ReviewScreen(StudyScreen):
         if step is None:
             self.step = None
             self.queue = None
+            waiting = self.guarded(lambda: self.collection.review.next_step_at(self.deck_id))
+            if waiting is not None:
+                self._wait_for(waiting)
+                return
             self._finish()
             return
+        self.waiting_until = None
         self.show_step(step, version)
+
+    def _wait_for(self, moment: datetime) -> None:
+        """An FSRS card's next step is minutes away: say when, and show it then (tick)."""
+        self.waiting_until = moment
+        self._update_faces()
+        local = moment.astimezone(self.study.clock.now().tzinfo)
+        minutes = max(1, round((moment - self.study.clock.now()).total_seconds() / 60))
+        self.query_one("#review-title", Static).update(Text("Waiting for a step", style="bold"))
+        self.query_one("#review-empty", Static).update(
+            f"The next card's learning step comes due at {local:%H:%M} "
+            f"(in {plural(minutes, 'minute')}); it will show here then.\n\nescape: back to home"
+        )
+        self._update_meta()
 
     def show_card(self, card_id: int) -> None:
         """Show a named card (the one an undo brought back)."""
@@ -131,12 +162,15 @@ class ReviewScreen(StudyScreen):
         hint.update("space or enter: show answer")
         if self.step is not None and self.revealed:
             # None for a drill (SM-2 rule 7): its grades change no interval.
-            rating.show_intervals(self.step.intervals)
+            rating.use_scale(self.step.grades)
+            rating.show_waits(self.step.waits, self.step.again_today)
         self.refresh_bindings()
 
     def tick(self) -> None:
         """Once a second: the elapsed time; the queue is read again only if another
         connection committed since it was read (PRAGMA data_version), never otherwise."""
+        if self.waiting_until is not None and self.study.clock.now() >= self.waiting_until:
+            self.load_next()
         if self.queue is not None and self.collection.data_version() != self.queue_version:
             self.reload_queue()
         self._update_meta()
@@ -190,6 +224,7 @@ class ReviewScreen(StudyScreen):
         answer = self.guarded(lambda: self.collection.review.answer(card.id, quality, elapsed_ms))
         if answer is None:
             return
+        self.suspended_last = None  # undo now takes back this answer
         self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
         self.post_message(CardRated(card.id, quality, answer.uid, answer.kind))
         self.load_next()
@@ -200,6 +235,14 @@ class ReviewScreen(StudyScreen):
 
     def action_undo(self) -> None:
         if self.session is None:
+            return
+        if self.suspended_last is not None:
+            card_id, self.suspended_last = self.suspended_last, None
+            back = self.guarded(lambda: self.collection.review.unsuspend([card_id]))
+            if back:
+                self.post_message(CardUnsuspended(card_id))
+                self.show_card(card_id)
+                self.notify(f"Unsuspended {back[0].ref}.", timeout=2, markup=False)
             return
         last = self.session.last()
         if last is None:
@@ -219,8 +262,15 @@ class ReviewScreen(StudyScreen):
         card_id = self.card.id
         if not self.attempt(lambda: self.collection.review.suspend([card_id])):
             return
+        ref = self.card.ref
+        self.suspended_last = card_id
         self.post_message(CardSuspended(card_id))
-        self.notify("Card suspended; `studykb unsuspend` brings it back.", timeout=3, markup=False)
+        # The reference is what the command needs: name it (issue 16 item 3).
+        self.notify(
+            f"Suspended {ref}; u (undo) or `studykb unsuspend {ref}` brings it back.",
+            timeout=5,
+            markup=False,
+        )
         self.load_next()
 
     def action_bury(self) -> None:
@@ -230,13 +280,14 @@ class ReviewScreen(StudyScreen):
         until = self.guarded(lambda: self.collection.review.bury(card_id))
         if until is None:
             return
+        self.suspended_last = None  # the bury is newer; undo is for answers again
         self.post_message(CardBuried(card_id))
         self.notify(f"Card buried until {until.isoformat()}.", timeout=2)
         self.load_next()
 
     def action_open_paper(self) -> None:
         if self.card is not None and self.card.paper_url:
-            self.app.open_url(self.card.paper_url)
+            self.open_or_show_url(self.card.paper_url)
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
@@ -260,7 +311,6 @@ class ReviewScreen(StudyScreen):
         n = 0 if counts is None else counts.reviews + counts.new
         self.query_one("#review-title", Static).update(Text("Nothing to review", style="bold"))
         self.query_one("#review-empty", Static).update(
-            f"All done; next review: tomorrow, {n} card{'s' if n != 1 else ''}.\n\n"
-            "escape: back to home"
+            f"All done; next review: tomorrow, {plural(n, 'card')}.\n\nescape: back to home"
         )
         self._update_meta()

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from studykb.errors import BadInputError
-from studykb.settings import DESCRIPTIONS, Settings, save_settings, validate_settings
+from studykb.settings import DESCRIPTIONS, save_settings, validate_settings
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
+from studykb.tui.widgets.footer import StudyFooter
 
 
 class SettingsScreen(StudyScreen):
@@ -25,28 +24,27 @@ class SettingsScreen(StudyScreen):
             yield Static("Settings", classes="banner")
             yield Static(f"Saved to {self.study.config_path}", classes="subtle")
             with Grid(id="settings-grid"):
-                for f in fields(Settings):
-                    yield Label(DESCRIPTIONS[f.name], classes="setting-label")
-                    yield Input(
-                        str(getattr(current, f.name)), id=f"setting-{f.name}", type="integer"
-                    )
+                for name in DESCRIPTIONS:  # the numbers; theme and keymap are kept as they are
+                    yield Label(DESCRIPTIONS[name], classes="setting-label")
+                    yield Input(str(getattr(current, name)), id=f"setting-{name}", type="integer")
             yield Static(id="settings-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="settings-save-button")
                 yield Button("Cancel", id="settings-cancel")
-        yield Footer()
+        yield StudyFooter()
 
     @on(Button.Pressed, "#settings-save-button")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        raw: dict[str, object] = {}
+        current = self.collection.settings
+        raw: dict[str, object] = {"theme": current.theme, "keymap": current.keymap}
         error = self.query_one("#settings-error", Static)
-        for f in fields(Settings):
-            text = self.query_one(f"#setting-{f.name}", Input).value.strip()
+        for name in DESCRIPTIONS:
+            text = self.query_one(f"#setting-{name}", Input).value.strip()
             try:
-                raw[f.name] = int(text)
+                raw[name] = int(text)
             except ValueError:
-                error.update(f"{f.name}: must be a whole number")
+                error.update(f"{name}: must be a whole number")
                 return
         path = self.study.config_path
         try:

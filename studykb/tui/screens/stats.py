@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from studykb.core.stats import CARD_STATES, StatsData
+from studykb.core.stats import CARD_STATES, CardStateName, StatsData
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
+from studykb.tui.widgets.footer import StudyFooter
 from studykb.tui.widgets.heatmap import ReviewHeatmap
 
 ALL_DECKS = "__all__"
@@ -81,6 +84,23 @@ def _daily_bars(days: list[tuple[date, int]], title: str, colour: str) -> BarSpe
     return BarSpec(labels, [n for _, n in days], title, colour=colour, every=7)
 
 
+def state_bars(cards_by_state: Mapping[CardStateName, int], width: int = 30) -> Group:
+    """Cards by state: one bar a line with a blank line between bars, so that
+    bars never touch (plotext's horizontal bars ran into each other)."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(min_width=max(len(name) for name in CARD_STATES))
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right")
+    top = max(cards_by_state.values(), default=0)
+    for number, name in enumerate(CARD_STATES):
+        n = cards_by_state[name]
+        cells = 0 if top == 0 else max(1 if n else 0, round(width * n / top))
+        if number:
+            table.add_row("", "", "")
+        table.add_row(name, Text("█" * cells, style="#d19a66"), str(n))
+    return Group(Text("Cards by state", style="bold"), Text(""), table)
+
+
 def _percent(passed: int, total: int) -> str:
     return "–" if total == 0 else f"{passed / total:.0%} of {total}"
 
@@ -106,9 +126,9 @@ class StatsScreen(StudyScreen):
                     yield Chart(id="forecast")
                     yield Chart(id="history")
                     yield Static(id="retention", classes="panel")
-                    yield Chart(id="states")
+                    yield Static(id="states", classes="panel")
                     yield Chart(id="easiness")
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         self.load(None)
@@ -160,15 +180,9 @@ class StatsScreen(StudyScreen):
         for name in CARD_STATES:
             table.add_row(f"  {name}", str(data.cards_by_state[name]))
         self.query_one("#retention", Static).update(table)
-        self.query_one("#states", Chart).show_bars(
-            BarSpec(
-                list(CARD_STATES),
-                [data.cards_by_state[name] for name in CARD_STATES],
-                "Cards by state",
-                horizontal=True,
-                colour="orange",
-            )
-        )
+        # Half the screen (a column of the grid), less its padding, the names and the counts.
+        bar_width = max(5, self.app.size.width // 2 - 22)
+        self.query_one("#states", Static).update(state_bars(data.cards_by_state, bar_width))
         buckets = data.easiness or [(2.5, 0)]
         self.query_one("#easiness", Chart).show_bars(
             BarSpec(

@@ -6,11 +6,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from studykb.core.session import SessionSummary, format_elapsed
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
+from studykb.tui.widgets.footer import StudyFooter
 
 
 class SessionSummaryScreen(StudyScreen):
@@ -37,7 +38,7 @@ class SessionSummaryScreen(StudyScreen):
             with Center():
                 yield Static(table, id="summary-table")
             yield Static("enter: back to home", classes="subtle")
-        yield Footer()
+        yield StudyFooter()
 
     def action_home(self) -> None:
         self.app.pop_screen()
