@@ -13,6 +13,7 @@ from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
+from studykb.storage.counts import rebuild_due_histogram, recount_by_deck
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
@@ -91,7 +92,33 @@ class Checks(AnswerLog):
                         f"UPDATE paper SET {column} = ? WHERE id = ?", (says, paper_id)
                     )
             report.repaired = len(fixes) + len(flags) + len(papers)
+        # Last: the counts follow the states and flags (their triggers ran on repair).
+        with read_transaction(self.conn):
+            drifted = self._histogram_drift()
+        for line in drifted[:20]:
+            report.problems.append(line)
+        if repair and drifted:
+            with write_transaction(self.conn):
+                rebuild_due_histogram(self.conn)
+            report.repaired += 1
         return report
+
+    def _histogram_drift(self) -> list[str]:
+        """Where the due histogram differs from a recount of the cards."""
+        kept = {
+            (str(r["deck_id"]), str(r["due"])): int(r["n"])
+            for r in named(self.conn).execute("SELECT deck_id, due, n FROM due_histogram")
+        }
+        counted = recount_by_deck(self.conn)
+        lines = []
+        for key in sorted(set(kept) | set(counted)):
+            if kept.get(key, 0) != counted.get(key, 0):
+                deck, due = key
+                lines.append(
+                    f"due counts: deck {deck}, {due or 'new'}: {kept.get(key, 0)} kept, "
+                    f"{counted.get(key, 0)} counted"
+                )
+        return lines
 
     def _event_mismatches(
         self,

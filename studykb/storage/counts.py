@@ -100,26 +100,61 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
     return [int(r["card_id"]) for r in rows]
 
 
-def count_by_deck(
-    conn: sqlite3.Connection, index: str, condition: str, params: dict[str, Any]
-) -> dict[str, int]:
-    """Active cards meeting ``condition``, per deck, read through ``index``: only
-    those cards are visited (the deck is looked up once per card)."""
-    rows = (
-        named(conn)
-        .execute(
-            f"""
-        WITH picked AS MATERIALIZED (
-          SELECT (SELECT c.deck_id FROM card c WHERE {_ACTIVE_CARD_WHERE}) AS deck
-          FROM card_state s INDEXED BY {index} WHERE {condition}
-        )
-        SELECT deck, COUNT(*) AS n FROM picked WHERE deck IS NOT NULL GROUP BY deck
-        """,
-            params,
-        )
-        .fetchall()
+# The day's counts per deck from the histogram the triggers keep (migration 0008):
+# a few rows per deck and due day, whatever the number of cards ...
+_HISTOGRAM = """
+SELECT deck_id, SUM(CASE WHEN due = '' THEN n ELSE 0 END) AS new,
+       SUM(CASE WHEN due != '' THEN n ELSE 0 END) AS due
+FROM due_histogram
+WHERE (due = '' OR due <= :day) AND (:deck IS NULL OR deck_id = :deck)
+GROUP BY deck_id
+"""
+# ... less the cards buried past that day (few, through their partial index).
+_BURIED = f"""
+SELECT c.deck_id AS deck_id, SUM(s.due IS NULL) AS new, SUM(s.due <= :day) AS due
+FROM card c INDEXED BY ix_card_buried JOIN card_state s ON s.card_id = c.id
+WHERE c.buried_until IS NOT NULL AND c.buried_until > :day AND {_CARD_ACTIVE}
+  AND (:deck IS NULL OR c.deck_id = :deck)
+GROUP BY c.deck_id
+"""
+
+
+def counts_by_deck(
+    conn: sqlite3.Connection, params: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Due and new cards shown on ``:day`` (of ``:deck``, or all), per deck."""
+    due: dict[str, int] = {}
+    new: dict[str, int] = {}
+    for r in named(conn).execute(_HISTOGRAM, params):
+        due[str(r["deck_id"])] = int(r["due"])
+        new[str(r["deck_id"])] = int(r["new"])
+    for r in named(conn).execute(_BURIED, params):
+        deck = str(r["deck_id"])
+        due[deck] = due.get(deck, 0) - int(r["due"] or 0)
+        new[deck] = new.get(deck, 0) - int(r["new"] or 0)
+    return due, new
+
+
+def recount_by_deck(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """What the histogram must hold, counted card by card (for `studykb check`)."""
+    rows = named(conn).execute(
+        f"""
+        SELECT c.deck_id AS deck_id, COALESCE(s.due, '') AS due, COUNT(*) AS n
+        FROM card c JOIN card_state s ON s.card_id = c.id
+        WHERE {_CARD_ACTIVE} GROUP BY c.deck_id, COALESCE(s.due, '')
+        """
     )
-    return {str(r["deck"]): int(r["n"]) for r in rows}
+    return {(str(r["deck_id"]), str(r["due"])): int(r["n"]) for r in rows}
+
+
+def rebuild_due_histogram(conn: sqlite3.Connection) -> None:
+    """The histogram made again from the cards (`check --repair`), inside the caller's
+    transaction."""
+    conn.execute("DELETE FROM due_histogram")
+    conn.executemany(
+        "INSERT INTO due_histogram (deck_id, due, n) VALUES (?, ?, ?)",
+        ((deck, due, n) for (deck, due), n in recount_by_deck(conn).items()),
+    )
 
 
 def due_counts(
@@ -127,12 +162,12 @@ def due_counts(
 ) -> DueCounts:
     """Review and new counts for a study day, in total and per deck. Per deck is
     what that deck alone would give; the total respects the daily limits once.
-    Only due and new cards are read (through their indexes), never every card."""
+    The cards are never visited: a few rows of the due histogram per deck, less the
+    buried cards."""
     params = {"day": day.isoformat(), "deck": deck_id}
     done = done_on(conn, day) if day == today else DoneToday()
     drills = len(pending_drills(conn, day, deck_id)) if day == today else 0
-    due_by_deck = count_by_deck(conn, "ix_card_state_due", "s.due <= :day", params)
-    new_by_deck = count_by_deck(conn, "ix_card_state_new", "s.due IS NULL", params)
+    due_by_deck, new_by_deck = counts_by_deck(conn, params)
     decks = (
         named(conn)
         .execute(

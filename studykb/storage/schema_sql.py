@@ -64,7 +64,9 @@ def dump(conn: sqlite3.Connection) -> str:
     for table in (row["name"] for row in objects if row["type"] == "table"):
         columns = [c["name"] for c in conn.execute(f'PRAGMA table_info("{table}")')]
         quoted = " || ',' || ".join(f'quote("{c}")' for c in columns)
-        for row in conn.execute(f'SELECT {quoted} AS v FROM "{table}" ORDER BY rowid'):
+        # Ordered by every column: WITHOUT ROWID tables have no rowid to order by.
+        order = ", ".join(f'"{c}"' for c in columns)
+        for row in conn.execute(f'SELECT {quoted} AS v FROM "{table}" ORDER BY {order}'):
             out.append(f'INSERT INTO "{table}" VALUES({row["v"]});')
     return "\n".join(out) + "\n"
 

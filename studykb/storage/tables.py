@@ -74,7 +74,11 @@ class Card(SQLModel, table=True):
     the deck file, ``note-id:cN`` for the N-th deletion of a cloze note."""
 
     __tablename__ = "card"
-    __table_args__ = (UniqueConstraint("deck_id", "key", name="uq_card_deck_key"),)
+    __table_args__ = (
+        UniqueConstraint("deck_id", "key", name="uq_card_deck_key"),
+        # The few buried cards, found at once (the day's counts take them back out).
+        Index("ix_card_buried", "buried_until", sqlite_where=text("buried_until IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deck_id: str = Field(
@@ -204,3 +208,16 @@ class Event(SQLModel, table=True):
         sa_column=Column(String, nullable=False, server_default=""),
         description="bury: the day it comes back; paper_status: the status; paper_note: the note",
     )
+
+
+class DueHistogram(SQLModel, table=True):
+    """How many shown cards (neither suspended nor retired) each deck has due on each
+    study day ('' for new cards), kept by triggers (migration 0008) so that the day's
+    counts add up a few rows; `studykb check` compares it with a recount."""
+
+    __tablename__ = "due_histogram"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    deck_id: str = Field(primary_key=True)
+    due: str = Field(primary_key=True, description="ISO study day, or '' for new cards")
+    n: int

@@ -47,7 +47,8 @@ def described(path: Path) -> dict[str, Any]:
                     for name, *_ in indexes
                 },
                 "foreign_keys": conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall(),
-                "rows": conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall(),
+                # Sorted here: WITHOUT ROWID tables have no rowid to order by.
+                "rows": sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall()),
             }
         shape["user_version"] = conn.execute("PRAGMA user_version").fetchone()
         return shape

@@ -1,0 +1,69 @@
+"""The due histogram the triggers keep: always equal to a recount of the cards, whatever
+changes them (answers, undo, suspend, retire, bury, switching scheduler, restore), and
+`check` finds and `--repair` mends a histogram that drifted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from studykb.app.store import Store
+from studykb.core.clock import FixedClock
+from studykb.core.scheduling.options import SchedulerOptions
+from studykb.decks.toml_deck import read_decks
+from studykb.storage.counts import recount_by_deck
+
+
+def kept(store: Store) -> dict[tuple[str, str], int]:
+    rows = store.repo.conn.execute("SELECT deck_id, due, n FROM due_histogram WHERE n != 0")
+    return {(d, due): n for d, due, n in rows}
+
+
+def test_every_change_keeps_the_histogram_equal_to_a_recount(
+    store: Store, small_deck: Path, clock: FixedClock
+) -> None:
+    repo = store.repo
+    repo.import_decks(read_decks([small_deck]))
+    assert kept(store) == recount_by_deck(repo.conn) == {("toy", ""): 4}
+    one, two = repo.find_card("toy/one"), repo.find_card("toy/two")
+    steps = [
+        lambda: repo.answer(one, 5),
+        lambda: repo.answer(two, 2),
+        lambda: repo.undo(),
+        lambda: repo.set_suspended(two, True),
+        lambda: repo.bury(one),
+        lambda: repo.set_suspended(two, False),
+        lambda: repo.set_scheduler("toy", SchedulerOptions("fsrs")),
+        lambda: repo.answer(two, 3),
+        lambda: repo.set_scheduler("toy", SchedulerOptions()),
+    ]
+    for step in steps:
+        step()
+        clock.advance(timedelta(hours=1))
+        assert kept(store) == recount_by_deck(repo.conn)
+    counts = repo.due_counts(repo.today() + timedelta(days=2))
+    assert (counts.reviews, counts.new) == (2, 2)
+
+
+def test_a_buried_card_leaves_the_counts_until_it_comes_back(
+    store: Store, small_deck: Path, clock: FixedClock
+) -> None:
+    repo = store.repo
+    repo.import_decks(read_decks([small_deck]))
+    repo.bury(repo.find_card("toy/one"))
+    assert repo.due_counts().new == 3
+    assert repo.due_counts(repo.today() + timedelta(days=1)).new == 4
+
+
+def test_check_finds_and_repair_mends_a_histogram_that_drifted(
+    store: Store, small_deck: Path
+) -> None:
+    repo = store.repo
+    repo.import_decks(read_decks([small_deck]))
+    repo.conn.execute("UPDATE due_histogram SET n = 7 WHERE deck_id = 'toy' AND due = ''")
+    repo.conn.commit()
+    report = repo.check()
+    assert "due counts: deck toy, new: 7 kept, 4 counted" in report.problems
+    assert repo.check(repair=True).repaired >= 1
+    assert repo.check().ok
+    assert kept(store) == {("toy", ""): 4}
