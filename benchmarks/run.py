@@ -32,6 +32,7 @@ from studykb.app.library import apply_import, known_deck_files, prepare_import
 from studykb.app.store import open_store
 from studykb.core.clock import FixedClock
 from studykb.settings import Settings
+from studykb.storage.db import SCHEMA_HEAD
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -56,7 +57,9 @@ def pct(values: list[float], q: float) -> float:
 
 def collection(n: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"collection-{n}-v{GENERATOR_VERSION}.db"
+    # The schema revision too: a collection made before a migration is made again,
+    # not upgraded in the timed runs.
+    path = CACHE / f"collection-{n}-v{GENERATOR_VERSION}-s{SCHEMA_HEAD}.db"
     if not path.exists():
         began = time.perf_counter()
         tmp = path.with_suffix(".tmp.db")

@@ -13,7 +13,7 @@ from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
-from studykb.storage.counts import rebuild_due_histogram, recount_by_deck
+from studykb.storage.counts import rebuild_counts, recount_by_deck, recount_done
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
@@ -99,7 +99,7 @@ class Checks(AnswerLog):
             report.problems.append(line)
         if repair and drifted:
             with write_transaction(self.conn):
-                rebuild_due_histogram(self.conn)
+                rebuild_counts(self.conn)
             report.repaired += 1
         return report
 
@@ -117,6 +117,17 @@ class Checks(AnswerLog):
                 lines.append(
                     f"due counts: deck {deck}, {due or 'new'}: {kept.get(key, 0)} kept, "
                     f"{counted.get(key, 0)} counted"
+                )
+        done = {
+            str(r["study_day"]): (int(r["reviews"]), int(r["new"]))
+            for r in named(self.conn).execute("SELECT study_day, reviews, new FROM day_done")
+        }
+        answered = recount_done(self.conn)
+        for day in sorted(set(done) | set(answered)):
+            if done.get(day, (0, 0)) != answered.get(day, (0, 0)):
+                lines.append(
+                    f"done counts: {day}: {done.get(day, (0, 0))} kept (reviews, new), "
+                    f"{answered.get(day, (0, 0))} in the log"
                 )
         return lines
 

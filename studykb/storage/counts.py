@@ -56,29 +56,35 @@ class DueCounts:
 
 
 def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
-    """Reviews and new cards already answered on a study day. Drills aside, and FSRS's
-    steps within a day too (interval 0 before the answer): like Anki's learning
-    cards, they do not count against the day's review limit."""
+    """Reviews and new cards already answered on a study day: one row the triggers keep
+    (migration 0008). Drills aside, and FSRS's steps within a day too (interval 0
+    before the answer): like Anki's learning cards, they do not count against the
+    day's review limit."""
     row = (
         named(conn)
-        .execute(
-            f"""
-        SELECT
-          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NOT NULL AND r.before_interval > 0), 0)
-            AS reviews,
-          COALESCE(SUM(r.kind = 'review' AND r.before_due IS NULL), 0) AS new
-        FROM review_log r WHERE r.study_day = ? AND {NOT_VOIDED}
-        """,
-            (day.isoformat(),),
-        )
+        .execute("SELECT reviews, new FROM day_done WHERE study_day = ?", (day.isoformat(),))
         .fetchone()
     )
-    return DoneToday(reviews=int(row["reviews"]), new=int(row["new"]))
+    return DoneToday() if row is None else DoneToday(int(row["reviews"]), int(row["new"]))
+
+
+def recount_done(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """What ``day_done`` must hold, counted from the log (for `studykb check`)."""
+    rows = named(conn).execute(
+        f"""
+        SELECT r.study_day AS day,
+          SUM(r.before_due IS NOT NULL AND r.before_interval > 0) AS reviews,
+          SUM(r.before_due IS NULL) AS new
+        FROM review_log r WHERE r.kind = 'review' AND {NOT_VOIDED} GROUP BY r.study_day
+        """
+    )
+    return {str(r["day"]): (int(r["reviews"]), int(r["new"])) for r in rows}
 
 
 def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> list[int]:
     """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first.
-    Only SM-2's answers: FSRS brings a card back by its due moment instead."""
+    Only cards SM-2 schedules: FSRS brings a card back by its due moment instead
+    (read from the card's state, so the log is read from its covering index alone)."""
     rows = (
         named(conn)
         .execute(
@@ -86,11 +92,11 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
         SELECT r.card_id AS card_id FROM review_log r
         JOIN card c ON c.id = r.card_id
         WHERE r.study_day = :day AND r.quality < {DRILL_UNTIL_QUALITY} AND {LIVE_ANSWER}
-          AND r.scheduler = 'sm2'
           AND r.seq = (SELECT MAX(r.seq) FROM review_log r
                        WHERE r.card_id = c.id AND r.study_day = :day AND {LIVE_ANSWER})
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}
           AND (:deck IS NULL OR c.deck_id = :deck)
+          AND (SELECT s.scheduler FROM card_state s WHERE s.card_id = c.id) = 'sm2'
         ORDER BY r.seq
         """,
             {"day": day.isoformat(), "deck": deck_id},
@@ -147,13 +153,18 @@ def recount_by_deck(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
     return {(str(r["deck_id"]), str(r["due"])): int(r["n"]) for r in rows}
 
 
-def rebuild_due_histogram(conn: sqlite3.Connection) -> None:
-    """The histogram made again from the cards (`check --repair`), inside the caller's
-    transaction."""
+def rebuild_counts(conn: sqlite3.Connection) -> None:
+    """The histogram and the days' done counts made again from the cards and the log
+    (`check --repair`), inside the caller's transaction."""
     conn.execute("DELETE FROM due_histogram")
     conn.executemany(
         "INSERT INTO due_histogram (deck_id, due, n) VALUES (?, ?, ?)",
         ((deck, due, n) for (deck, due), n in recount_by_deck(conn).items()),
+    )
+    conn.execute("DELETE FROM day_done")
+    conn.executemany(
+        "INSERT INTO day_done (study_day, reviews, new) VALUES (?, ?, ?)",
+        ((day, reviews, new) for day, (reviews, new) in recount_done(conn).items()),
     )
 
 

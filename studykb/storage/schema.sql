@@ -116,28 +116,54 @@ CREATE TABLE event (
 CREATE INDEX ix_event_target ON event (target, seq);
 CREATE INDEX ix_card_state_due_at ON card_state (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE due_histogram (
-          deck_id VARCHAR NOT NULL,
           due VARCHAR NOT NULL,
+          deck_id VARCHAR NOT NULL,
           n INTEGER NOT NULL,
-          PRIMARY KEY (deck_id, due)
+          PRIMARY KEY (due, deck_id)
         ) WITHOUT ROWID
         ;
+CREATE TABLE day_done (
+          study_day DATE NOT NULL,
+          reviews INTEGER NOT NULL,
+          new INTEGER NOT NULL,
+          PRIMARY KEY (study_day)
+        ) WITHOUT ROWID
+        ;
+CREATE TRIGGER day_done_answer AFTER INSERT ON review_log
+    WHEN NEW.kind = 'review'
+    BEGIN
+      INSERT INTO day_done (study_day, reviews, new)
+      VALUES (NEW.study_day, (NEW.before_due IS NOT NULL AND NEW.before_interval > 0), (NEW.before_due IS NULL))
+      ON CONFLICT (study_day) DO UPDATE
+      SET reviews = reviews + excluded.reviews, new = new + excluded.new;
+    END;
+CREATE TRIGGER day_done_void AFTER INSERT ON review_log
+    WHEN NEW.kind = 'void'
+    BEGIN
+      UPDATE day_done SET
+        reviews = reviews - (SELECT (a.before_due IS NOT NULL AND a.before_interval > 0) FROM review_log a
+                             WHERE a.uid = NEW.voids AND a.kind = 'review'),
+        new = new - (SELECT (a.before_due IS NULL) FROM review_log a
+                     WHERE a.uid = NEW.voids AND a.kind = 'review')
+      WHERE study_day = (SELECT a.study_day FROM review_log a
+                         WHERE a.uid = NEW.voids AND a.kind = 'review');
+    END;
 CREATE TRIGGER due_histogram_state_insert AFTER INSERT ON card_state
     WHEN EXISTS (SELECT 1 FROM card c WHERE c.id = NEW.card_id AND c.retired_at IS NULL AND c.suspended = 0)
     BEGIN
-      INSERT INTO due_histogram (deck_id, due, n) VALUES ((SELECT deck_id FROM card WHERE id = NEW.card_id), COALESCE(NEW.due, ''), 1) ON CONFLICT (deck_id, due) DO UPDATE SET n = n + (1);
+      INSERT INTO due_histogram (due, deck_id, n) VALUES (COALESCE(NEW.due, ''), (SELECT deck_id FROM card WHERE id = NEW.card_id), 1) ON CONFLICT (due, deck_id) DO UPDATE SET n = n + (1);
     END;
 CREATE TRIGGER due_histogram_state_due AFTER UPDATE OF due ON card_state
     WHEN OLD.due IS NOT NEW.due
      AND EXISTS (SELECT 1 FROM card c WHERE c.id = NEW.card_id AND c.retired_at IS NULL AND c.suspended = 0)
     BEGIN
-      INSERT INTO due_histogram (deck_id, due, n) VALUES ((SELECT deck_id FROM card WHERE id = OLD.card_id), COALESCE(OLD.due, ''), -1) ON CONFLICT (deck_id, due) DO UPDATE SET n = n + (-1);
-      INSERT INTO due_histogram (deck_id, due, n) VALUES ((SELECT deck_id FROM card WHERE id = NEW.card_id), COALESCE(NEW.due, ''), 1) ON CONFLICT (deck_id, due) DO UPDATE SET n = n + (1);
+      INSERT INTO due_histogram (due, deck_id, n) VALUES (COALESCE(OLD.due, ''), (SELECT deck_id FROM card WHERE id = OLD.card_id), -1) ON CONFLICT (due, deck_id) DO UPDATE SET n = n + (-1);
+      INSERT INTO due_histogram (due, deck_id, n) VALUES (COALESCE(NEW.due, ''), (SELECT deck_id FROM card WHERE id = NEW.card_id), 1) ON CONFLICT (due, deck_id) DO UPDATE SET n = n + (1);
     END;
 CREATE TRIGGER due_histogram_state_delete AFTER DELETE ON card_state
     WHEN EXISTS (SELECT 1 FROM card c WHERE c.id = OLD.card_id AND c.retired_at IS NULL AND c.suspended = 0)
     BEGIN
-      INSERT INTO due_histogram (deck_id, due, n) VALUES ((SELECT deck_id FROM card WHERE id = OLD.card_id), COALESCE(OLD.due, ''), -1) ON CONFLICT (deck_id, due) DO UPDATE SET n = n + (-1);
+      INSERT INTO due_histogram (due, deck_id, n) VALUES (COALESCE(OLD.due, ''), (SELECT deck_id FROM card WHERE id = OLD.card_id), -1) ON CONFLICT (due, deck_id) DO UPDATE SET n = n + (-1);
     END;
 CREATE TRIGGER due_histogram_card_update
     AFTER UPDATE OF suspended, retired_at, deck_id ON card
@@ -147,18 +173,18 @@ CREATE TRIGGER due_histogram_card_update
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT OLD.deck_id, COALESCE(s.due, ''), -1 FROM card_state s
       WHERE s.card_id = OLD.id AND OLD.retired_at IS NULL AND OLD.suspended = 0
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n - 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n - 1;
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT NEW.deck_id, COALESCE(s.due, ''), 1 FROM card_state s
       WHERE s.card_id = NEW.id AND NEW.retired_at IS NULL AND NEW.suspended = 0
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n + 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n + 1;
     END;
 CREATE TRIGGER due_histogram_card_delete BEFORE DELETE ON card
     WHEN OLD.retired_at IS NULL AND OLD.suspended = 0
     BEGIN
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT OLD.deck_id, COALESCE(s.due, ''), -1 FROM card_state s WHERE s.card_id = OLD.id
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n - 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n - 1;
     END;
 CREATE INDEX ix_card_buried ON card (buried_until) WHERE buried_until IS NOT NULL;
 INSERT INTO "alembic_version" VALUES('0008');

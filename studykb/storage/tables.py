@@ -218,6 +218,19 @@ class DueHistogram(SQLModel, table=True):
     __tablename__ = "due_histogram"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    deck_id: str = Field(primary_key=True)
+    # Due day first: the day's counts read the few rows due up to that day.
     due: str = Field(primary_key=True, description="ISO study day, or '' for new cards")
+    deck_id: str = Field(primary_key=True)
     n: int
+
+
+class DayDone(SQLModel, table=True):
+    """Reviews and new cards answered on each study day, undos taken off, kept by
+    triggers (migration 0008): the daily limits' "done so far" in one row."""
+
+    __tablename__ = "day_done"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    study_day: date = Field(primary_key=True)
+    reviews: int
+    new: int

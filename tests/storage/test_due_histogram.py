@@ -11,7 +11,14 @@ from studykb.app.store import Store
 from studykb.core.clock import FixedClock
 from studykb.core.scheduling.options import SchedulerOptions
 from studykb.decks.toml_deck import read_decks
-from studykb.storage.counts import recount_by_deck
+from studykb.storage.counts import recount_by_deck, recount_done
+
+
+def done(store: Store) -> dict[str, tuple[int, int]]:
+    rows = store.repo.conn.execute(
+        "SELECT study_day, reviews, new FROM day_done WHERE reviews != 0 OR new != 0"
+    )
+    return {day: (reviews, new) for day, reviews, new in rows}
 
 
 def kept(store: Store) -> dict[tuple[str, str], int]:
@@ -29,6 +36,8 @@ def test_every_change_keeps_the_histogram_equal_to_a_recount(
     steps = [
         lambda: repo.answer(one, 5),
         lambda: repo.answer(two, 2),
+        lambda: repo.answer(two, 1),  # a drill: counts nothing
+        lambda: repo.undo(),
         lambda: repo.undo(),
         lambda: repo.set_suspended(two, True),
         lambda: repo.bury(one),
@@ -41,6 +50,7 @@ def test_every_change_keeps_the_histogram_equal_to_a_recount(
         step()
         clock.advance(timedelta(hours=1))
         assert kept(store) == recount_by_deck(repo.conn)
+        assert done(store) == recount_done(repo.conn)
     counts = repo.due_counts(repo.today() + timedelta(days=2))
     assert (counts.reviews, counts.new) == (2, 2)
 
@@ -60,10 +70,14 @@ def test_check_finds_and_repair_mends_a_histogram_that_drifted(
 ) -> None:
     repo = store.repo
     repo.import_decks(read_decks([small_deck]))
+    repo.answer(repo.find_card("toy/one"), 4)
     repo.conn.execute("UPDATE due_histogram SET n = 7 WHERE deck_id = 'toy' AND due = ''")
+    repo.conn.execute("UPDATE day_done SET new = 5")
     repo.conn.commit()
     report = repo.check()
-    assert "due counts: deck toy, new: 7 kept, 4 counted" in report.problems
+    assert "due counts: deck toy, new: 7 kept, 3 counted" in report.problems
+    day = repo.today().isoformat()
+    assert f"done counts: {day}: (0, 5) kept (reviews, new), (0, 1) in the log" in report.problems
     assert repo.check(repair=True).repaired >= 1
     assert repo.check().ok
-    assert kept(store) == {("toy", ""): 4}
+    assert kept(store)[("toy", "")] == 3 and done(store) == {day: (0, 1)}

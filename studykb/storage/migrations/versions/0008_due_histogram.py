@@ -1,7 +1,9 @@
-"""Counts that cost nothing: ``due_histogram`` holds, per deck and due study day,
+"""Counts that cost nothing: ``due_histogram`` holds, per due study day and deck,
 how many cards that are neither suspended nor retired are due then ('' for new
-cards). Triggers keep it in step with every change of a card's due day, flags or
-deck, in the same transaction as the change; `studykb due`, the home screen and
+cards); ``day_done`` holds, per study day, the reviews and new cards answered (the
+daily limits' "done so far"), undos taken off. Triggers keep both in step with
+every change of a card's due day, flags or deck and every answer and undo, in the
+same transaction as the change; `studykb due`, the home screen and
 the review header then add up a few rows instead of visiting every due card.
 `studykb check` compares it with a full recount, and `--repair` rebuilds it.
 
@@ -24,9 +26,9 @@ _ACTIVE = "c.retired_at IS NULL AND c.suspended = 0"
 
 def _bump(deck: str, due: str, delta: int) -> str:
     return (
-        "INSERT INTO due_histogram (deck_id, due, n) "
-        f"VALUES ({deck}, COALESCE({due}, ''), {delta}) "
-        f"ON CONFLICT (deck_id, due) DO UPDATE SET n = n + ({delta});"
+        "INSERT INTO due_histogram (due, deck_id, n) "
+        f"VALUES (COALESCE({due}, ''), {deck}, {delta}) "
+        f"ON CONFLICT (due, deck_id) DO UPDATE SET n = n + ({delta});"
     )
 
 
@@ -66,11 +68,11 @@ TRIGGERS = (
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT OLD.deck_id, COALESCE(s.due, ''), -1 FROM card_state s
       WHERE s.card_id = OLD.id AND OLD.retired_at IS NULL AND OLD.suspended = 0
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n - 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n - 1;
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT NEW.deck_id, COALESCE(s.due, ''), 1 FROM card_state s
       WHERE s.card_id = NEW.id AND NEW.retired_at IS NULL AND NEW.suspended = 0
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n + 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n + 1;
     END
     """,
     # A card deleted (its state goes with it, by cascade, after the card is gone).
@@ -80,10 +82,56 @@ TRIGGERS = (
     BEGIN
       INSERT INTO due_histogram (deck_id, due, n)
       SELECT OLD.deck_id, COALESCE(s.due, ''), -1 FROM card_state s WHERE s.card_id = OLD.id
-      ON CONFLICT (deck_id, due) DO UPDATE SET n = n - 1;
+      ON CONFLICT (due, deck_id) DO UPDATE SET n = n - 1;
     END
     """,
 )
+
+
+# A review counts against the day's limits as a review (the card was due: interval
+# above 0 before it; FSRS's steps within a day have 0) or as a new card (never due).
+def _review(row: str) -> str:
+    return f"({row}.before_due IS NOT NULL AND {row}.before_interval > 0)"
+
+
+def _new(row: str) -> str:
+    return f"({row}.before_due IS NULL)"
+
+
+DAY_TRIGGERS = (
+    f"""
+    CREATE TRIGGER day_done_answer AFTER INSERT ON review_log
+    WHEN NEW.kind = 'review'
+    BEGIN
+      INSERT INTO day_done (study_day, reviews, new)
+      VALUES (NEW.study_day, {_review("NEW")}, {_new("NEW")})
+      ON CONFLICT (study_day) DO UPDATE
+      SET reviews = reviews + excluded.reviews, new = new + excluded.new;
+    END
+    """,
+    # An undo takes its answer off the day that answer was counted on.
+    f"""
+    CREATE TRIGGER day_done_void AFTER INSERT ON review_log
+    WHEN NEW.kind = 'void'
+    BEGIN
+      UPDATE day_done SET
+        reviews = reviews - (SELECT {_review("a")} FROM review_log a
+                             WHERE a.uid = NEW.voids AND a.kind = 'review'),
+        new = new - (SELECT {_new("a")} FROM review_log a
+                     WHERE a.uid = NEW.voids AND a.kind = 'review')
+      WHERE study_day = (SELECT a.study_day FROM review_log a
+                         WHERE a.uid = NEW.voids AND a.kind = 'review');
+    END
+    """,
+)
+
+DAY_FILL = f"""
+INSERT INTO day_done (study_day, reviews, new)
+SELECT r.study_day, COALESCE(SUM({_review("r")}), 0), COALESCE(SUM({_new("r")}), 0)
+FROM review_log r
+WHERE r.kind = 'review' AND r.uid NOT IN (SELECT voids FROM review_log WHERE voids IS NOT NULL)
+GROUP BY r.study_day
+"""
 
 FILL = f"""
 INSERT INTO due_histogram (deck_id, due, n)
@@ -96,13 +144,26 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE due_histogram (
-          deck_id VARCHAR NOT NULL,
           due VARCHAR NOT NULL,
+          deck_id VARCHAR NOT NULL,
           n INTEGER NOT NULL,
-          PRIMARY KEY (deck_id, due)
+          PRIMARY KEY (due, deck_id)
         ) WITHOUT ROWID
         """
     )
+    op.execute(
+        """
+        CREATE TABLE day_done (
+          study_day DATE NOT NULL,
+          reviews INTEGER NOT NULL,
+          new INTEGER NOT NULL,
+          PRIMARY KEY (study_day)
+        ) WITHOUT ROWID
+        """
+    )
+    op.execute(DAY_FILL)
+    for trigger in DAY_TRIGGERS:
+        op.execute(trigger)
     op.execute(FILL)
     for trigger in TRIGGERS:
         op.execute(trigger)
@@ -118,6 +179,9 @@ def downgrade() -> None:
         "due_histogram_state_delete",
         "due_histogram_card_update",
         "due_histogram_card_delete",
+        "day_done_answer",
+        "day_done_void",
     ):
         op.execute(f"DROP TRIGGER {name}")
     op.execute("DROP TABLE due_histogram")
+    op.execute("DROP TABLE day_done")
