@@ -44,7 +44,23 @@ class StoredState:
         return (self.repetitions, self.interval, self.due, self.lapses, self.state)
 
 
+_ENCODED: dict[tuple[str, Any], StoredState] = {}
+
+
 def encode(scheduler: Scheduler[Any], state: Any) -> StoredState:
+    """The columns for ``state``. Memoised by scheduler name and state (states are
+    frozen and hashable; how a state is stored does not depend on a scheduler's
+    settings): the answer path encodes the same states twice, and SM-2's repeat."""
+    key = (scheduler.name, state)
+    stored = _ENCODED.get(key)
+    if stored is None:
+        if len(_ENCODED) >= 4096:
+            _ENCODED.clear()
+        stored = _ENCODED[key] = _encode(scheduler, state)
+    return stored
+
+
+def _encode(scheduler: Scheduler[Any], state: Any) -> StoredState:
     data = scheduler.to_dict(state)
     schedule = scheduler.schedule(state)
     rest = {k: v for k, v in data.items() if k not in SHARED}
