@@ -1,7 +1,7 @@
 """A new database gets its schema from schema.sql, not from Alembic: it must be exactly
 what running every migration builds. Compared as SQLite sees it (sqlite_master and the
 pragmas), not through the SQLModel metadata, so a new migration that schema.sql has not
-caught up with fails here. The fix is one command: python -m studykb.storage.schema_sql
+caught up with fails here. The fix is one command: python -m studykb.storage.schema_dump
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import pytest
 
 from studykb.storage import schema_sql
 from studykb.storage.db import SCHEMA_HEAD, DatabaseError, connect, migrate, schema_version
-from studykb.storage.schema_sql import SCHEMA_SQL, build_by_migrations, statements, stored_revision
+from studykb.storage.schema_dump import build_by_migrations
+from studykb.storage.schema_sql import SCHEMA_SQL, statements, stored_revision
 from tests.conftest import SMALL_DECK, write
 
-REGENERATE = "schema.sql is stale: run `python -m studykb.storage.schema_sql` and commit it"
+REGENERATE = "schema.sql is stale: run `python -m studykb.storage.schema_dump` and commit it"
 
 
 def described(path: Path) -> dict[str, Any]:
