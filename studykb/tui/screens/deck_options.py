@@ -277,7 +277,9 @@ class DeckOptionsModal(ModalScreen[bool]):
             timeout=4,
             markup=False,
         )
-        self.dismiss(True)
+        # After the app has counted the change (the message is ahead in its queue),
+        # so that the screen below reloads when shown again.
+        self.app.call_later(self.dismiss, True)
 
     @on(Button.Pressed, "#deck-options-cancel")
     def action_leave(self) -> None:
