@@ -126,6 +126,7 @@ WRITE_MESSAGES = [
     messages.CardBuried(1),
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
+    messages.DeckSchedulerChanged("toy", "fsrs", 4),
 ]
 
 
