@@ -4,12 +4,16 @@ the reviews each would ask for in the next 30 days (see core.evaluation)."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-from studykb.app.store import UseCases
+from studykb.app.store import Store, UseCases
 from studykb.app.views import CardView
+from studykb.core.clock import Clock
 from studykb.core.evaluation import Answer as EvaluatedAnswer
 from studykb.core.evaluation import Evaluation, Forecast, evaluate, forecast
 from studykb.core.scheduler import Sm2State
@@ -18,6 +22,10 @@ from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogEvent, replay_card, voided_uids
 from studykb.core.studyday import Moment
+from studykb.errors import StudykbError
+from studykb.settings import Settings
+from studykb.storage.db import connect
+from studykb.storage.repository import Repository
 
 TITLES = {"sm2": "SM-2", "fsrs": "FSRS-6"}
 
@@ -50,6 +58,12 @@ class Schedulers(UseCases):
     def options(self, deck_id: str) -> SchedulerOptions:
         with self._reading():
             return self._repo.scheduler_options(deck_id)
+
+    def options_by_deck(self, deck_ids: Iterable[str]) -> dict[str, SchedulerOptions]:
+        """Each deck's options in one read (the TUI tags the FSRS decks on home)."""
+        repo = self._repo
+        with self._reading():
+            return {deck_id: repo.scheduler_options(deck_id) for deck_id in deck_ids}
 
     def switch(self, deck_id: str, options: SchedulerOptions) -> SchedulerSwitch:
         """Set a deck's scheduler: one unit of work that records the choice and replays
@@ -104,6 +118,29 @@ class Schedulers(UseCases):
             scheduler = repo.scheduler_of(card.id, card.scheduler)
             moment = repo.day_starts().moment_of(now)
         return waits(scheduler, card.state, moment)
+
+
+def compare_in_worker(
+    db_path: Path, clock: Clock, settings: Settings, deck_id: str | None
+) -> SchedulerComparison | str:
+    """:meth:`Schedulers.compare` off the UI thread (it replays the whole history),
+    on a connection of its own: the UI's connection stays the UI thread's. The
+    database is already open and current there, so no migration and no bundled
+    content here. Returns the comparison, or the one-line reason it failed."""
+    try:
+        conn = connect(db_path, create=False)
+    except (StudykbError, sqlite3.Error) as exc:
+        return str(exc)
+    repo = Repository(conn, clock, limits=settings.limits, day_start_hour=settings.day_start_hour)
+    store = Store(repo, settings, db_path)
+    try:
+        return Schedulers(store).compare(deck_id)
+    except StudykbError as exc:
+        return exc.message
+    except sqlite3.Error as exc:
+        return f"database: {exc}"
+    finally:
+        conn.close()
 
 
 def waits(scheduler: Scheduler[Any], state: Any, at: Moment) -> dict[int, timedelta]:

@@ -7,6 +7,7 @@ handles what the screens announce (studykb.tui.messages).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from textual.theme import Theme
 
 from studykb.app.collection import Collection
 from studykb.core.clock import Clock
-from studykb.errors import BadInputError
+from studykb.errors import BadInputError, StudykbError
 from studykb.settings import Settings, save_settings
 from studykb.tui import navigation
 from studykb.tui.commands import StudyCommands
@@ -30,6 +31,7 @@ from studykb.tui.messages import (
     CardRated,
     CardSuspended,
     CardUnsuspended,
+    DeckSchedulerChanged,
     ImportFinished,
     PaperStatusChanged,
     SessionFinished,
@@ -131,6 +133,24 @@ class StudyApp(App[None]):
 
         self.push_screen(ImportModal())
 
+    def open_deck_options(self, deck_id: str) -> None:
+        """A deck's scheduler and its settings, in a dialog over the current screen."""
+        from studykb.tui.screens.deck_options import DeckChoice, DeckOptionsModal
+
+        try:
+            summary = next((s for s in self.collection.library.decks() if s.id == deck_id), None)
+            if summary is None:
+                self.notify(f"No deck {deck_id!r}.", severity="error", markup=False)
+                return
+            options = self.collection.schedulers.options(deck_id)
+        except (StudykbError, sqlite3.Error) as exc:
+            message = exc.message if isinstance(exc, StudykbError) else f"database: {exc}"
+            self.notify(message, severity="error", markup=False)
+            return
+        # A switch replays every card of the deck, retired ones included.
+        cards = summary.cards + summary.retired
+        self.push_screen(DeckOptionsModal(DeckChoice(deck_id, summary.title, options, cards)))
+
     def apply_settings(self, settings: Settings) -> None:
         self.collection.apply_settings(settings)
         self.changes += 1  # new limits: new counts everywhere
@@ -227,6 +247,7 @@ class StudyApp(App[None]):
     @on(CardBuried)
     @on(PaperStatusChanged)
     @on(ImportFinished)
+    @on(DeckSchedulerChanged)
     def _data_changed(self) -> None:
         self.changes += 1
 

@@ -34,6 +34,14 @@ class StudyCommands(Provider):
                     navigation.REVIEW_DECK_DESCRIPTION.format(id=deck.id),
                 )
             )
+        for deck in decks:
+            commands.append(
+                (
+                    navigation.DECK_OPTIONS_TITLE.format(title=deck.title),
+                    partial(app.open_deck_options, deck.id),
+                    navigation.DECK_OPTIONS_DESCRIPTION.format(id=deck.id),
+                )
+            )
         return commands
 
     async def discover(self) -> Hits:

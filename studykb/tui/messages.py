@@ -70,3 +70,13 @@ class ImportFinished(Message):
         super().__init__()
         self.ok = ok
         self.lines = lines
+
+
+class DeckSchedulerChanged(Message):
+    """A deck's scheduler or its settings were changed; its cards were replayed."""
+
+    def __init__(self, deck_id: str, scheduler: str, cards: int) -> None:
+        super().__init__()
+        self.deck_id = deck_id
+        self.scheduler = scheduler
+        self.cards = cards

@@ -78,6 +78,8 @@ DESTINATIONS: tuple[Entry, ...] = (REVIEW_ALL, PAPERS, STATS, IMPORT, SETTINGS, 
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
 REVIEW_DECK_DESCRIPTION = "Deck {id}"
+DECK_OPTIONS_TITLE = "Options of {title}"
+DECK_OPTIONS_DESCRIPTION = "Deck {id}: its scheduler, SM-2 or FSRS-6, and FSRS's settings"
 
 
 def _grade(q: int) -> Entry:
@@ -126,11 +128,21 @@ SCREEN_TITLES: dict[str, str] = {
     "note": "Note",
     "import": "Import",
     "help": "Keys",
+    "deck-options": "Deck options",
+    "confirm": "Confirm",
 }
 SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
         REVIEW_ALL,
         Entry("review-deck", "Review deck", "Review the highlighted deck", "enter", "review_deck"),
+        Entry(
+            "deck-options",
+            "Deck options",
+            "The highlighted deck's scheduler (SM-2 or FSRS-6) and its settings",
+            "o",
+            "deck_options",
+            short="Options",
+        ),
         PAPERS,
         STATS,
         SETTINGS,
@@ -183,6 +195,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     ),
     "stats": (
         Entry("stats-deck", "Deck", "Statistics for one deck", "d", "choose_deck"),
+        Entry(
+            "stats-schedulers",
+            "Schedulers",
+            "SM-2 against FSRS-6 on your own history: scores and forecasts",
+            "s",
+            "show_schedulers",
+            short="Sched.",
+        ),
         Entry("stats-back", "Back", "Back to home", "escape", "leave"),
     ),
     "settings": (
@@ -195,6 +215,22 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     ),
     "note": (Entry("note-cancel", "Cancel", "Keep the note", "escape", "cancel"),),
     "import": (Entry("import-close", "Close", "Close", "escape", "close"),),
+    "deck-options": (
+        Entry(
+            "deck-options-save", "Save", "Save the deck's options (asks first)", "ctrl+s", "save"
+        ),
+        Entry(
+            "deck-options-back",
+            "Back",
+            "Back; asks before discarding changes",
+            "escape",
+            "leave",
+        ),
+    ),
+    "confirm": (
+        Entry("confirm-yes", "Yes", "Go ahead", "y", "answer(True)"),
+        Entry("confirm-no", "No", "Do nothing", "n,escape", "answer(False)"),
+    ),
     # A modal screen sees none of the app's keys: the help scrolls with j/k/g/G too.
     "help": (
         Entry("help-close", "Close", "Close the help", "escape,question_mark,q", "close"),

@@ -114,3 +114,62 @@ def test_help_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignor
 def test_review_front_at_50x12(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
     """Issue 16 item 5: below 80x24 the footer degrades to keys only."""
     assert snap_compare(demo_app, terminal_size=(50, 12), press=["r", "space"])
+
+
+# Issue 13: FSRS in the TUI, at 80x24.
+def _make_fsrs(app: StudyApp, deck_id: str = "understanding-diffusion") -> None:
+    from studykb.core.scheduling.options import SchedulerOptions
+
+    app.collection.schedulers.switch(deck_id, SchedulerOptions("fsrs"))
+
+
+def test_deck_options_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["o"])
+
+
+def test_deck_options_fsrs_with_a_bad_value_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def edit(pilot: Pilot[None]) -> None:
+        await pilot.press("o")
+        await pilot.pause()
+        demo_app.screen.query_one("#use-fsrs").value = True  # type: ignore[attr-defined]
+        demo_app.screen.query_one("#option-retention").value = "0.5"  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=edit)
+
+
+def test_deck_options_confirm_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def confirm(pilot: Pilot[None]) -> None:
+        await pilot.press("o")
+        await pilot.pause()
+        demo_app.screen.query_one("#use-fsrs").value = True  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=confirm)
+
+
+def test_home_fsrs_tag_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    _make_fsrs(demo_app)
+    assert snap_compare(demo_app, terminal_size=(80, 24))
+
+
+def test_review_fsrs_meta_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    _make_fsrs(demo_app)
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["r", "space"])
+
+
+def test_statistics_schedulers_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    _make_fsrs(demo_app, "ddpm")
+
+    async def schedulers(pilot: Pilot[None]) -> None:
+        await pilot.press("t")
+        await _settle(pilot)
+        demo_app.screen.query_one("#stats-deck-select").value = "ddpm"  # type: ignore[attr-defined]
+        await pilot.pause()
+        await _settle(pilot)
+        await pilot.press("s")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=schedulers)

@@ -21,6 +21,7 @@ from studykb.core.session import SessionSummary
 from studykb.settings import Settings
 from studykb.tui import messages, navigation
 from studykb.tui.app import StudyApp
+from studykb.tui.screens.deck_options import ConfirmModal, DeckOptionsModal
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.modals import HelpModal, ImportModal, NoteModal
 from studykb.tui.screens.papers import PapersScreen
@@ -39,6 +40,8 @@ SCREENS: list[Any] = [
     NoteModal,
     ImportModal,
     HelpModal,
+    DeckOptionsModal,
+    ConfirmModal,
 ]
 
 
@@ -68,6 +71,12 @@ async def test_palette_lists_the_registry_then_each_deck(toy_store: Store, make_
         decks = toy_store.repo.deck_summaries()
         assert listed == [(e.title, e.description) for e in navigation.DESTINATIONS] + [
             (f"Review {d.title}", f"Deck {d.id}") for d in decks
+        ] + [
+            (
+                f"Options of {d.title}",
+                f"Deck {d.id}: its scheduler, SM-2 or FSRS-6, and FSRS's settings",
+            )
+            for d in decks
         ]
         # Each destination opens what it names: "Keys" opens the help.
         await pilot.press(*"Keys", "enter")
@@ -117,6 +126,7 @@ WRITE_MESSAGES = [
     messages.CardBuried(1),
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
+    messages.DeckSchedulerChanged("toy", "fsrs", 4),
 ]
 
 

@@ -17,6 +17,7 @@ from studykb.tui.text import plain
 from studykb.tui.widgets.footer import StudyFooter
 
 STATUS_LABELS = {"unread": "unread", "reading": "reading", "read": "read ✓"}
+FSRS_TAG = " FSRS"  # after the title of a deck scheduled by FSRS-6
 
 
 def stars(worth_reading: int | None) -> Text:
@@ -31,13 +32,17 @@ def truncate(text: str, width: int) -> Text:
     return shown
 
 
-def distinct_titles(rows: list[tuple[str, str]], width: int) -> list[Text]:
+def distinct_titles(
+    rows: list[tuple[str, str]], width: int, reserved: list[int] | None = None
+) -> list[Text]:
     """Titles cut to ``width``, each row still telling itself apart (issue 16 item 9):
     rows whose cut titles would read the same (two decks both ``Generative Modeling
-    by Es…``) end in their short id instead, which is unique."""
-    cut = [truncate(title, width).plain for title, _ in rows]
+    by Es…``) end in their short id instead, which is unique. ``reserved``: cells
+    kept free at the end of each row (for the FSRS tag)."""
+    widths = [width - r for r in reserved] if reserved else [width] * len(rows)
+    cut = [truncate(title, w).plain for (title, _), w in zip(rows, widths, strict=True)]
     shown: list[Text] = []
-    for (title, short_id), text in zip(rows, cut, strict=True):
+    for (title, short_id), text, width in zip(rows, cut, widths, strict=True):
         if cut.count(text) == 1:
             shown.append(truncate(title, width))
             continue
@@ -85,6 +90,7 @@ class HomeScreen(StudyScreen):
     def on_mount(self) -> None:
         self._title_width = 0
         self._rows: list[tuple[DeckDue, DeckSummary]] = []
+        self._fsrs_decks: set[str] = set()
         self._shown: object = None  # the app's data_state when last loaded
         if not self.defer_load:
             self.refresh_data()
@@ -145,6 +151,8 @@ class HomeScreen(StudyScreen):
         self.query_one("#home-next", Static).update(next_line)
 
         self._rows = [(deck, summaries[deck.deck_id]) for deck in due.decks]
+        options = self.guarded(lambda: self.collection.schedulers.options_by_deck(summaries))
+        self._fsrs_decks = {d for d, o in (options or {}).items() if o.scheduler == "fsrs"}
         self._fill_table()
         empty = self.query_one("#home-empty", Static)
         if not summaries:
@@ -169,8 +177,15 @@ class HomeScreen(StudyScreen):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
-        titles = distinct_titles([(s.title, s.id) for _, s in self._rows], width)
-        for (deck, s), title in zip(self._rows, titles, strict=True):
+        fsrs = [s.id in self._fsrs_decks for _, s in self._rows]
+        titles = distinct_titles(
+            [(s.title, s.id) for _, s in self._rows],
+            width,
+            [len(FSRS_TAG) if tagged else 0 for tagged in fsrs],
+        )
+        for (deck, s), title, tagged in zip(self._rows, titles, fsrs, strict=True):
+            if tagged:
+                title.append(FSRS_TAG, style="bold #c678dd")
             table.add_row(
                 title,
                 stars(s.worth_reading),
@@ -193,6 +208,11 @@ class HomeScreen(StudyScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.study.start_review(str(event.row_key.value))
+
+    def action_deck_options(self) -> None:
+        deck = self._highlighted_deck()
+        if deck is not None:
+            self.study.open_deck_options(deck)
 
     def action_review_deck(self) -> None:
         deck = self._highlighted_deck()

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Markdown, Rule, Static
 
+from studykb.app.schedulers import state_fields
 from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
 from studykb.render.words import plural
@@ -48,6 +49,8 @@ class ReviewScreen(StudyScreen):
         # The card suspended last, while it is still the newest thing done here:
         # undo takes the suspension back (issue 16 item 3).
         self.suspended_last: int | None = None
+        # For an FSRS card: its stability, difficulty and today's retrievability.
+        self.memory_line: Text | None = None
 
     @property
     def card(self) -> CardView | None:
@@ -145,8 +148,27 @@ class ReviewScreen(StudyScreen):
             title.append_text(plain(card.paper_title))
         self.query_one("#review-title", Static).update(title)
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        self.memory_line = self._memory_line(card)
         self._update_faces()
         self._update_meta()
+
+    def _memory_line(self, card: CardView) -> Text | None:
+        """FSRS's view of the card's memory (issue 13 item 6), read once per card."""
+        if card.scheduler != "fsrs":
+            return None
+        moment = self.guarded(self.collection.review.moment)
+        if moment is None:
+            return None
+        fields = state_fields(card, moment)
+        line = Text("FSRS ", style="bold")
+        if fields.get("stability") is None or fields.get("retrievability") is None:
+            line.append("new card")
+            return line
+        line.append(
+            f"stability {fields['stability']:.1f} d · difficulty {fields['difficulty']:.1f}"
+            f" · retrievability {fields['retrievability']:.0%}"
+        )
+        return line
 
     def _update_faces(self) -> None:
         has_card = self.card is not None
@@ -194,6 +216,10 @@ class ReviewScreen(StudyScreen):
         progress.append(f" · {elapsed}")
         self.query_one("#review-progress", Static).update(progress)
         meta = Text()
+        if self.card is not None and self.memory_line is not None:
+            meta.append_text(self.memory_line)
+            if self.card.source:
+                meta.append(" · ")
         if self.card is not None and self.card.source:
             meta.append("source: ")
             meta.append_text(plain(self.card.source))

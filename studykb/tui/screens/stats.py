@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from rich.console import Group
 from rich.table import Table
@@ -13,10 +14,14 @@ from textual import on
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Label, Select, Static
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from studykb.app.schedulers import SchedulerComparison, compare_in_worker
+from studykb.core.evaluation import Scores
 from studykb.core.stats import CARD_STATES, CardStateName, StatsData
+from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.widgets.footer import StudyFooter
@@ -105,6 +110,86 @@ def _percent(passed: int, total: int) -> str:
     return "–" if total == 0 else f"{passed / total:.0%} of {total}"
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+COMPUTING = "computing… (your whole history is replayed under SM-2 and under FSRS-6)"
+
+
+def sparkline(values: list[int], top: int) -> Text:
+    """One cell a day: a block as high as the day's count against ``top``; a dot for none."""
+    line = Text()
+    for n in values:
+        if n <= 0 or top <= 0:
+            line.append("·", style="dim")
+        else:
+            level = min(len(SPARKS), max(1, -(-n * len(SPARKS) // top)))
+            line.append(SPARKS[level - 1], style="#61afef")
+    return line
+
+
+def comparison_panel(c: SchedulerComparison, fsrs_scope: str | None) -> Group:
+    """SM-2 and FSRS-6 on the user's own answers: the srs-benchmark scores (or why
+    there are none), FSRS's predicted retention against the measured one when FSRS
+    schedules what is shown (``fsrs_scope`` says so), and each one's 30-day forecast."""
+    scope = f"deck {c.deck_id}" if c.deck_id else "all decks"
+    parts: list[Text | Table] = [
+        Text.assemble(
+            ("Schedulers", "bold"),
+            f" on your own history ({scope}, {plural(c.answers, 'answer')}); ",
+            ("lower is better", "dim"),
+        )
+    ]
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column("")
+    for heading in ("log loss", "RMSE(bins)", "predicted", "measured", "predictions"):
+        table.add_column(heading, justify="right")
+    unscored = Table.grid(padding=(0, 1))
+    for r in c.reports:
+        e = r.evaluation
+        if isinstance(e, Scores):
+            table.add_row(
+                r.title,
+                f"{e.log_loss:.3f}",
+                f"{e.rmse_bins:.3f}",
+                f"{e.predicted_retention:.0%}",
+                f"{e.measured_retention:.0%}",
+                str(e.predictions),
+            )
+        else:  # a sentence, not numbers that would be noise
+            unscored.add_row(r.title, Text(str(e), style="dim"))
+    if table.row_count:
+        parts.append(table)
+    if unscored.row_count:
+        parts.append(unscored)
+    fsrs = next((r for r in c.reports if r.name == "fsrs"), None)
+    if fsrs_scope is not None and fsrs is not None:
+        e = fsrs.evaluation
+        line = Text(fsrs_scope, style="bold")
+        if isinstance(e, Scores):
+            line.append(
+                f" predicted {e.predicted_retention:.0%} recall; you recalled "
+                f"{e.measured_retention:.0%} ({plural(e.predictions, 'review')})"
+            )
+        else:
+            line.append(f": {e}")
+        parts.append(line)
+    parts.append(Text("Reviews per day, next 30 days (every due card answered Good)", style="bold"))
+    top = max((n for r in c.reports for _, n in r.forecast.days), default=0)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column()
+    grid.add_column(no_wrap=True)
+    grid.add_column(style="dim")
+    for r in c.reports:
+        days = [n for _, n in r.forecast.days]
+        week = sum(days[:7])
+        grid.add_row(
+            r.title,
+            sparkline(days, top),
+            f"{week} in 7 d · {r.forecast.total} in 30",
+        )
+    parts.append(grid)
+    return Group(*parts)
+
+
 class StatsScreen(StudyScreen):
     NAVIGATION = "stats"  # its keys in studykb.tui.navigation
     BINDINGS = navigation.bindings(NAVIGATION)
@@ -128,9 +213,11 @@ class StatsScreen(StudyScreen):
                     yield Static(id="retention", classes="panel")
                     yield Static(id="states", classes="panel")
                     yield Chart(id="easiness")
+                yield Static(id="schedulers", classes="panel-wide")
         yield StudyFooter()
 
     def on_mount(self) -> None:
+        self.comparing: Worker[SchedulerComparison | str] | None = None
         self.load(None)
 
     @on(Select.Changed, "#stats-deck-select")
@@ -142,6 +229,11 @@ class StatsScreen(StudyScreen):
         self.query_one("#stats-deck-select", Select).focus()
         self.query_one("#stats-deck-select", Select).expanded = True
 
+    def action_show_schedulers(self) -> None:
+        # The panel comes last: the body stays scrolled to its end while the panel
+        # (and the charts above it) are still being laid out, until the user scrolls.
+        self.query_one("#stats-body", VerticalScroll).anchor()
+
     def action_leave(self) -> None:
         self.app.pop_screen()
 
@@ -149,6 +241,50 @@ class StatsScreen(StudyScreen):
         # An overlay while the charts are read: the layout itself never changes.
         self.query_one("#stats-body").loading = True
         self.call_after_refresh(self._aggregate, deck_id)
+        self.compare_schedulers(deck_id)
+
+    def compare_schedulers(self, deck_id: str | None) -> None:
+        """SM-2 against FSRS-6 replays the whole history: in a thread, on its own
+        connection, so the screen stays responsive; a newer choice replaces it."""
+        self.query_one("#schedulers", Static).update(Text(COMPUTING, style="dim italic"))
+        self.fsrs_scope = self._fsrs_scope(deck_id)
+        collection = self.collection
+        self.comparing = self.run_worker(
+            partial(
+                compare_in_worker, collection.path, collection.clock, collection.settings, deck_id
+            ),
+            name="schedulers",
+            group="schedulers",
+            thread=True,
+            exclusive=True,
+        )
+
+    def _fsrs_scope(self, deck_id: str | None) -> str | None:
+        """Where FSRS schedules what the screen shows (None: nowhere)."""
+        schedulers = self.collection.schedulers
+        if deck_id is not None:
+            options = self.guarded(lambda: schedulers.options(deck_id))
+            return "This deck's FSRS-6" if options and options.scheduler == "fsrs" else None
+        decks = self.guarded(self.collection.library.decks) or []
+        by_deck = self.guarded(lambda: schedulers.options_by_deck(d.id for d in decks)) or {}
+        fsrs = sum(o.scheduler == "fsrs" for o in by_deck.values())
+        if not fsrs:
+            return None
+        return f"FSRS-6 (used by {plural(fsrs, 'deck')}), on all decks,"
+
+    @on(Worker.StateChanged)
+    def _compared(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.comparing or not self.is_mounted:
+            return  # an older choice of deck, or the screen is gone
+        panel = self.query_one("#schedulers", Static)
+        if event.state == WorkerState.SUCCESS:
+            result = event.worker.result
+            if isinstance(result, str):
+                panel.update(Text(f"Schedulers: not compared: {result}", style="#e06c75"))
+            elif result is not None:
+                panel.update(comparison_panel(result, self.fsrs_scope))
+        elif event.state == WorkerState.ERROR:
+            panel.update(Text(f"Schedulers: not compared: {event.worker.error}", style="#e06c75"))
 
     def _aggregate(self, deck_id: str | None) -> None:
         """One consistent read on the app's collection, after the overlay is drawn.
