@@ -128,7 +128,7 @@ def compare_in_worker(
     database is already open and current there, so no migration and no bundled
     content here. Returns the comparison, or the one-line reason it failed."""
     try:
-        conn = connect(db_path, create=False)
+        conn = connect(db_path, create=False, readonly=True)  # it only reads
     except (StudykbError, sqlite3.Error) as exc:
         return str(exc)
     repo = Repository(conn, clock, limits=settings.limits, day_start_hour=settings.day_start_hour)
