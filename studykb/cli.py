@@ -133,6 +133,32 @@ def review(ctx: Context, deck: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Any address but the loopback needs the printed link, "
+    "which holds a random token.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@pass_ctx
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Review in a web browser: the same app, served by textual-serve."""
+    from studykb.serve import serve as run_server
+
+    ctx.collection()  # a missing directory or a damaged database is reported here, once
+    ctx.close()  # each browser session opens its own
+    run_server(ctx.db_path, host=host, port=port)
+
+
+@cli.command(hidden=True)
+@pass_ctx
+def tui(ctx: Context) -> None:
+    """The TUI whatever stdin is: what `studykb serve` runs for each browser session."""
+    _run_tui(ctx)
+
+
+@cli.command()
 @pass_ctx
 def status(ctx: Context) -> None:
     """Today's summary: due and new cards per deck, reading progress."""
