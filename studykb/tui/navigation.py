@@ -123,11 +123,20 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     ),
     "settings": (
         Entry("settings-save", "Save", "Save to the config file", "ctrl+s", "save"),
-        Entry("settings-back", "Back", "Back without saving", "escape", "leave"),
+        Entry(
+            "settings-back",
+            "Back",
+            "Back (asks first if there are unsaved changes)",
+            "escape",
+            "leave",
+        ),
     ),
     "summary": (
         Entry("summary-home", "Home", "Back to the home screen", "enter", "home"),
         Entry("summary-escape", "Home", "Back to the home screen", "escape", "home", show=False),
+    ),
+    "discard-changes": (
+        Entry("discard-keep", "Keep editing", "Back to the unsaved settings", "escape", "keep"),
     ),
     "note": (Entry("note-cancel", "Cancel", "Keep the note", "escape", "cancel"),),
     "import": (Entry("import-close", "Close", "Close", "escape", "close"),),
