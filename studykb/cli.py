@@ -20,6 +20,7 @@ from studykb import __version__
 from studykb.app.formats import (
     export_format_names,
     export_formats_help,
+    import_format_names,
     import_formats_help,
     one_deck_formats,
 )
@@ -191,7 +192,7 @@ def status(ctx: Context) -> None:
         click.echo(line)
 
 
-_IMPORT_HELP = f"""Import decks, reading lists, Anki packages, CSV files and backups.
+_IMPORT_HELP = f"""Import files and folders: {import_format_names()}.
 
 A deck file is the whole deck: cards it no longer has are retired (kept with
 their history). CSV/TSV files and Anki packages only add and update cards.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from studykb.app.formats import import_formats_summary
 from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS
 
 
@@ -54,7 +55,8 @@ class Entry:
 REVIEW_ALL = Entry("review-all", "Review all due", "Review every due card of every deck", "r")
 PAPERS = Entry("papers", "Papers", "Reading list and progress", "p")
 STATS = Entry("stats", "Statistics", "Heatmap, forecast, retention, card states", "t")
-IMPORT = Entry("import", "Import deck or directory…", "A .toml deck, a folder, a .md reading list")
+# Every format the registry imports (studykb.app.formats), not a list kept by hand.
+IMPORT = Entry("import", "Import a file or folder…", f"Any of: {import_formats_summary()}")
 SETTINGS = Entry("settings", "Settings", "Daily limits and the hour a study day starts", "comma")
 HOME = Entry("home", "Home", "Back to the deck list")
 HELP = Entry("help", "Keys", "Every key on this screen", "question_mark")
