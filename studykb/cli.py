@@ -102,13 +102,17 @@ def cli(ctx: click.Context, db: Path | None) -> None:
             ctx.invoke(status)
 
 
-def _run_tui(context: Context, *, review: bool = False, deck: str | None = None) -> None:
+def _run_tui(
+    context: Context, *, review: bool = False, deck: str | None = None, tag: str | None = None
+) -> None:
     from studykb.paths import config_path
     from studykb.tui.app import StudyApp
 
     collection = context.collection()
     if deck is not None and not collection.review.deck_exists(deck):
         raise StudykbError(f"no deck {deck!r} (see `studykb decks`)")
+    if tag is not None and tag not in collection.review.tag_decks():
+        raise StudykbError(f"no card has the tag {tag!r}")
     # StudyApp takes the Collection once the TUI's own step (branch arch-tui) lands;
     # the ignore (and its unused-ignore) can go then.
     app = StudyApp(
@@ -117,6 +121,7 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
         config_path=config_path(),
         review=review,
         review_deck=deck,
+        review_tag=tag,
     )
     app.run()
     if app.return_code:  # Textual prints a crash's traceback and records 1; exit with it
@@ -125,12 +130,13 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
 
 @cli.command()
 @click.argument("deck", required=False)
+@click.option("--tag", metavar="TAG", help="Only today's cards that carry TAG.")
 @pass_ctx
-def review(ctx: Context, deck: str | None) -> None:
+def review(ctx: Context, deck: str | None, tag: str | None) -> None:
     """Open the TUI straight into a review session (all decks, or DECK)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise StudykbError("`studykb review` needs a terminal; for scripts use `next`/`answer`")
-    _run_tui(ctx, review=True, deck=deck)
+    _run_tui(ctx, review=True, deck=deck, tag=tag)
 
 
 @cli.command()

@@ -34,6 +34,18 @@ class StudyCommands(Provider):
                     navigation.REVIEW_DECK_DESCRIPTION.format(id=deck.id),
                 )
             )
+        try:
+            tags = app.collection.review.tag_decks()
+        except (StudykbError, sqlite3.Error):
+            tags = {}
+        for tag, tag_decks in tags.items():  # review by tag, across decks
+            commands.append(
+                (
+                    navigation.REVIEW_TAG_TITLE.format(tag=tag),
+                    partial(app.start_review, None, tag),
+                    navigation.REVIEW_TAG_DESCRIPTION.format(decks=len(tag_decks)),
+                )
+            )
         return commands
 
     async def discover(self) -> Hits:

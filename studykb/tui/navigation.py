@@ -66,6 +66,9 @@ DESTINATIONS: tuple[Entry, ...] = (REVIEW_ALL, PAPERS, STATS, IMPORT, SETTINGS, 
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
 REVIEW_DECK_DESCRIPTION = "Deck {id}"
+# ... and for each tag (review by tag: today's cards that carry it, from every deck).
+REVIEW_TAG_TITLE = "Review tag #{tag}"
+REVIEW_TAG_DESCRIPTION = "Today's cards with this tag, from {decks} deck(s)"
 
 
 def _grade(q: int) -> Entry:
@@ -90,6 +93,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
         REVIEW_ALL,
         Entry("review-deck", "Review deck", "Review the highlighted deck", "enter", "review_deck"),
+        Entry(
+            "filter-tag",
+            "Tag",
+            "Show only the decks with cards of a tag; a deck is then reviewed by that tag",
+            "f",
+            "filter_tag",
+            show=False,  # the filter itself is on the screen
+        ),
         PAPERS,
         STATS,
         SETTINGS,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Select, Static
 
 from studykb.app.views import DeckDue, DeckSummary
 from studykb.tui import navigation
@@ -48,6 +49,9 @@ class HomeScreen(StudyScreen):
         with Vertical(id="home"):
             yield Static(id="home-today", classes="banner")
             yield Static(id="home-next", classes="subtle")
+            # A tag filter (shown when cards have tags): only the decks with such cards,
+            # and a deck chosen then is reviewed by that tag (issue 16 item 14).
+            yield Select[str]([], prompt="All tags", id="home-tag", compact=True)
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="home-empty", classes="empty")
         yield Footer()
@@ -63,6 +67,8 @@ class HomeScreen(StudyScreen):
     def on_mount(self) -> None:
         self._title_width = 0
         self._rows: list[tuple[DeckDue, DeckSummary]] = []
+        self._tag_decks: dict[str, frozenset[str]] = {}
+        self.tag: str | None = None  # the tag filter, None for all
         self._shown: object = None  # the app's data_state when last loaded
         if not self.defer_load:
             self.refresh_data()
@@ -123,6 +129,14 @@ class HomeScreen(StudyScreen):
         self.query_one("#home-next", Static).update(next_line)
 
         self._rows = [(deck, summaries[deck.deck_id]) for deck in due.decks]
+        self._tag_decks = self.guarded(self.collection.review.tag_decks) or {}
+        tag_select = self.query_one("#home-tag", Select)
+        if self.tag not in self._tag_decks:
+            self.tag = None
+        with tag_select.prevent(Select.Changed):
+            tag_select.set_options([(f"#{tag}", tag) for tag in self._tag_decks])
+            tag_select.value = self.tag if self.tag is not None else Select.NULL
+        tag_select.display = bool(self._tag_decks)
         self._fill_table()
         empty = self.query_one("#home-empty", Static)
         if not summaries:
@@ -148,6 +162,8 @@ class HomeScreen(StudyScreen):
         cursor = table.cursor_row
         table.clear()
         for deck, s in self._rows:
+            if self.tag is not None and deck.deck_id not in self._tag_decks.get(self.tag, ()):
+                continue
             table.add_row(
                 truncate(s.title, width),
                 stars(s.worth_reading),
@@ -169,9 +185,21 @@ class HomeScreen(StudyScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.study.start_review(str(event.row_key.value))
+        self.study.start_review(str(event.row_key.value), self.tag)
 
     def action_review_deck(self) -> None:
         deck = self._highlighted_deck()
         if deck is not None:
-            self.study.start_review(deck)
+            self.study.start_review(deck, self.tag)
+
+    @on(Select.Changed, "#home-tag")
+    def _tag_chosen(self, event: Select.Changed) -> None:
+        self.tag = None if event.value is Select.NULL else str(event.value)
+        self._fill_table()
+        self.query_one("#decks", DataTable).focus()
+
+    def action_filter_tag(self) -> None:
+        tag_select = self.query_one("#home-tag", Select)
+        if tag_select.display:
+            tag_select.focus()
+            tag_select.expanded = True
