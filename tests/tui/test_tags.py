@@ -16,7 +16,7 @@ from studykb.settings import Settings
 from studykb.tui.commands import StudyCommands
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.review import ReviewScreen
-from tests.conftest import write
+from tests.conftest import run_cli, write
 from tests.tui.screen_text import squeezed
 
 TAGGED = """
@@ -131,3 +131,23 @@ async def test_review_by_tag_from_the_palette_spans_decks(tag_store: Store, make
             await pilot.press("space", "3")
             await pilot.pause()
     assert _answered(tag_store) == ["tagged/one", "plain/x"]
+
+
+def test_studykb_review_tag_opens_a_review_by_tag(
+    tag_store: Store,
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from studykb.tui.app import StudyApp
+
+    opened: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setattr(
+        StudyApp, "run", lambda self: opened.append((self._review_deck, self._review_tag))
+    )
+    code, _, err = run_cli(capsys, "--db", str(db_path), "review", "--tag", "alpha")
+    assert (code, opened) == (0, [(None, "alpha")]), err
+    code, _, err = run_cli(capsys, "--db", str(db_path), "review", "--tag", "nosuch")
+    assert code != 0 and "no card has the tag 'nosuch'" in err
