@@ -123,7 +123,13 @@ class StudyServer(Server):
             where = "this machine only"
         else:
             where = "anyone who has this link can review as you"
-        self.console.print(f"studykb: serving on {self.link()} ({where}); Ctrl+C stops")
+        # soft_wrap: the link is never broken across lines, so it can be copied whole.
+        self.console.print(
+            f"studykb: serving on {self.link()} ({where}); Ctrl+C stops",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
 
 
 def serve(db: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
