@@ -20,6 +20,7 @@ from studykb import __version__
 from studykb.app.formats import (
     export_format_names,
     export_formats_help,
+    import_format_names,
     import_formats_help,
     one_deck_formats,
 )
@@ -103,13 +104,17 @@ def cli(ctx: click.Context, db: Path | None) -> None:
             ctx.invoke(status)
 
 
-def _run_tui(context: Context, *, review: bool = False, deck: str | None = None) -> None:
+def _run_tui(
+    context: Context, *, review: bool = False, deck: str | None = None, tag: str | None = None
+) -> None:
     from studykb.paths import config_path
     from studykb.tui.app import StudyApp
 
     collection = context.collection()
     if deck is not None and not collection.review.deck_exists(deck):
         raise StudykbError(f"no deck {deck!r} (see `studykb decks`)")
+    if tag is not None and tag not in collection.review.tag_decks():
+        raise StudykbError(f"no card has the tag {tag!r}")
     # StudyApp takes the Collection once the TUI's own step (branch arch-tui) lands;
     # the ignore (and its unused-ignore) can go then.
     app = StudyApp(
@@ -118,6 +123,7 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
         config_path=config_path(),
         review=review,
         review_deck=deck,
+        review_tag=tag,
     )
     app.run()
     if app.return_code:  # Textual prints a crash's traceback and records 1; exit with it
@@ -126,12 +132,39 @@ def _run_tui(context: Context, *, review: bool = False, deck: str | None = None)
 
 @cli.command()
 @click.argument("deck", required=False)
+@click.option("--tag", metavar="TAG", help="Only today's cards that carry TAG.")
 @pass_ctx
-def review(ctx: Context, deck: str | None) -> None:
+def review(ctx: Context, deck: str | None, tag: str | None) -> None:
     """Open the TUI straight into a review session (all decks, or DECK)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise StudykbError("`studykb review` needs a terminal; for scripts use `next`/`answer`")
-    _run_tui(ctx, review=True, deck=deck)
+    _run_tui(ctx, review=True, deck=deck, tag=tag)
+
+
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Any address but the loopback needs the printed link, "
+    "which holds a random token.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@pass_ctx
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Review in a web browser: the same app, served by textual-serve."""
+    from studykb.serve import serve as run_server
+
+    ctx.collection()  # a missing directory or a damaged database is reported here, once
+    ctx.close()  # each browser session opens its own
+    run_server(ctx.db_path, host=host, port=port)
+
+
+@cli.command(hidden=True)
+@pass_ctx
+def tui(ctx: Context) -> None:
+    """The TUI whatever stdin is: what `studykb serve` runs for each browser session."""
+    _run_tui(ctx)
 
 
 @cli.command()
@@ -167,7 +200,7 @@ def status(ctx: Context) -> None:
         click.echo(line)
 
 
-_IMPORT_HELP = f"""Import decks, reading lists, Anki packages, CSV files and backups.
+_IMPORT_HELP = f"""Import files and folders: {import_format_names()}.
 
 A deck file is the whole deck: cards it no longer has are retired (kept with
 their history). CSV/TSV files and Anki packages only add and update cards.

@@ -335,3 +335,21 @@ def export_format_names() -> list[str]:
 
 def one_deck_formats() -> list[str]:
     return [f.name for f in EXPORT_FORMATS if f.one_deck]
+
+
+def importable_suffixes() -> frozenset[str]:
+    """Every suffix `studykb import` reads (lower case, with the dot): a file picker's filter."""
+    return frozenset(_IMPORT_BY_SUFFIX)
+
+
+def import_formats_summary() -> str:
+    """Every importable kind in one line, for a dialog, the palette or a help's first line:
+    ``deck .toml, directory, reading list .md .markdown, ...``."""
+    return ", ".join(
+        f"{f.name} {_suffix_label(f.suffixes)}" if f.suffixes else f.name for f in IMPORT_FORMATS
+    )
+
+
+def import_format_names() -> str:
+    """``deck, directory, reading list, ...``: the kinds alone, for a short help line."""
+    return ", ".join(f.name for f in IMPORT_FORMATS)

@@ -60,9 +60,27 @@ class Review(UseCases):
                 )
             return repo.due_counts(day, deck_id)
 
-    def queue(self, deck_id: str | None = None) -> DayQueue:
+    def queue(self, deck_id: str | None = None, tag: str | None = None) -> DayQueue:
         with self._reading():
-            return self._repo.day_queue(deck_id)
+            return self._day_queue(deck_id, tag)
+
+    def _day_queue(self, deck_id: str | None, tag: str | None) -> DayQueue:
+        """Today's queue; with a tag, the part of it whose cards carry the tag (review by
+        tag keeps the day's limits: it picks from what the day holds, in the same order)."""
+        queue = self._repo.day_queue(deck_id)
+        if tag is None:
+            return queue
+        tagged = self._repo.cards_with_tag(tag)
+        return DayQueue(
+            reviews=tuple(c for c in queue.reviews if c in tagged),
+            new=tuple(c for c in queue.new if c in tagged),
+            drills=tuple(c for c in queue.drills if c in tagged),
+        )
+
+    def tag_decks(self) -> dict[str, frozenset[str]]:
+        """Each tag of a live card, with the decks holding such cards; sorted by tag."""
+        with self._reading():
+            return self._repo.tag_decks()
 
     def next_card(self, deck_id: str | None = None) -> CardView | None:
         repo = self._repo
@@ -70,18 +88,18 @@ class Review(UseCases):
             card_id = repo.next_card(deck_id)
             return None if card_id is None else repo.card(card_id)
 
-    def next_step(self, deck_id: str | None = None) -> ReviewStep | None:
+    def next_step(self, deck_id: str | None = None, tag: str | None = None) -> ReviewStep | None:
         """The next card of the session with its queue and grade previews, in one read:
         the queue is built once and its first card is the one shown."""
         with self._reading():
-            queue = self._repo.day_queue(deck_id)
+            queue = self._day_queue(deck_id, tag)
             entries = queue.entries
             return self._step(entries[0].card_id, queue) if entries else None
 
-    def step(self, card_id: int, deck_id: str | None = None) -> ReviewStep:
+    def step(self, card_id: int, deck_id: str | None = None, tag: str | None = None) -> ReviewStep:
         """A named card as a step of the session (say, the card an undo brought back)."""
         with self._reading():
-            return self._step(card_id, self._repo.day_queue(deck_id))
+            return self._step(card_id, self._day_queue(deck_id, tag))
 
     def _step(self, card_id: int, queue: DayQueue) -> ReviewStep:
         repo = self._repo

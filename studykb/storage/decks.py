@@ -300,3 +300,23 @@ class DeckStore(PaperStore, QueueQueries):
                 )
             )
         return out
+
+    # ------------------------------------------------------------------ tags
+    def tag_decks(self) -> dict[str, frozenset[str]]:
+        """Every tag of a live card, with the decks that have such cards (issue 16 item 14)."""
+        rows = named(self.conn).execute(
+            "SELECT DISTINCT t.value AS tag, c.deck_id AS deck_id "
+            "FROM card c, json_each(c.tags) t WHERE c.retired_at IS NULL"
+        )
+        found: dict[str, set[str]] = {}
+        for r in rows:
+            found.setdefault(str(r["tag"]), set()).add(str(r["deck_id"]))
+        return {tag: frozenset(decks) for tag, decks in sorted(found.items())}
+
+    def cards_with_tag(self, tag: str) -> frozenset[int]:
+        rows = self.conn.execute(
+            "SELECT c.id FROM card c, json_each(c.tags) t "
+            "WHERE t.value = ? AND c.retired_at IS NULL",
+            (tag,),
+        )
+        return frozenset(int(r[0]) for r in rows)

@@ -26,6 +26,14 @@ from studykb.storage.db import named, read_transaction
 from studykb.storage.records import Stats
 from studykb.storage.states import sm2_easiness_x100
 
+# Retention has one definition, used by `studykb stats` and the statistics screen alike:
+# the share of the last 30 study days' reviews graded 3 or more, counting only reviews
+# of cards seen before (a new card's first answer measures learning, not memory);
+# drills and undone answers are not counted.
+RETENTION_REVIEWS = (
+    f"r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since AND {NOT_VOIDED}"
+)
+
 
 def _log_from(deck_id: str | None) -> str:
     """The review log, joined to its cards only when one deck is asked for: alone,
@@ -64,7 +72,7 @@ class StatisticsQueries(RepositoryBase):
         False, which skips the one query that reads every card) cards by state."""
         self._require_deck(deck_id)
         today = self.today()
-        since = (today - timedelta(days=29)).isoformat()
+        since = (today - timedelta(days=HISTORY_DAYS - 1)).isoformat()
         params = {"deck": deck_id, "today": today.isoformat(), "since": since}
         log_from = _log_from(deck_id)
         with read_transaction(self.conn):
@@ -87,8 +95,7 @@ class StatisticsQueries(RepositoryBase):
                 .execute(
                     f"""
                 SELECT COALESCE(SUM(r.quality >= 3), 0) AS passed, COUNT(*) AS reviews
-                FROM {log_from} WHERE r.kind = 'review' AND r.study_day >= :since
-                  AND {NOT_VOIDED}
+                FROM {log_from} WHERE {RETENTION_REVIEWS}
                 """,
                     params,
                 )
@@ -154,8 +161,7 @@ class StatisticsQueries(RepositoryBase):
                 SELECT r.before_interval >= {MATURE_INTERVAL} AS mature,
                        SUM(r.quality >= 3) AS passed, COUNT(*) AS reviews
                 FROM {log_from}
-                WHERE r.kind = 'review' AND r.before_interval > 0 AND r.study_day >= :since
-                  AND {NOT_VOIDED}
+                WHERE {RETENTION_REVIEWS}
                 GROUP BY 1
                 """,
                     p,

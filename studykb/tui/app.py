@@ -58,6 +58,7 @@ class StudyApp(App[None]):
         config_path: Path,
         review: bool = False,
         review_deck: str | None = None,
+        review_tag: str | None = None,
     ) -> None:
         super().__init__()
         self.collection = collection
@@ -65,6 +66,7 @@ class StudyApp(App[None]):
         self.config_path = config_path
         self._review_on_start = review
         self._review_deck = review_deck
+        self._review_tag = review_tag
         # Counts the writes made here that the screens were told of by a message.
         self.changes = 0
         # The user's keys from config.toml's [keymap]: binding id -> keys.
@@ -83,7 +85,7 @@ class StudyApp(App[None]):
         home = HomeScreen(defer_load=self._review_on_start)
         self.push_screen(home)
         if self._review_on_start:
-            self.start_review(self._review_deck)
+            self.start_review(self._review_deck, self._review_tag)
             # From now on home loads whenever it is shown (the first time: after review).
             self.call_after_refresh(setattr, home, "defer_load", False)
 
@@ -121,12 +123,12 @@ class StudyApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
-    def start_review(self, deck_id: str | None) -> None:
+    def start_review(self, deck_id: str | None, tag: str | None = None) -> None:
         if deck_id is not None and not self.collection.review.deck_exists(deck_id):
             self.notify(f"No deck {deck_id!r}.", severity="error", markup=False)
             return
         self.go_home()
-        self.push_screen(ReviewScreen(deck_id))
+        self.push_screen(ReviewScreen(deck_id, tag))
 
     def open_import(self) -> None:
         from studykb.tui.screens.modals import ImportModal

@@ -42,6 +42,18 @@ class StudyCommands(Provider):
                     navigation.DECK_OPTIONS_DESCRIPTION.format(id=deck.id),
                 )
             )
+        try:
+            tags = app.collection.review.tag_decks()
+        except (StudykbError, sqlite3.Error):
+            tags = {}
+        for tag, tag_decks in tags.items():  # review by tag, across decks
+            commands.append(
+                (
+                    navigation.REVIEW_TAG_TITLE.format(tag=tag),
+                    partial(app.start_review, None, tag),
+                    navigation.REVIEW_TAG_DESCRIPTION.format(decks=len(tag_decks)),
+                )
+            )
         return commands
 
     async def discover(self) -> Hits:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from studykb.app.formats import import_formats_summary
 from studykb.core.scheduler import QUALITY_LABELS, QUALITY_MEANINGS
 from studykb.errors import BadInputError
 
@@ -67,7 +68,8 @@ PAPERS = Entry("papers", "Papers", "Reading list and progress", "p")
 STATS = Entry(
     "stats", "Statistics", "Heatmap, forecast, retention, card states", "t", short="Stats"
 )
-IMPORT = Entry("import", "Import deck or directory…", "A .toml deck, a folder, a .md reading list")
+# Every format the registry imports (studykb.app.formats), not a list kept by hand.
+IMPORT = Entry("import", "Import a file or folder…", f"Any of: {import_formats_summary()}")
 SETTINGS = Entry("settings", "Settings", "Daily limits and the hour a study day starts", "comma")
 HOME = Entry("home", "Home", "Back to the deck list")
 HELP = Entry("help", "Keys", "Every key on this screen", "question_mark")
@@ -80,6 +82,9 @@ REVIEW_DECK_TITLE = "Review {title}"
 REVIEW_DECK_DESCRIPTION = "Deck {id}"
 DECK_OPTIONS_TITLE = "Options of {title}"
 DECK_OPTIONS_DESCRIPTION = "Deck {id}: its scheduler, SM-2 or FSRS-6, and FSRS's settings"
+# ... and for each tag (review by tag: today's cards that carry it, from every deck).
+REVIEW_TAG_TITLE = "Review tag #{tag}"
+REVIEW_TAG_DESCRIPTION = "Today's cards with this tag, from {decks} deck(s)"
 
 
 def _grade(q: int) -> Entry:
@@ -142,6 +147,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             "o",
             "deck_options",
             short="Options",
+        ),
+        Entry(
+            "filter-tag",
+            "Tag",
+            "Show only the decks with cards of a tag; a deck is then reviewed by that tag",
+            "f",
+            "filter_tag",
+            show=False,  # the filter itself is on the screen
         ),
         PAPERS,
         STATS,
@@ -207,11 +220,20 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     ),
     "settings": (
         Entry("settings-save", "Save", "Save to the config file", "ctrl+s", "save"),
-        Entry("settings-back", "Back", "Back without saving", "escape", "leave"),
+        Entry(
+            "settings-back",
+            "Back",
+            "Back (asks first if there are unsaved changes)",
+            "escape",
+            "leave",
+        ),
     ),
     "summary": (
         Entry("summary-home", "Home", "Back to the home screen", "enter", "home"),
         Entry("summary-escape", "Home", "Back to the home screen", "escape", "home", show=False),
+    ),
+    "discard-changes": (
+        Entry("discard-keep", "Keep editing", "Back to the unsaved settings", "escape", "keep"),
     ),
     "note": (Entry("note-cancel", "Cancel", "Keep the note", "escape", "cancel"),),
     "import": (Entry("import-close", "Close", "Close", "escape", "close"),),

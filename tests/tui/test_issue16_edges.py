@@ -297,6 +297,10 @@ def test_cli_says_one_review_and_aligns_long_slugs(
     assert len({line.index("1 card ") for line in rows}) == 1, out
     assert "1 cards" not in out
     assert run_cli(capsys, "answer", "short/one", "4")[0] == 0
+    # A card's first answer is not a retention review (one definition, issue 16 item 7):
+    # the next day's answer is.
+    monkeypatch.setenv("STUDYKB_NOW", NOW.replace("-05T", "-06T"))
+    assert run_cli(capsys, "answer", "short/one", "4")[0] == 0
     code, out, _ = run_cli(capsys, "stats")
     assert "of 1 review\n" in out, out
 

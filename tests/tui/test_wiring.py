@@ -195,7 +195,9 @@ async def test_the_review_header_learns_of_another_process_by_data_version(
         review = app.collection.review
         reads: list[str | None] = []
         queue = review.queue
-        monkeypatch.setattr(review, "queue", lambda deck=None: (reads.append(deck), queue(deck))[1])
+        monkeypatch.setattr(
+            review, "queue", lambda deck=None, tag=None: (reads.append(deck), queue(deck, tag))[1]
+        )
         for _ in range(5):  # the clock ticks; nobody wrote: the queue is not read again
             screen.tick()
         assert reads == []

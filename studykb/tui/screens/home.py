@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 
 from studykb.app.views import DeckDue, DeckSummary
 from studykb.render.words import plural
@@ -70,11 +71,16 @@ def learned_bar(learned: int, total: int) -> Table:
 class HomeScreen(StudyScreen):
     NAVIGATION = "home"  # its keys in studykb.tui.navigation
     BINDINGS = navigation.bindings(NAVIGATION)
+    # The deck list has the keys, not the tag filter above it (`f` focuses that).
+    AUTO_FOCUS = "#decks"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
             yield Static(id="home-today", classes="banner")
             yield Static(id="home-next", classes="subtle")
+            # A tag filter (shown when cards have tags): only the decks with such cards,
+            # and a deck chosen then is reviewed by that tag (issue 16 item 14).
+            yield Select[str]([], prompt="All tags", id="home-tag", compact=True)
             yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="home-empty", classes="empty")
         yield StudyFooter()
@@ -91,6 +97,8 @@ class HomeScreen(StudyScreen):
         self._title_width = 0
         self._rows: list[tuple[DeckDue, DeckSummary]] = []
         self._fsrs_decks: set[str] = set()
+        self._tag_decks: dict[str, frozenset[str]] = {}
+        self.tag: str | None = None  # the tag filter, None for all
         self._shown: object = None  # the app's data_state when last loaded
         if not self.defer_load:
             self.refresh_data()
@@ -153,6 +161,14 @@ class HomeScreen(StudyScreen):
         self._rows = [(deck, summaries[deck.deck_id]) for deck in due.decks]
         options = self.guarded(lambda: self.collection.schedulers.options_by_deck(summaries))
         self._fsrs_decks = {d for d, o in (options or {}).items() if o.scheduler == "fsrs"}
+        self._tag_decks = self.guarded(self.collection.review.tag_decks) or {}
+        tag_select = self.query_one("#home-tag", Select)
+        if self.tag not in self._tag_decks:
+            self.tag = None
+        with tag_select.prevent(Select.Changed):
+            tag_select.set_options([(f"#{tag}", tag) for tag in self._tag_decks])
+            tag_select.value = self.tag if self.tag is not None else Select.NULL
+        tag_select.display = bool(self._tag_decks)
         self._fill_table()
         empty = self.query_one("#home-empty", Static)
         if not summaries:
@@ -177,13 +193,18 @@ class HomeScreen(StudyScreen):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
-        fsrs = [s.id in self._fsrs_decks for _, s in self._rows]
+        shown = [
+            (deck, s)
+            for deck, s in self._rows
+            if self.tag is None or deck.deck_id in self._tag_decks.get(self.tag, ())
+        ]
+        fsrs = [s.id in self._fsrs_decks for _, s in shown]
         titles = distinct_titles(
-            [(s.title, s.id) for _, s in self._rows],
+            [(s.title, s.id) for _, s in shown],
             width,
             [len(FSRS_TAG) if tagged else 0 for tagged in fsrs],
         )
-        for (deck, s), title, tagged in zip(self._rows, titles, fsrs, strict=True):
+        for (deck, s), title, tagged in zip(shown, titles, fsrs, strict=True):
             if tagged:
                 title.append(FSRS_TAG, style="bold #c678dd")
             table.add_row(
@@ -207,7 +228,7 @@ class HomeScreen(StudyScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.study.start_review(str(event.row_key.value))
+        self.study.start_review(str(event.row_key.value), self.tag)
 
     def action_deck_options(self) -> None:
         deck = self._highlighted_deck()
@@ -217,4 +238,16 @@ class HomeScreen(StudyScreen):
     def action_review_deck(self) -> None:
         deck = self._highlighted_deck()
         if deck is not None:
-            self.study.start_review(deck)
+            self.study.start_review(deck, self.tag)
+
+    @on(Select.Changed, "#home-tag")
+    def _tag_chosen(self, event: Select.Changed) -> None:
+        self.tag = None if event.value is Select.NULL else str(event.value)
+        self._fill_table()
+        self.query_one("#decks", DataTable).focus()
+
+    def action_filter_tag(self) -> None:
+        tag_select = self.query_one("#home-tag", Select)
+        if tag_select.display:
+            tag_select.focus()
+            tag_select.expanded = True

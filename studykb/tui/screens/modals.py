@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -11,9 +12,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, ProgressBar, Static
+from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Static
 
 from studykb.app.bundled import OPTIONAL_LISTS, optional_list
+from studykb.app.formats import import_formats_summary, importable_suffixes
 from studykb.tui import navigation
 from studykb.tui.messages import ImportFinished
 from studykb.tui.text import plain
@@ -59,20 +61,41 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ImportableTree(DirectoryTree):
+    """Folders and the files studykb can import (the format registry's suffixes);
+    hidden entries are left out."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        suffixes = importable_suffixes()
+        return [
+            p
+            for p in paths
+            if not p.name.startswith(".")
+            and (p.is_dir() if p.is_dir() else p.suffix.lower() in suffixes)
+        ]
+
+
 class ImportModal(ModalScreen[bool]):
-    """Import a file or a directory (any format the CLI imports), or one of the
-    reading lists that ship with studykb but are imported only on request; in a worker."""
+    """Import a file or a directory (any format the CLI imports), typed or picked in
+    a tree of the importable files, or one of the reading lists that ship with
+    studykb but are imported only on request; in a worker."""
 
     NAVIGATION = "import"
     BINDINGS = navigation.bindings(NAVIGATION)
 
+    def __init__(self, start: Path | None = None) -> None:
+        super().__init__()
+        self.start = start or Path.cwd()  # where the picker opens
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="import-dialog"):
             yield Label(navigation.IMPORT.title, classes="dialog-title")
-            yield Input(
-                placeholder="Path: .toml deck, directory, .md list, .apkg, .csv/.tsv, .json",
-                id="import-path",
+            yield Static(
+                plain(f"Any of: {import_formats_summary()}"), id="import-formats", classes="subtle"
             )
+            with Horizontal(id="import-path-row"):
+                yield Input(placeholder="Type a path, or browse", id="import-path")
+                yield Button("Browse…", id="import-browse")
             yield ProgressBar(id="import-progress", show_eta=False)
             with VerticalScroll(id="import-report"):
                 yield Static(id="import-lines")
@@ -90,6 +113,31 @@ class ImportModal(ModalScreen[bool]):
         self.query_one("#import-progress", ProgressBar).display = False
         self.query_one("#import-path", Input).focus()
         self.imported = False
+
+    @on(Button.Pressed, "#import-browse")
+    def _browse(self) -> None:
+        """Show (first time: mount) the tree of importable files, or hide it again. Mounted
+        on request: the dialog stays small, and the tree reads no folder until asked."""
+        found = self.query("#import-tree")
+        if found:
+            tree = found.first(ImportableTree)
+            tree.display = not tree.display
+        else:
+            tree = ImportableTree(self.start, id="import-tree")
+            self.query_one("#import-dialog", Vertical).mount(tree, after="#import-path-row")
+        # The tree shows only importable files: the summary of formats gives it its room.
+        self.query_one("#import-formats", Static).display = not tree.display
+        if tree.display:
+            tree.focus()
+
+    @on(DirectoryTree.FileSelected, "#import-tree")
+    @on(DirectoryTree.DirectorySelected, "#import-tree")
+    def _picked(self, event: DirectoryTree.FileSelected | DirectoryTree.DirectorySelected) -> None:
+        # A pick fills the path in; importing stays one deliberate press (Import, or enter).
+        path_input = self.query_one("#import-path", Input)
+        path_input.value = str(event.path)
+        if isinstance(event, DirectoryTree.FileSelected):
+            path_input.focus()
 
     @on(Input.Submitted, "#import-path")
     @on(Button.Pressed, "#import-go")

@@ -32,9 +32,10 @@ class ReviewScreen(StudyScreen):
     NAVIGATION = "review"  # its keys in studykb.tui.navigation
     BINDINGS = navigation.bindings(NAVIGATION)
 
-    def __init__(self, deck_id: str | None = None) -> None:
+    def __init__(self, deck_id: str | None = None, tag: str | None = None) -> None:
         super().__init__()
         self.deck_id = deck_id
+        self.tag = tag  # review by tag: only today's cards that carry it
         self.step: ReviewStep | None = None
         self.revealed = False
         self.raw = False
@@ -99,7 +100,7 @@ class ReviewScreen(StudyScreen):
 
     def load_next(self) -> None:
         version = self.collection.data_version()
-        step = self.guarded(lambda: self.collection.review.next_step(self.deck_id))
+        step = self.guarded(lambda: self.collection.review.next_step(self.deck_id, self.tag))
         if step is None:
             self.step = None
             self.queue = None
@@ -128,7 +129,7 @@ class ReviewScreen(StudyScreen):
     def show_card(self, card_id: int) -> None:
         """Show a named card (the one an undo brought back)."""
         version = self.collection.data_version()
-        step = self.guarded(lambda: self.collection.review.step(card_id, self.deck_id))
+        step = self.guarded(lambda: self.collection.review.step(card_id, self.deck_id, self.tag))
         if step is not None:
             self.show_step(step, version)
 
@@ -143,6 +144,8 @@ class ReviewScreen(StudyScreen):
         raw = f"{card.raw_front}\n\n---\n\n{card.raw_back}".strip()
         self.query_one("#raw", Static).update(plain(raw))
         title = Text(card.deck_title, style="bold")
+        if self.tag is not None:
+            title = Text.assemble(("#", "bold"), plain(self.tag), "  ·  ", title)
         if card.paper_title and card.paper_title != card.deck_title:
             title.append("  ·  ")
             title.append_text(plain(card.paper_title))
@@ -199,7 +202,7 @@ class ReviewScreen(StudyScreen):
 
     def reload_queue(self) -> None:
         version = self.collection.data_version()
-        queue = self.guarded(lambda: self.collection.review.queue(self.deck_id))
+        queue = self.guarded(lambda: self.collection.review.queue(self.deck_id, self.tag))
         if queue is not None:
             self.queue, self.queue_version = queue, version
 
@@ -223,6 +226,14 @@ class ReviewScreen(StudyScreen):
         if self.card is not None and self.card.source:
             meta.append("source: ")
             meta.append_text(plain(self.card.source))
+        if self.card is not None and self.card.tags:
+            # The tags, dimmed, under the source line (issue 16 item 14).
+            tags = Text(style="dim")
+            for tag in self.card.tags:
+                tags.append(" #" if tags else "#")
+                tags.append_text(plain(tag))
+            meta.append("\n" if meta else "")
+            meta.append_text(tags)
         self.query_one("#review-meta", Static).update(meta)
 
     # -------------------------------------------------------------- actions

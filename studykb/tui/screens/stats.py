@@ -309,6 +309,9 @@ class StatsScreen(StudyScreen):
         table.add_column(style="bold")
         table.add_column()
         table.add_row("Retention, last 30 days", "")
+        # "all" is the number `studykb stats` prints: one definition (storage.statistics).
+        (young_passed, young), (mature_passed, mature) = data.young_retention, data.mature_retention
+        table.add_row("  all", _percent(young_passed + mature_passed, young + mature))
         table.add_row("  young (< 21 d)", _percent(*data.young_retention))
         table.add_row("  mature (≥ 21 d)", _percent(*data.mature_retention))
         table.add_row("", "")
