@@ -450,6 +450,16 @@ def stats(ctx: Context, deck_id: str | None, as_json: bool, compare: bool) -> No
     click.echo("Cards: " + ", ".join(f"{n} {name}" for name, n in s.cards_by_state.items()))
 
 
+def _scores_json(e: Any) -> dict[str, Any]:
+    """An evaluation's scores (rounded), or why there are none (``not_enough``)."""
+    from studykb.core.evaluation import Scores
+
+    names = ("log_loss", "rmse_bins", "predicted_retention", "measured_retention")
+    if not isinstance(e, Scores):
+        return {**dict.fromkeys(names), "not_enough": str(e)}
+    return {**{n: round(getattr(e, n), 4) for n in names}, "not_enough": None}
+
+
 def _print_scheduler_comparison(c: Any, as_json: bool) -> None:
     from studykb.core.evaluation import Scores
 
@@ -463,21 +473,7 @@ def _print_scheduler_comparison(c: Any, as_json: bool) -> None:
                     {
                         "scheduler": r.name,
                         "predictions": r.evaluation.predictions,
-                        "log_loss": round(r.evaluation.log_loss, 4)
-                        if isinstance(r.evaluation, Scores)
-                        else None,
-                        "rmse_bins": round(r.evaluation.rmse_bins, 4)
-                        if isinstance(r.evaluation, Scores)
-                        else None,
-                        "predicted_retention": round(r.evaluation.predicted_retention, 4)
-                        if isinstance(r.evaluation, Scores)
-                        else None,
-                        "measured_retention": round(r.evaluation.measured_retention, 4)
-                        if isinstance(r.evaluation, Scores)
-                        else None,
-                        "not_enough": None
-                        if isinstance(r.evaluation, Scores)
-                        else str(r.evaluation),
+                        **_scores_json(r.evaluation),
                         "forecast": [[d.isoformat(), n] for d, n in r.forecast.days],
                     }
                     for r in c.reports

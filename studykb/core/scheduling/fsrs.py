@@ -98,6 +98,18 @@ def fuzz_fraction(state: FsrsState, rating: int, at: Moment) -> float:
     return random.Random(seed).random()
 
 
+def check_retention(value: object) -> None:
+    """The recall FSRS may aim at: 0.70 to 0.99 (ValueError naming the field)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not MIN_RETENTION <= value <= MAX_RETENTION
+    ):
+        raise ValueError(
+            f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {value!r}"
+        )
+
+
 class FsrsScheduler:
     """FSRS-6 (py-fsrs 6.3.2), ratings Again=1, Hard=2, Good=3, Easy=4.
 
@@ -122,15 +134,7 @@ class FsrsScheduler:
         parameters: Sequence[float] = DEFAULT_PARAMETERS_FSRS6,
         day_starts: DayStarts | None = None,
     ) -> None:
-        if (
-            isinstance(desired_retention, bool)
-            or not isinstance(desired_retention, int | float)
-            or not MIN_RETENTION <= desired_retention <= MAX_RETENTION
-        ):
-            raise ValueError(
-                f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, "
-                f"got {desired_retention!r}"
-            )
+        check_retention(desired_retention)
         if (
             isinstance(maximum_interval, bool)
             or not isinstance(maximum_interval, int)

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from studykb.core.scheduling.fsrs import MAX_RETENTION, MIN_RETENTION, FsrsScheduler
+from studykb.core.scheduling.fsrs import FsrsScheduler, check_retention
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.sm2 import Sm2Scheduler
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
@@ -35,16 +35,7 @@ class SchedulerOptions:
             raise ValueError(
                 f"scheduler must be one of {', '.join(SCHEDULER_NAMES)}, got {self.scheduler!r}"
             )
-        retention = self.desired_retention
-        if (
-            isinstance(retention, bool)
-            or not isinstance(retention, int | float)
-            or not MIN_RETENTION <= retention <= MAX_RETENTION
-        ):
-            raise ValueError(
-                f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, "
-                f"got {retention!r}"
-            )
+        check_retention(self.desired_retention)
         days = self.maximum_interval
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
             raise ValueError(f"maximum_interval must be from 1 to 36500 days, got {days!r}")
