@@ -119,15 +119,18 @@ class Checks(AnswerLog):
                     f"{counted.get(key, 0)} counted"
                 )
         done = {
-            str(r["study_day"]): (int(r["reviews"]), int(r["new"]))
-            for r in named(self.conn).execute("SELECT study_day, reviews, new FROM day_done")
+            str(r["study_day"]): (int(r["answers"]), int(r["reviews"]), int(r["new"]))
+            for r in named(self.conn).execute(
+                "SELECT study_day, answers, reviews, new FROM day_done"
+            )
         }
         answered = recount_done(self.conn)
+        none = (0, 0, 0)
         for day in sorted(set(done) | set(answered)):
-            if done.get(day, (0, 0)) != answered.get(day, (0, 0)):
+            if done.get(day, none) != answered.get(day, none):
                 lines.append(
-                    f"done counts: {day}: {done.get(day, (0, 0))} kept (reviews, new), "
-                    f"{answered.get(day, (0, 0))} in the log"
+                    f"done counts: {day}: {done.get(day, none)} kept (answers, reviews, new), "
+                    f"{answered.get(day, none)} in the log"
                 )
         return lines
 

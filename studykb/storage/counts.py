@@ -68,17 +68,19 @@ def done_on(conn: sqlite3.Connection, day: date) -> DoneToday:
     return DoneToday() if row is None else DoneToday(int(row["reviews"]), int(row["new"]))
 
 
-def recount_done(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """What ``day_done`` must hold, counted from the log (for `studykb check`)."""
+def recount_done(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
+    """What ``day_done`` must hold, (answers, reviews, new) per day, counted from the
+    log (for `studykb check`)."""
     rows = named(conn).execute(
         f"""
-        SELECT r.study_day AS day,
-          SUM(r.before_due IS NOT NULL AND r.before_interval > 0) AS reviews,
-          SUM(r.before_due IS NULL) AS new
-        FROM review_log r WHERE r.kind = 'review' AND {NOT_VOIDED} GROUP BY r.study_day
+        SELECT r.study_day AS day, COUNT(*) AS answers,
+          SUM(r.kind = 'review' AND r.before_due IS NOT NULL AND r.before_interval > 0)
+            AS reviews,
+          SUM(r.kind = 'review' AND r.before_due IS NULL) AS new
+        FROM review_log r WHERE {LIVE_ANSWER} GROUP BY r.study_day
         """
     )
-    return {str(r["day"]): (int(r["reviews"]), int(r["new"])) for r in rows}
+    return {str(r["day"]): (int(r["answers"]), int(r["reviews"]), int(r["new"])) for r in rows}
 
 
 def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> list[int]:
@@ -163,8 +165,8 @@ def rebuild_counts(conn: sqlite3.Connection) -> None:
     )
     conn.execute("DELETE FROM day_done")
     conn.executemany(
-        "INSERT INTO day_done (study_day, reviews, new) VALUES (?, ?, ?)",
-        ((day, reviews, new) for day, (reviews, new) in recount_done(conn).items()),
+        "INSERT INTO day_done (study_day, answers, reviews, new) VALUES (?, ?, ?, ?)",
+        ((day, *counts) for day, counts in recount_done(conn).items()),
     )
 
 

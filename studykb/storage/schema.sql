@@ -124,29 +124,35 @@ CREATE TABLE due_histogram (
         ;
 CREATE TABLE day_done (
           study_day DATE NOT NULL,
+          answers INTEGER NOT NULL,
           reviews INTEGER NOT NULL,
           new INTEGER NOT NULL,
           PRIMARY KEY (study_day)
         ) WITHOUT ROWID
         ;
 CREATE TRIGGER day_done_answer AFTER INSERT ON review_log
-    WHEN NEW.kind = 'review'
+    WHEN NEW.kind IN ('review', 'drill')
     BEGIN
-      INSERT INTO day_done (study_day, reviews, new)
-      VALUES (NEW.study_day, (NEW.before_due IS NOT NULL AND NEW.before_interval > 0), (NEW.before_due IS NULL))
+      INSERT INTO day_done (study_day, answers, reviews, new)
+      VALUES (
+        NEW.study_day, 1,
+        NEW.kind = 'review' AND (NEW.before_due IS NOT NULL AND NEW.before_interval > 0),
+        NEW.kind = 'review' AND (NEW.before_due IS NULL)
+      )
       ON CONFLICT (study_day) DO UPDATE
-      SET reviews = reviews + excluded.reviews, new = new + excluded.new;
+      SET answers = answers + 1, reviews = reviews + excluded.reviews, new = new + excluded.new;
     END;
 CREATE TRIGGER day_done_void AFTER INSERT ON review_log
     WHEN NEW.kind = 'void'
     BEGIN
       UPDATE day_done SET
-        reviews = reviews - (SELECT (a.before_due IS NOT NULL AND a.before_interval > 0) FROM review_log a
-                             WHERE a.uid = NEW.voids AND a.kind = 'review'),
-        new = new - (SELECT (a.before_due IS NULL) FROM review_log a
-                     WHERE a.uid = NEW.voids AND a.kind = 'review')
+        answers = answers - 1,
+        reviews = reviews - (SELECT a.kind = 'review' AND (a.before_due IS NOT NULL AND a.before_interval > 0) FROM review_log a
+                             WHERE a.uid = NEW.voids),
+        new = new - (SELECT a.kind = 'review' AND (a.before_due IS NULL) FROM review_log a
+                     WHERE a.uid = NEW.voids)
       WHERE study_day = (SELECT a.study_day FROM review_log a
-                         WHERE a.uid = NEW.voids AND a.kind = 'review');
+                         WHERE a.uid = NEW.voids AND a.kind IN ('review', 'drill'));
     END;
 CREATE TRIGGER due_histogram_state_insert AFTER INSERT ON card_state
     WHEN EXISTS (SELECT 1 FROM card c WHERE c.id = NEW.card_id AND c.retired_at IS NULL AND c.suspended = 0)

@@ -18,7 +18,6 @@ from studykb.core.stats import (
 )
 from studykb.storage.base import RepositoryBase
 from studykb.storage.counts import (
-    _CARD_ACTIVE,
     LIVE_ANSWER,
     NOT_VOIDED,
 )
@@ -131,29 +130,26 @@ class StatisticsQueries(RepositoryBase):
         }
         card_filter = "(:deck IS NULL OR c.deck_id = :deck)"
         log_from = _log_from(deck_id)
+        # All decks: the answers per day and the cards due per day are kept by triggers
+        # (day_done, due_histogram: migration 0008); one deck's are counted.
+        answers_sql = (
+            "SELECT study_day, answers FROM day_done WHERE study_day > :start"
+            if deck_id is None
+            else f"SELECT r.study_day AS study_day, COUNT(*) AS answers FROM {log_from} "
+            f"WHERE r.study_day > :start AND {LIVE_ANSWER} GROUP BY r.study_day"
+        )
+        due_sql = f"""
+            SELECT MAX(h.due, :today) AS day, SUM(h.n) AS cards FROM due_histogram h
+            WHERE h.due != '' AND h.due <= :horizon AND {card_filter.replace("c.", "h.")}
+            GROUP BY MAX(h.due, :today)
+            """
         with read_transaction(self.conn):
             per_day = {
                 date.fromisoformat(r["study_day"]): int(r["answers"])
-                for r in named(self.conn).execute(
-                    f"SELECT r.study_day AS study_day, COUNT(*) AS answers FROM {log_from} "
-                    f"WHERE r.study_day > :start AND {LIVE_ANSWER} GROUP BY r.study_day",
-                    p,
-                )
+                for r in named(self.conn).execute(answers_sql, p)
+                if r["answers"]
             }
-            due_rows = (
-                named(self.conn)
-                .execute(
-                    f"""
-                SELECT MAX(s.due, :today) AS day, COUNT(*) AS cards
-                FROM card_state s JOIN card c ON c.id = s.card_id
-                WHERE s.due IS NOT NULL AND s.due <= :horizon AND {_CARD_ACTIVE}
-                  AND {card_filter}
-                GROUP BY MAX(s.due, :today)
-                """,
-                    p,
-                )
-                .fetchall()
-            )
+            due_rows = named(self.conn).execute(due_sql, p).fetchall()
             retention_rows = (
                 named(self.conn)
                 .execute(

@@ -225,12 +225,14 @@ class DueHistogram(SQLModel, table=True):
 
 
 class DayDone(SQLModel, table=True):
-    """Reviews and new cards answered on each study day, undos taken off, kept by
-    triggers (migration 0008): the daily limits' "done so far" in one row."""
+    """Answers given on each study day, and the reviews and new cards among them, undos
+    taken off, kept by triggers (migration 0008): the heatmap and the daily limits'
+    "done so far" in one row."""
 
     __tablename__ = "day_done"
     __table_args__ = {"sqlite_with_rowid": False}
 
     study_day: date = Field(primary_key=True)
+    answers: int = Field(description="live answers, reviews and drills (the heatmap)")
     reviews: int
     new: int

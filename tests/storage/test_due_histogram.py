@@ -14,11 +14,11 @@ from studykb.decks.toml_deck import read_decks
 from studykb.storage.counts import recount_by_deck, recount_done
 
 
-def done(store: Store) -> dict[str, tuple[int, int]]:
+def done(store: Store) -> dict[str, tuple[int, int, int]]:
     rows = store.repo.conn.execute(
-        "SELECT study_day, reviews, new FROM day_done WHERE reviews != 0 OR new != 0"
+        "SELECT study_day, answers, reviews, new FROM day_done WHERE answers != 0"
     )
-    return {day: (reviews, new) for day, reviews, new in rows}
+    return {day: (answers, reviews, new) for day, answers, reviews, new in rows}
 
 
 def kept(store: Store) -> dict[tuple[str, str], int]:
@@ -77,7 +77,32 @@ def test_check_finds_and_repair_mends_a_histogram_that_drifted(
     report = repo.check()
     assert "due counts: deck toy, new: 7 kept, 3 counted" in report.problems
     day = repo.today().isoformat()
-    assert f"done counts: {day}: (0, 5) kept (reviews, new), (0, 1) in the log" in report.problems
+    assert f"done counts: {day}: (1, 0, 5) kept (answers, reviews, new), (1, 0, 1) in the log" in (
+        report.problems
+    )
     assert repo.check(repair=True).repaired >= 1
     assert repo.check().ok
-    assert kept(store)[("toy", "")] == 3 and done(store) == {day: (0, 1)}
+    assert kept(store)[("toy", "")] == 3 and done(store) == {day: (1, 0, 1)}
+
+
+def test_statistics_from_the_kept_counts_equal_those_counted_from_the_log(
+    store: Store, small_deck: Path, clock: FixedClock
+) -> None:
+    """All decks read day_done and the histogram; one deck counts rows: with one deck
+    in the collection both paths must give the same heatmap and forecast."""
+    repo = store.repo
+    repo.import_decks(read_decks([small_deck]))
+    one, two = repo.find_card("toy/one"), repo.find_card("toy/two")
+    for day in range(4):
+        repo.answer(one, 5 - day % 3)
+        repo.answer(two, 2)
+        repo.answer(two, 4)  # a drill
+        if day == 2:
+            repo.undo()
+        clock.advance(timedelta(days=1))
+    whole, deck = repo.stats_data(), repo.stats_data("toy")
+    assert whole.per_day == deck.per_day and sum(whole.per_day.values()) == 11
+    horizon = whole.forecast[-1][0]
+    due = [repo.card(i).state.due for i in (one, two)]
+    expected = sum(d is not None and d <= horizon for d in due)
+    assert whole.forecast == deck.forecast and sum(n for _, n in whole.forecast) == expected

@@ -1,10 +1,11 @@
 """Counts that cost nothing: ``due_histogram`` holds, per due study day and deck,
 how many cards that are neither suspended nor retired are due then ('' for new
-cards); ``day_done`` holds, per study day, the reviews and new cards answered (the
-daily limits' "done so far"), undos taken off. Triggers keep both in step with
-every change of a card's due day, flags or deck and every answer and undo, in the
-same transaction as the change; `studykb due`, the home screen and
-the review header then add up a few rows instead of visiting every due card.
+cards); ``day_done`` holds, per study day, the answers given (the heatmap) and the
+reviews and new cards among them (the daily limits' "done so far"), undos taken
+off. Triggers keep both in step with every change of a card's due day, flags or
+deck and every answer and undo, in the same transaction as the change; `studykb
+due`, the home screen, the review header and the statistics then add up a few rows
+instead of visiting every due card or answer.
 `studykb check` compares it with a full recount, and `--repair` rebuilds it.
 
 Revision ID: 0008
@@ -99,14 +100,20 @@ def _new(row: str) -> str:
 
 
 DAY_TRIGGERS = (
+    # Every answer (a review or a same-day drill) counts for the heatmap; a review
+    # counts against the day's limits too.
     f"""
     CREATE TRIGGER day_done_answer AFTER INSERT ON review_log
-    WHEN NEW.kind = 'review'
+    WHEN NEW.kind IN ('review', 'drill')
     BEGIN
-      INSERT INTO day_done (study_day, reviews, new)
-      VALUES (NEW.study_day, {_review("NEW")}, {_new("NEW")})
+      INSERT INTO day_done (study_day, answers, reviews, new)
+      VALUES (
+        NEW.study_day, 1,
+        NEW.kind = 'review' AND {_review("NEW")},
+        NEW.kind = 'review' AND {_new("NEW")}
+      )
       ON CONFLICT (study_day) DO UPDATE
-      SET reviews = reviews + excluded.reviews, new = new + excluded.new;
+      SET answers = answers + 1, reviews = reviews + excluded.reviews, new = new + excluded.new;
     END
     """,
     # An undo takes its answer off the day that answer was counted on.
@@ -115,17 +122,29 @@ DAY_TRIGGERS = (
     WHEN NEW.kind = 'void'
     BEGIN
       UPDATE day_done SET
-        reviews = reviews - (SELECT {_review("a")} FROM review_log a
-                             WHERE a.uid = NEW.voids AND a.kind = 'review'),
-        new = new - (SELECT {_new("a")} FROM review_log a
-                     WHERE a.uid = NEW.voids AND a.kind = 'review')
+        answers = answers - 1,
+        reviews = reviews - (SELECT a.kind = 'review' AND {_review("a")} FROM review_log a
+                             WHERE a.uid = NEW.voids),
+        new = new - (SELECT a.kind = 'review' AND {_new("a")} FROM review_log a
+                     WHERE a.uid = NEW.voids)
       WHERE study_day = (SELECT a.study_day FROM review_log a
-                         WHERE a.uid = NEW.voids AND a.kind = 'review');
+                         WHERE a.uid = NEW.voids AND a.kind IN ('review', 'drill'));
     END
     """,
 )
 
 DAY_FILL = f"""
+INSERT INTO day_done (study_day, answers, reviews, new)
+SELECT r.study_day, COUNT(*),
+       COALESCE(SUM(r.kind = 'review' AND {_review("r")}), 0),
+       COALESCE(SUM(r.kind = 'review' AND {_new("r")}), 0)
+FROM review_log r
+WHERE r.kind IN ('review', 'drill')
+  AND r.uid NOT IN (SELECT voids FROM review_log WHERE voids IS NOT NULL)
+GROUP BY r.study_day
+"""
+
+FILL = f"""
 INSERT INTO day_done (study_day, reviews, new)
 SELECT r.study_day, COALESCE(SUM({_review("r")}), 0), COALESCE(SUM({_new("r")}), 0)
 FROM review_log r
@@ -155,6 +174,7 @@ def upgrade() -> None:
         """
         CREATE TABLE day_done (
           study_day DATE NOT NULL,
+          answers INTEGER NOT NULL,
           reviews INTEGER NOT NULL,
           new INTEGER NOT NULL,
           PRIMARY KEY (study_day)
