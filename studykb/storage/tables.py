@@ -204,3 +204,17 @@ class Event(SQLModel, table=True):
         sa_column=Column(String, nullable=False, server_default=""),
         description="bury: the day it comes back; paper_status: the status; paper_note: the note",
     )
+
+
+class CardRendered(SQLModel, table=True):
+    """Each card's text as the TUI shows it (math as Unicode), for search: written by
+    storage.search, dropped by a trigger when the card's text changes. The FTS5
+    tables over card and over this one are made by migration 0008 alone (SQLModel
+    cannot describe a virtual table)."""
+
+    __tablename__ = "card_rendered"
+
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))

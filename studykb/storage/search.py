@@ -1,0 +1,299 @@
+"""Finding cards: full-text search (SQLite FTS5, migration 0008), filters and sorts,
+for the card browser and `studykb cards`.
+
+Two indexes are searched together. ``card_fts`` holds each card's front, back, tags
+and source as written, so LaTeX is found by its words (``\\bar\\alpha`` by
+"alpha"); triggers keep it in step with ``card``. ``card_rendered_fts`` holds the
+same text as the TUI shows it (math as Unicode, "ᾱ"), which only Python can
+compute: :meth:`CardSearch.refresh_rendered` writes it for the cards that lack it,
+and a trigger drops a card's copy when its text changes. A term matches a card if
+either index has it; every term must match.
+
+What a user types is never FTS5 syntax: each word becomes a quoted phrase (so
+``AND``, ``"``, ``*`` or ``NEAR(`` are just text), and the last one is matched as a
+prefix while it is being typed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from studykb.core import cloze
+from studykb.core.stats import MATURE_INTERVAL
+from studykb.render.safe_text import neutralise
+from studykb.storage.base import RepositoryBase
+from studykb.storage.db import named, write_transaction
+
+BrowseState = Literal["new", "learning", "young", "mature", "suspended", "buried", "retired"]
+BROWSE_STATES: tuple[BrowseState, ...] = (
+    "new",
+    "learning",
+    "young",
+    "mature",
+    "suspended",
+    "buried",
+    "retired",
+)
+BrowseSort = Literal["due", "added", "lapses", "ease", "last"]
+BROWSE_SORTS: tuple[BrowseSort, ...] = ("due", "added", "lapses", "ease", "last")
+
+# Bumped when the renderer changes what it makes of math: every rendered copy is
+# then written again (they are derived data, never the only copy of anything).
+RENDERED_WITH = "1"
+RENDERED_WITH_KEY = "search_rendered_with"
+
+
+def search_form(text: str) -> str:
+    """Text as the rendered index holds it, and as a query is matched against it:
+    composed (NFC), with sub- and superscripts apart from their base, so that "ᾱ"
+    finds "ᾱₜ" (the tokenizer would keep "ᾱₜ" as one word)."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
+        if unicodedata.decomposition(ch).startswith(("<sub>", "<super>")):
+            out.append(f" {ch} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def rendered_copy(front: str, back: str, source: str) -> str:
+    """What the rendered index holds for a card: its text with math as Unicode, or
+    "" when no math changes it (the index of the text as written then suffices)."""
+    from studykb.render.latex import math_to_unicode  # pylatexenc: loaded when first needed
+
+    parts = []
+    for text in (front, back, source):
+        if "$" in text or "\\" in text:
+            shown = math_to_unicode(neutralise(text), markdown=False)
+            if shown != text:
+                parts.append(search_form(shown))
+    return "\n".join(parts)
+
+
+def match_phrases(query: str) -> list[str]:
+    """FTS5 queries, one per word of ``query``, all of which a card must match: each
+    word a quoted phrase (a ``"`` doubled, as FTS5 strings escape it), the last one
+    a prefix unless the query ends with a space. A word with no letter or digit (a
+    lone ``*`` or ``"``) is dropped: it would match nothing, or everything."""
+    words = [search_form(w) for w in query.split()]
+    words = [w for w in words if any(ch.isalnum() for ch in w)]
+    phrases = ['"' + w.replace('"', '""') + '"' for w in words]
+    if phrases and query[-1:].strip():
+        phrases[-1] += "*"  # still being typed
+    return phrases
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """One card as the browser's list shows it."""
+
+    id: int
+    deck_id: str
+    key: str
+    kind: str
+    question: str  # the front as asked (a cloze with its blank)
+    front: str
+    back: str
+    tags: tuple[str, ...]
+    source: str
+    state: BrowseState
+    scheduler: str
+    due: date | None
+    lapses: int
+    created_at: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.deck_id}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    """The cards found, in order (at most the limit asked for), and how many there are."""
+
+    rows: tuple[CardRow, ...]
+    total: int
+
+
+# The state each card shows, first match wins: the SQL that filters on it, and the
+# same rule in Python (state_of) for the rows read. Both take :today.
+_ACTIVE = (
+    "c.retired_at IS NULL AND c.suspended = 0 "
+    "AND (c.buried_until IS NULL OR c.buried_until <= :today)"
+)
+_LEARNING = (
+    "(CASE WHEN s.scheduler = 'fsrs' "
+    "THEN s.due IS NOT NULL AND json_extract(s.state, '$.phase') IN ('learning', 'relearning') "
+    "ELSE s.due IS NOT NULL AND s.repetitions = 0 END)"
+)
+_STATE_SQL: dict[BrowseState, str] = {
+    "retired": "c.retired_at IS NOT NULL",
+    "suspended": "c.retired_at IS NULL AND c.suspended = 1",
+    "buried": "c.retired_at IS NULL AND c.suspended = 0 AND c.buried_until > :today",
+    "new": f"{_ACTIVE} AND s.due IS NULL",
+    "learning": f"{_ACTIVE} AND {_LEARNING}",
+    "young": f"{_ACTIVE} AND s.due IS NOT NULL AND NOT {_LEARNING} "
+    f"AND s.interval < {MATURE_INTERVAL}",
+    "mature": f"{_ACTIVE} AND s.due IS NOT NULL AND NOT {_LEARNING} "
+    f"AND s.interval >= {MATURE_INTERVAL}",
+}
+# Ease: SM-2's easiness (1.3 hardest), FSRS's difficulty (10 hardest) put on the same
+# line, so that the hardest cards of either come first; new cards last.
+_EASE = (
+    "CASE WHEN s.scheduler = 'fsrs' "
+    "THEN 2.5 - (json_extract(s.state, '$.difficulty') - 1) * 1.2 / 9 "
+    "ELSE json_extract(s.state, '$.easiness_x100') / 100.0 END"
+)
+# The newest answer still standing (neither an undo nor undone).
+_LAST = (
+    "(SELECT max(r.seq) FROM review_log r WHERE r.card_id = c.id AND r.kind != 'void' "
+    "AND NOT EXISTS (SELECT 1 FROM review_log v WHERE v.voids = r.uid))"
+)
+_ORDER: dict[BrowseSort, str] = {
+    "due": "s.due IS NULL, s.due, s.due_at, c.deck_id, c.position, c.id",
+    "added": "c.created_at DESC, c.id DESC",
+    "lapses": "s.lapses DESC, s.due IS NULL, s.due, c.id",
+    "ease": f"s.due IS NULL, {_EASE}, c.id",
+    "last": f"{_LAST} IS NULL, {_LAST} DESC, c.id",
+}
+
+
+def state_of(
+    *,
+    retired: bool,
+    suspended: bool,
+    buried_until: str | None,
+    due: str | None,
+    learning: bool,
+    interval: int,
+    today: date,
+) -> BrowseState:
+    if retired:
+        return "retired"
+    if suspended:
+        return "suspended"
+    if buried_until is not None and buried_until > today.isoformat():
+        return "buried"
+    if due is None:
+        return "new"
+    if learning:
+        return "learning"
+    return "mature" if interval >= MATURE_INTERVAL else "young"
+
+
+class CardSearch(RepositoryBase):
+    """The repository's part for finding cards."""
+
+    def rendered_missing(self) -> bool:
+        """Whether some card lacks its rendered copy (one count each side: cheap)."""
+        if self.get_meta(RENDERED_WITH_KEY) != RENDERED_WITH:
+            return True
+        counts = (
+            named(self.conn)
+            .execute(
+                "SELECT (SELECT count(*) FROM card) AS cards, "
+                "(SELECT count(*) FROM card_rendered) AS rendered"
+            )
+            .fetchone()
+        )
+        return bool(counts["cards"] != counts["rendered"])
+
+    def refresh_rendered(self) -> int:
+        """Write the rendered copy of every card that lacks one (new or changed cards,
+        or all of them after the renderer changed); returns how many were written."""
+        with write_transaction(self.conn):
+            if self.get_meta(RENDERED_WITH_KEY) != RENDERED_WITH:
+                self.conn.execute("DELETE FROM card_rendered")
+                self._set_meta(RENDERED_WITH_KEY, RENDERED_WITH)
+            if not self.rendered_missing():
+                return 0
+            missing = named(self.conn).execute(
+                "SELECT c.id AS id, c.front AS front, c.back AS back, c.source AS source "
+                "FROM card c WHERE NOT EXISTS "
+                "(SELECT 1 FROM card_rendered r WHERE r.card_id = c.id)"
+            )
+            rows = [(r["id"], rendered_copy(r["front"], r["back"], r["source"])) for r in missing]
+            self.conn.executemany("INSERT INTO card_rendered (card_id, text) VALUES (?, ?)", rows)
+            return len(rows)
+
+    def search_cards(
+        self,
+        query: str = "",
+        *,
+        deck_id: str | None = None,
+        state: BrowseState | None = None,
+        tag: str | None = None,
+        sort: BrowseSort = "due",
+        limit: int | None = None,
+    ) -> CardPage:
+        """The cards matching every word of ``query`` and every filter, in ``sort``
+        order. Retired cards only when ``state`` asks for them."""
+        if deck_id is not None:
+            self._require_deck(deck_id)
+        conditions = [_STATE_SQL[state] if state is not None else "c.retired_at IS NULL"]
+        params: dict[str, object] = {"today": self.today().isoformat()}
+        if deck_id is not None:
+            conditions.append("c.deck_id = :deck")
+            params["deck"] = deck_id
+        if tag is not None:
+            conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
+            params["tag"] = tag
+        for n, phrase in enumerate(match_phrases(query)):
+            conditions.append(
+                f"c.id IN (SELECT rowid FROM card_fts WHERE card_fts MATCH :q{n} "
+                f"UNION SELECT rowid FROM card_rendered_fts WHERE card_rendered_fts MATCH :q{n})"
+            )
+            params[f"q{n}"] = phrase
+        where = " AND ".join(conditions)
+        base = f"FROM card c JOIN card_state s ON s.card_id = c.id WHERE {where}"
+        cursor = named(self.conn)
+        total = int(cursor.execute(f"SELECT count(*) AS n {base}", params).fetchone()["n"])
+        if limit is not None:
+            params["limit"] = limit
+        rows = cursor.execute(
+            f"""SELECT c.id AS id, c.deck_id AS deck_id, c.key AS key, c.kind AS kind,
+                   c.cloze_number AS cloze_number, c.front AS front, c.back AS back,
+                   c.tags AS tags, c.source AS source, c.suspended AS suspended,
+                   c.buried_until AS buried_until, c.retired_at AS retired_at,
+                   c.created_at AS created_at, s.scheduler AS scheduler, s.due AS due,
+                   s.interval AS interval, s.lapses AS lapses, {_LEARNING} AS learning
+            {base} ORDER BY {_ORDER[sort]}"""
+            + (" LIMIT :limit" if limit is not None else ""),
+            params,
+        ).fetchall()
+        today = self.today()
+        return CardPage(tuple(_card_row(r, today) for r in rows), total)
+
+
+def _card_row(r: sqlite3.Row, today: date) -> CardRow:
+    kind, number, front = r["kind"], r["cloze_number"], r["front"]
+    question = cloze.front(front, number) if kind == "cloze" and number is not None else front
+    return CardRow(
+        id=int(r["id"]),
+        deck_id=r["deck_id"],
+        key=r["key"],
+        kind=kind,
+        question=question,
+        front=front,
+        back=r["back"],
+        tags=tuple(json.loads(r["tags"])),
+        source=r["source"],
+        state=state_of(
+            retired=r["retired_at"] is not None,
+            suspended=bool(r["suspended"]),
+            buried_until=r["buried_until"],
+            due=r["due"],
+            learning=bool(r["learning"]),
+            interval=int(r["interval"]),
+            today=today,
+        ),
+        scheduler=str(r["scheduler"]),
+        due=None if r["due"] is None else date.fromisoformat(r["due"]),
+        lapses=int(r["lapses"]),
+        created_at=r["created_at"],
+    )
