@@ -38,9 +38,9 @@ def test_migrations_build_exactly_the_sqlmodel_schema(tmp_path: Path) -> None:
     # made by the migration alone: SQLModel cannot describe a virtual table. Every
     # other difference, card_rendered's included, still fails here.
     fts = ("card_fts", "card_rendered_fts")
-    assert all(
-        kind == "remove_table" and table.name.startswith(fts) for kind, table, *_ in diff
-    ), diff
+    assert all(kind == "remove_table" and table.name.startswith(fts) for kind, table, *_ in diff), (
+        diff
+    )
     assert {table.name for _, table, *_ in diff} >= set(fts)
 
 

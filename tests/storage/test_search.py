@@ -17,7 +17,7 @@ from studykb.settings import Settings
 from studykb.storage.search import match_phrases, search_form
 from tests.conftest import write
 
-MATH_DECK = r'''
+MATH_DECK = r"""
 [deck]
 id = "diff"
 title = "Diffusion"
@@ -40,7 +40,7 @@ source = "Ho et al., §2"
 id = "plain"
 front = "Who wrote AND NEAR the paper?"
 back = "Nobody in particular."
-'''
+"""
 
 
 @pytest.fixture
@@ -83,8 +83,32 @@ def test_math_is_found_by_its_rendered_form(collection: Collection) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["AND", "OR", "NOT", '"', '""', "*", "NEAR(", "NEAR(a b", "a OR", "(", ")", "-x", "^",
-     "col:x", "front:", "{", "\\", "'", "a AND", "\"unterminated", "x*y", "+", ":", "''"],
+    [
+        "AND",
+        "OR",
+        "NOT",
+        '"',
+        '""',
+        "*",
+        "NEAR(",
+        "NEAR(a b",
+        "a OR",
+        "(",
+        ")",
+        "-x",
+        "^",
+        "col:x",
+        "front:",
+        "{",
+        "\\",
+        "'",
+        "a AND",
+        '"unterminated',
+        "x*y",
+        "+",
+        ":",
+        "''",
+    ],
 )
 def test_hostile_queries_never_raise(collection: Collection, query: str) -> None:
     collection.browser.search(query)  # no sqlite3.OperationalError: fts5 syntax error
