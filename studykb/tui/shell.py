@@ -26,6 +26,9 @@ class StudyShell(Protocol):
 
     def start_review(self, deck_id: str | None) -> None: ...
 
+    def open_cards(self, card_id: int | None = None) -> None:
+        """The card browser; from review, over it, with ``card_id`` highlighted."""
+
     def apply_settings(self, settings: Settings) -> None: ...
 
     def data_state(self) -> tuple[int, int, date]:

@@ -114,3 +114,15 @@ def test_help_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignor
 def test_review_front_at_50x12(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
     """Issue 16 item 5: below 80x24 the footer degrades to keys only."""
     assert snap_compare(demo_app, terminal_size=(50, 12), press=["r", "space"])
+
+
+def test_card_browser_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["c"], run_before=_settle)
+
+
+def test_card_browser_search_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def search(pilot: Pilot[None]) -> None:
+        await pilot.press("c", "slash", *"alpha")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=search)

@@ -48,6 +48,8 @@ class ReviewScreen(StudyScreen):
         # The card suspended last, while it is still the newest thing done here:
         # undo takes the suspension back (issue 16 item 3).
         self.suspended_last: int | None = None
+        # The app's data_state when the card browser was opened from here.
+        self.browsed_from: object = None
 
     @property
     def card(self) -> CardView | None:
@@ -292,6 +294,16 @@ class ReviewScreen(StudyScreen):
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
         self._update_faces()
+
+    def action_browse_cards(self) -> None:
+        self.browsed_from = self.study.data_state()
+        self.study.open_cards(self.card.id if self.card is not None else None)
+
+    def on_screen_resume(self) -> None:
+        # Back from the card browser: a card suspended or buried there leaves the session.
+        if self.browsed_from is not None and self.study.data_state() != self.browsed_from:
+            self.load_next()
+        self.browsed_from = None
 
     def action_leave(self) -> None:
         self.app.pop_screen()
