@@ -21,12 +21,15 @@ class Browser(UseCases):
         tag: str | None = None,
         sort: BrowseSort = "due",
         limit: int | None = None,
+        refresh: bool = True,
     ) -> CardPage:
         """The cards matching every word of ``query`` (as a prefix, the last one) in
-        their text as written or as shown, and every filter, in ``sort`` order."""
+        their text as written or as shown, and every filter, in ``sort`` order.
+        ``refresh``: first render the math of cards new or changed since the last
+        search (a screen searching at each keystroke asks for it once, when opened)."""
         repo = self._repo
         with self._reading():
-            stale = repo.rendered_missing()
+            stale = refresh and repo.rendered_missing()
         if stale:  # new or changed cards since the last search: render them first
             with self._writing():
                 repo.refresh_rendered()

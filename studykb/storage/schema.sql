@@ -123,7 +123,7 @@ CREATE TABLE card_rendered (
     );
 CREATE VIRTUAL TABLE card_fts USING fts5(
         front, back, tags, source,
-        content='card', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+        content='card', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2');
 CREATE TRIGGER card_fts_insert AFTER INSERT ON card BEGIN
         INSERT INTO card_fts(rowid, front, back, tags, source)
         VALUES (new.id, new.front, new.back, new.tags, new.source);
@@ -143,7 +143,8 @@ CREATE TRIGGER card_fts_update AFTER UPDATE OF front, back, tags, source ON card
                  OR old.source IS NOT new.source);
     END;
 CREATE VIRTUAL TABLE card_rendered_fts USING fts5(
-        text, content='card_rendered', content_rowid='card_id', tokenize='unicode61 remove_diacritics 2');
+        text, content='card_rendered', content_rowid='card_id', tokenize='unicode61 remove_diacritics 2',
+        prefix='1 2');
 CREATE TRIGGER card_rendered_fts_insert AFTER INSERT ON card_rendered BEGIN
         INSERT INTO card_rendered_fts(rowid, text) VALUES (new.card_id, new.text);
     END;

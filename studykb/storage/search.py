@@ -46,6 +46,10 @@ BROWSE_SORTS: tuple[BrowseSort, ...] = ("due", "added", "lapses", "ease", "last"
 # then written again (they are derived data, never the only copy of anything).
 RENDERED_WITH = "1"
 RENDERED_WITH_KEY = "search_rendered_with"
+# A word matching at least DENSE cards makes a search "dense": its matches are not
+# all sorted (the due index is walked to the limit) nor all counted (up to COUNT_BOUND).
+DENSE = 2_000
+COUNT_BOUND = 1_000
 
 
 def search_form(text: str) -> str:
@@ -114,10 +118,12 @@ class CardRow:
 
 @dataclass(frozen=True, slots=True)
 class CardPage:
-    """The cards found, in order (at most the limit asked for), and how many there are."""
+    """The cards found, in order (at most the limit asked for), and how many there are
+    (``exact`` False: more than ``total``, the bound a search with many matches counts to)."""
 
     rows: tuple[CardRow, ...]
     total: int
+    exact: bool = True
 
 
 # The state each card shows, first match wins: the SQL that filters on it, and the
@@ -155,7 +161,7 @@ _LAST = (
     "AND NOT EXISTS (SELECT 1 FROM review_log v WHERE v.voids = r.uid))"
 )
 _ORDER: dict[BrowseSort, str] = {
-    "due": "s.due IS NULL, s.due, s.due_at, c.deck_id, c.position, c.id",
+    "due": "s.due IS NULL, s.due, c.id",  # the order of ix_card_state_due, then new cards
     "added": "c.created_at DESC, c.id DESC",
     "lapses": "s.lapses DESC, s.due IS NULL, s.due, c.id",
     "ease": f"s.due IS NULL, {_EASE}, c.id",
@@ -243,31 +249,94 @@ class CardSearch(RepositoryBase):
         if tag is not None:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
             params["tag"] = tag
-        for n, phrase in enumerate(match_phrases(query)):
-            conditions.append(
-                f"c.id IN (SELECT rowid FROM card_fts WHERE card_fts MATCH :q{n} "
-                f"UNION SELECT rowid FROM card_rendered_fts WHERE card_rendered_fts MATCH :q{n})"
-            )
+        phrases = match_phrases(query)
+        for n, phrase in enumerate(phrases):
+            conditions.append(f"c.id IN ({_matching(n, phrase)})")
             params[f"q{n}"] = phrase
         where = " AND ".join(conditions)
-        base = f"FROM card c JOIN card_state s ON s.card_id = c.id WHERE {where}"
+        # card_state is joined only when a condition needs it (a count touches every card).
+        counted = "card c" + (" JOIN card_state s ON s.card_id = c.id" if "s." in where else "")
         cursor = named(self.conn)
-        total = int(cursor.execute(f"SELECT count(*) AS n {base}", params).fetchone()["n"])
-        if limit is not None:
-            params["limit"] = limit
-        rows = cursor.execute(
-            f"""SELECT c.id AS id, c.deck_id AS deck_id, c.key AS key, c.kind AS kind,
-                   c.cloze_number AS cloze_number, c.front AS front, c.back AS back,
-                   c.tags AS tags, c.source AS source, c.suspended AS suspended,
-                   c.buried_until AS buried_until, c.retired_at AS retired_at,
-                   c.created_at AS created_at, s.scheduler AS scheduler, s.due AS due,
-                   s.interval AS interval, s.lapses AS lapses, {_LEARNING} AS learning
-            {base} ORDER BY {_ORDER[sort]}"""
-            + (" LIMIT :limit" if limit is not None else ""),
-            params,
-        ).fetchall()
+        dense = bool(phrases) and self._dense(phrases)
+        walk = sort == "due" and limit is not None and (dense or not phrases)
+        if walk:
+            # Walk the due index in order (new cards after) and stop: at the limit, or
+            # for many matches at the count's bound (past it, "1,000+ cards").
+            bound = max(COUNT_BOUND, limit or 0)
+            params["limit"] = bound + 1 if dense else limit
+            id_sql = (
+                "SELECT id FROM (SELECT s.card_id AS id FROM card_state s "
+                "INDEXED BY ix_card_state_due JOIN card c ON c.id = s.card_id "
+                f"WHERE s.due IS NOT NULL AND {where} ORDER BY s.due, s.card_id LIMIT :limit) "
+                "UNION ALL SELECT id FROM (SELECT s.card_id AS id FROM card_state s "
+                "INDEXED BY ix_card_state_new JOIN card c ON c.id = s.card_id "
+                f"WHERE s.due IS NULL AND {where} ORDER BY s.card_id LIMIT :limit) LIMIT :limit"
+            )
+        else:
+            # Few matches (or another sort): every match, sorted; counted as read.
+            id_sql = (
+                f"SELECT c.id AS id FROM card c JOIN card_state s ON s.card_id = c.id "
+                f"WHERE {where} ORDER BY {_ORDER[sort]}"
+            )
+        ids = [int(r["id"]) for r in cursor.execute(id_sql, params)]
+        if walk and not dense:  # no words: every card counted (one index, cheap)
+            total = int(
+                cursor.execute(
+                    f"SELECT count(*) AS n FROM {counted} WHERE {where}", params
+                ).fetchone()["n"]
+            )
+            exact = True
+        elif walk:  # many matches: counted up to the bound
+            total, exact = min(len(ids), bound), len(ids) <= bound
+        else:
+            total, exact = len(ids), True
+        ids = ids if limit is None else ids[:limit]
+        # Only the cards shown are read in full (the sort never carries their text).
+        rows = {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(part))
+            for r in cursor.execute(
+                f"""SELECT c.id AS id, c.deck_id AS deck_id, c.key AS key, c.kind AS kind,
+                       c.cloze_number AS cloze_number, c.front AS front, c.back AS back,
+                       c.tags AS tags, c.source AS source, c.suspended AS suspended,
+                       c.buried_until AS buried_until, c.retired_at AS retired_at,
+                       c.created_at AS created_at, s.scheduler AS scheduler, s.due AS due,
+                       s.interval AS interval, s.lapses AS lapses, {_LEARNING} AS learning
+                FROM card c JOIN card_state s ON s.card_id = c.id WHERE c.id IN ({marks})""",
+                part,
+            ):
+                rows[int(r["id"])] = r
         today = self.today()
-        return CardPage(tuple(_card_row(r, today) for r in rows), total)
+        return CardPage(tuple(_card_row(rows[i], today) for i in ids), total, exact)
+
+    def _dense(self, phrases: list[str]) -> bool:
+        """Whether every word matches many cards (then the due index is walked and
+        the count bounded); counted in the index alone, stopping at the bound."""
+        for phrase in phrases:
+            tables = ["card_fts"] if phrase.isascii() else ["card_fts", "card_rendered_fts"]
+            found = sum(
+                self.conn.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {t} MATCH ? LIMIT {DENSE})",
+                    (phrase,),
+                ).fetchone()[0]
+                for t in tables
+            )
+            if found < DENSE:
+                return False
+        return True
+
+
+def _matching(n: int, phrase: str) -> str:
+    """The cards whose text matches phrase ``:q{n}``: as written, and also as shown
+    when the phrase has a character beyond ASCII (rendering math only turns LaTeX
+    into symbols: a plain word of the rendered text is a word of the written one)."""
+    written = f"SELECT rowid FROM card_fts WHERE card_fts MATCH :q{n}"
+    if phrase.isascii():
+        return written
+    return (
+        f"{written} UNION SELECT rowid FROM card_rendered_fts WHERE card_rendered_fts MATCH :q{n}"
+    )
 
 
 def _card_row(r: sqlite3.Row, today: date) -> CardRow:

@@ -195,3 +195,23 @@ def test_an_upgraded_v0003_database_has_its_cards_indexed(
         assert Collection(store).browser.search(word).total >= 1
     finally:
         store.close()
+
+
+def test_a_dense_search_walks_the_due_order_and_bounds_its_count(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words matching many cards take another plan (the due index walked to the
+    limit, the count bounded): the same cards in the same order."""
+    from studykb.storage import search
+
+    collection.review.answer("diff/plain", 4)
+    sparse = collection.browser.search("the", limit=10)
+    monkeypatch.setattr(search, "DENSE", 1)
+    dense = collection.browser.search("the", limit=10)
+    assert [r.ref for r in dense.rows] == [r.ref for r in sparse.rows]
+    assert [r.ref for r in dense.rows] == ["diff/plain", "diff/alphabar"]  # due, then new
+    assert (sparse.total, sparse.exact) == (dense.total, dense.exact) == (2, True)
+    monkeypatch.setattr(search, "COUNT_BOUND", 1)
+    first = collection.browser.search("the", limit=1)
+    assert [r.ref for r in first.rows] == ["diff/plain"]
+    assert (first.total, first.exact) == (1, False)  # "1+ cards": more than counted

@@ -91,12 +91,12 @@ class CardBrowserScreen(StudyScreen):
     def on_mount(self) -> None:
         decks = self.guarded(self.collection.library.decks) or []
         self.query_one("#browser-deck", Select).set_options([(d.title, d.id) for d in decks])
-        self.reload(highlight=self.start_card)
+        self.reload(highlight=self.start_card, refresh=True)
         self.query_one("#browser-table", DataTable).focus()
         self.call_after_refresh(self._refit)
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self.reload(refresh=True)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._refit)  # once the table has its new size
@@ -119,12 +119,19 @@ class CardBrowserScreen(StudyScreen):
             sort if sort in BROWSE_SORTS else "due",
         )
 
-    def reload(self, highlight: int | None = None) -> None:
-        """Search again with the field and filters as they are now."""
+    def reload(self, highlight: int | None = None, *, refresh: bool = False) -> None:
+        """Search again with the field and filters as they are now; ``refresh``: with
+        the math of new or changed cards rendered first (on opening, not per key)."""
         query, deck, state, tag, sort = self.filters()
         page = self.guarded(
             lambda: self.collection.browser.search(
-                query, deck_id=deck, state=state, tag=tag, sort=sort, limit=self.SHOWN
+                query,
+                deck_id=deck,
+                state=state,
+                tag=tag,
+                sort=sort,
+                limit=self.SHOWN,
+                refresh=refresh,
             )
         )
         if page is None:
@@ -184,8 +191,9 @@ class CardBrowserScreen(StudyScreen):
         page = self.page
         if page.total == 0:
             line = Text("No cards match." if any(self.filters()[:4]) else "No cards yet.")
-        elif page.total > len(page.rows):
-            line = Text(f"{len(page.rows)} of {plural(page.total, 'card')} shown; type to narrow")
+        elif page.total > len(page.rows) or not page.exact:
+            many = f"{page.total:,}{'' if page.exact else '+'} cards"
+            line = Text(f"{len(page.rows)} of {many} shown; type to narrow")
         else:
             line = Text(plural(page.total, "card"))
         if self.marked:
