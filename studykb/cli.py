@@ -619,6 +619,9 @@ def cards(
             [f"studykb cards: --deck {deck_id!r}: no such deck (see `studykb decks`)"]
         )
     words = " ".join(w for w in (query, search_text or "") if w)
+    pending = collection.browser.math_pending()
+    if pending > 2_000:  # once, after an upgrade or a large import: say why it waits
+        click.echo(f"indexing the math of {pending:,} cards for search (once)…", err=True)
     page = collection.browser.search(words, deck_id=deck_id, state=state, tag=tag, sort=sort)
     if as_json:
         from studykb.app.schedulers import state_fields

@@ -28,15 +28,24 @@ class Browser(UseCases):
         ``refresh``: first render the math of cards new or changed since the last
         search (a screen searching at each keystroke asks for it once, when opened)."""
         repo = self._repo
-        with self._reading():
-            stale = refresh and repo.rendered_missing()
-        if stale:  # new or changed cards since the last search: render them first
-            with self._writing():
-                repo.refresh_rendered()
+        if refresh and self.math_pending():  # new or changed cards: render them first
+            self.render_math()
         with self._reading():
             return repo.search_cards(
                 query, deck_id=deck_id, state=state, tag=tag, sort=sort, limit=limit
             )
+
+    def math_pending(self) -> int:
+        """How many cards' math is not yet searchable as shown ("ᾱ"): new or changed
+        cards since the last search, every card after an upgrade."""
+        with self._reading():
+            return self._repo.rendered_pending()
+
+    def render_math(self, batch: int | None = None) -> int:
+        """Make the math of up to ``batch`` cards (all with None) searchable as shown,
+        in one write; returns how many cards are still waiting."""
+        with self._writing():
+            return self._repo.refresh_rendered(batch)
 
     def detail(self, card_id: int) -> CardDetail:
         """A card and its whole history, read together."""

@@ -195,10 +195,9 @@ def state_of(
 class CardSearch(RepositoryBase):
     """The repository's part for finding cards."""
 
-    def rendered_missing(self) -> bool:
-        """Whether some card lacks its rendered copy (one count each side: cheap)."""
-        if self.get_meta(RENDERED_WITH_KEY) != RENDERED_WITH:
-            return True
+    def rendered_pending(self) -> int:
+        """How many cards lack their rendered copy (two counts: cheap); all of them
+        when the copies were made by another version of the renderer."""
         counts = (
             named(self.conn)
             .execute(
@@ -207,25 +206,29 @@ class CardSearch(RepositoryBase):
             )
             .fetchone()
         )
-        return bool(counts["cards"] != counts["rendered"])
+        if self.get_meta(RENDERED_WITH_KEY) != RENDERED_WITH:
+            return int(counts["cards"])
+        return int(counts["cards"]) - int(counts["rendered"])
 
-    def refresh_rendered(self) -> int:
-        """Write the rendered copy of every card that lacks one (new or changed cards,
-        or all of them after the renderer changed); returns how many were written."""
+    def refresh_rendered(self, limit: int | None = None) -> int:
+        """Write the rendered copy of cards that lack one (new or changed cards, or
+        all of them after the renderer changed), at most ``limit`` of them; returns
+        how many still lack one."""
         with write_transaction(self.conn):
             if self.get_meta(RENDERED_WITH_KEY) != RENDERED_WITH:
                 self.conn.execute("DELETE FROM card_rendered")
                 self._set_meta(RENDERED_WITH_KEY, RENDERED_WITH)
-            if not self.rendered_missing():
+            if not self.rendered_pending():
                 return 0
             missing = named(self.conn).execute(
                 "SELECT c.id AS id, c.front AS front, c.back AS back, c.source AS source "
                 "FROM card c WHERE NOT EXISTS "
-                "(SELECT 1 FROM card_rendered r WHERE r.card_id = c.id)"
+                "(SELECT 1 FROM card_rendered r WHERE r.card_id = c.id) ORDER BY c.id"
+                + ("" if limit is None else f" LIMIT {int(limit)}")
             )
             rows = [(r["id"], rendered_copy(r["front"], r["back"], r["source"])) for r in missing]
             self.conn.executemany("INSERT INTO card_rendered (card_id, text) VALUES (?, ?)", rows)
-            return len(rows)
+            return self.rendered_pending()
 
     def search_cards(
         self,

@@ -153,3 +153,30 @@ async def test_the_palette_and_the_keys_name_the_browser() -> None:
     ids = {e.id for e in navigation.keys_of("cards")}
     assert {"cards-search", "cards-mark", "cards-suspend", "cards-bury", "cards-back"} <= ids
     assert "review-cards" in {e.id for e in navigation.keys_of("review")}
+
+
+async def test_math_is_rendered_for_search_in_batches_while_the_list_works(
+    toy_store: Store, make_app: Any, monkeypatch: Any
+) -> None:
+    """Many cards' math to render (an upgraded collection): the browser opens at
+    once, says how many are left, and rendered symbols find their cards after."""
+    monkeypatch.setattr(CardBrowserScreen, "RENDER_AT_ONCE", 0)
+    monkeypatch.setattr(CardBrowserScreen, "RENDER_BATCH", 1)
+    monkeypatch.setattr(CardBrowserScreen, "RENDER_EVERY", 0.3)
+    app = make_app(toy_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert len(refs(app)) == 4  # the list works before the math is rendered
+        assert "indexing math" in str(app.screen.query_one("#browser-count", Static).render())
+        screen = app.screen
+        assert isinstance(screen, CardBrowserScreen)
+        for _ in range(100):
+            if not screen.math_left:
+                break
+            await pilot.pause(0.3)
+        assert screen.math_left == 0
+        screen.query_one("#browser-search", Input).value = "ᾱ"
+        await pilot.pause()
+        assert refs(app) == ["toy/eq:c1", "toy/eq:c2"]
+        assert "indexing" not in str(screen.query_one("#browser-count", Static).render())

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Markdown, Rule, Select, Static
 
 from studykb.app.views import (
@@ -52,6 +53,8 @@ class CardBrowserScreen(StudyScreen):
         self.marked: set[int] = set()
         self._widths = (0, 0)
         self._shown_detail: int | None = None
+        self.math_left = 0  # cards whose math is still to be rendered for the index
+        self._render_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="browser"):
@@ -88,15 +91,46 @@ class CardBrowserScreen(StudyScreen):
                     yield Static(id="browser-history")
         yield StudyFooter()
 
+    # Cards whose math is rendered for the index in one go when the browser opens
+    # (a fraction of a second); more are rendered a batch at a time between keys.
+    RENDER_AT_ONCE = 2_000
+    RENDER_BATCH = 200
+    RENDER_EVERY = 0.02  # seconds between batches: keys are handled in between
+
     def on_mount(self) -> None:
         decks = self.guarded(self.collection.library.decks) or []
         self.query_one("#browser-deck", Select).set_options([(d.title, d.id) for d in decks])
-        self.reload(highlight=self.start_card, refresh=True)
+        self._start_rendering()
+        self.reload(highlight=self.start_card)
         self.query_one("#browser-table", DataTable).focus()
         self.call_after_refresh(self._refit)
 
     def on_screen_resume(self) -> None:
-        self.reload(refresh=True)
+        self._start_rendering()
+        self.reload()
+
+    def _start_rendering(self) -> None:
+        """Make new or changed cards' math searchable as shown ("ᾱ"): at once when
+        they are few, else in batches on a timer, the list usable meanwhile (a first
+        opening after an upgrade of a 100,000-card collection takes some seconds)."""
+        browser = self.collection.browser
+        pending = self.guarded(browser.math_pending) or 0
+        if pending and pending <= self.RENDER_AT_ONCE:
+            pending = self.guarded(browser.render_math) or 0
+        if pending and self._render_timer is None:
+            self._render_timer = self.set_interval(self.RENDER_EVERY, self._render_batch)
+        self.math_left = pending
+
+    def _render_batch(self) -> None:
+        left = self.guarded(lambda: self.collection.browser.render_math(self.RENDER_BATCH))
+        self.math_left = left or 0
+        if not self.math_left:
+            if self._render_timer is not None:
+                self._render_timer.stop()
+                self._render_timer = None
+            self.reload()  # rendered symbols now find their cards
+            return
+        self._update_count()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._refit)  # once the table has its new size
@@ -119,9 +153,9 @@ class CardBrowserScreen(StudyScreen):
             sort if sort in BROWSE_SORTS else "due",
         )
 
-    def reload(self, highlight: int | None = None, *, refresh: bool = False) -> None:
-        """Search again with the field and filters as they are now; ``refresh``: with
-        the math of new or changed cards rendered first (on opening, not per key)."""
+    def reload(self, highlight: int | None = None) -> None:
+        """Search again with the field and filters as they are now (the math of new
+        cards is rendered apart, see _start_rendering: never at each key)."""
         query, deck, state, tag, sort = self.filters()
         page = self.guarded(
             lambda: self.collection.browser.search(
@@ -131,7 +165,7 @@ class CardBrowserScreen(StudyScreen):
                 tag=tag,
                 sort=sort,
                 limit=self.SHOWN,
-                refresh=refresh,
+                refresh=False,
             )
         )
         if page is None:
@@ -198,6 +232,8 @@ class CardBrowserScreen(StudyScreen):
             line = Text(plural(page.total, "card"))
         if self.marked:
             line.append(f" · {len(self.marked)} marked", style="bold #e5c07b")
+        if self.math_left:
+            line.append(f" · indexing math: {self.math_left:,} cards left", style="dim")
         self.query_one("#browser-count", Static).update(line)
 
     def highlighted(self) -> CardRow | None:
