@@ -252,7 +252,7 @@ class CardSearch(RepositoryBase):
         if tag is not None:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
             params["tag"] = tag
-        phrases = match_phrases(query)
+        phrases = fts_queries(match_phrases(query))
         for n, phrase in enumerate(phrases):
             conditions.append(f"c.id IN ({_matching(n, phrase)})")
             params[f"q{n}"] = phrase
@@ -314,7 +314,7 @@ class CardSearch(RepositoryBase):
         return CardPage(tuple(_card_row(rows[i], today) for i in ids), total, exact)
 
     def _dense(self, phrases: list[str]) -> bool:
-        """Whether every word matches many cards (then the due index is walked and
+        """Whether every query matches many cards (then the due index is walked and
         the count bounded); counted in the index alone, stopping at the bound."""
         for phrase in phrases:
             tables = ["card_fts"] if phrase.isascii() else ["card_fts", "card_rendered_fts"]
@@ -328,6 +328,14 @@ class CardSearch(RepositoryBase):
             if found < DENSE:
                 return False
         return True
+
+
+def fts_queries(phrases: list[str]) -> list[str]:
+    """The FTS5 queries a card must all match: the plain-ASCII phrases together, as
+    one query of the written text (FTS5 intersects them itself, from the rarest),
+    then each other phrase alone (written or shown, see _matching)."""
+    plain = [p for p in phrases if p.isascii()]
+    return ([" ".join(plain)] if plain else []) + [p for p in phrases if not p.isascii()]
 
 
 def _matching(n: int, phrase: str) -> str:
