@@ -17,8 +17,12 @@ SIZE = (100, 30)
 
 
 def refs(app: Any) -> list[str]:
+    """The cards listed, by reference (in order): the table's rows, keyed by card id."""
     table = app.screen.query_one("#browser-table", DataTable)
-    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+    by_id = {str(row.id): row.ref for row in app.screen.page.rows}
+    return [
+        by_id[str(table.coordinate_to_cell_key((i, 0))[0].value)] for i in range(table.row_count)
+    ]
 
 
 def panel(app: Any) -> str:

@@ -210,7 +210,7 @@ class CardBrowserScreen(StudyScreen):
             front = one_line(row.question)
             table.add_row(
                 Text(MARK if row.id in self.marked else "", style="bold #e5c07b"),
-                plain(row.ref),
+                plain(tail(row.ref, self._widths[0])),
                 Text(row.state, style=STATE_STYLE.get(row.state, "")),
                 plain(front),
                 key=str(row.id),
@@ -383,6 +383,12 @@ class CardBrowserScreen(StudyScreen):
         self.notify(f"Buried {_named(rows)} until {until.isoformat()}.", timeout=3, markup=False)
         self.marked.clear()
         self.reload()
+
+
+def tail(ref: str, width: int) -> str:
+    """A reference cut from the left when too wide: the card id tells rows apart,
+    the deck id is the same for many (the panel shows the whole reference)."""
+    return ref if len(ref) <= width or width < 2 else "…" + ref[-(width - 1) :]
 
 
 def one_line(text: str) -> str:
