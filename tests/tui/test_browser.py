@@ -184,3 +184,17 @@ async def test_math_is_rendered_for_search_in_batches_while_the_list_works(
         await pilot.pause()
         assert refs(app) == ["toy/eq:c1", "toy/eq:c2"]
         assert "indexing" not in str(screen.query_one("#browser-count", Static).render())
+
+
+async def test_the_palette_command_opens_the_browser(toy_store: Store, make_app: Any) -> None:
+    from studykb.tui.commands import StudyCommands
+
+    app = make_app(toy_store)
+    async with app.run_test(size=SIZE) as pilot:
+        provider = StudyCommands(app.screen)
+        [(_, open_it, help_text)] = [c for c in provider.commands() if c[0] == "Cards"]
+        assert help_text == navigation.destination("cards").description
+        open_it()
+        await pilot.pause()
+        assert isinstance(app.screen, CardBrowserScreen)
+        assert refs(app) == ["toy/one", "toy/two", "toy/eq:c1", "toy/eq:c2"]
