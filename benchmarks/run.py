@@ -47,6 +47,7 @@ BENCHES = {
     "import": "import 10,000 cards, in-process and as a whole process; Anki's beside",
     "tui": "TUI start to first card, at the largest size",
     "stats": "statistics data, at the largest size",
+    "search": "card browser: a search keystroke and a card's history, at the largest size",
 }
 
 
@@ -275,6 +276,43 @@ def bench_stats(db: Path, runs: int = 7) -> dict[str, float]:
     return {"median_ms": statistics.median(times), "p99_ms": pct(times, 0.99), "log_rows": rows}
 
 
+# Typed key by key, as in the browser: a word of every card, a rare word, a LaTeX word,
+# a rendered symbol, a reference-like number.
+SEARCH_TYPED = ("question 123", "deck 42 answer", "denote", "x₁₂", "term 7-3")
+
+
+def bench_search(db: Path, histories: int = 200) -> dict[str, float]:
+    """What the card browser does: a search per keystroke (the first SHOWN rows and the
+    count), and a card's panel (the card and its whole history)."""
+    from studykb.app.collection import Collection
+
+    store = open_store(db, clock=FixedClock(NOW), settings=Settings(), seed_bundled=False)
+    browser = Collection(store).browser
+    began = time.perf_counter()
+    browser.search("")  # the first search renders every card's math for the index
+    first = (time.perf_counter() - began) * 1000
+    keystrokes = []
+    for text in SEARCH_TYPED:
+        for end in range(1, len(text) + 1):
+            began = time.perf_counter()
+            browser.search(text[:end], limit=300, refresh=False)  # as the TUI, per key
+            keystrokes.append((time.perf_counter() - began) * 1000)
+    ids = [r[0] for r in store.repo.conn.execute("SELECT id FROM card ORDER BY id")]
+    step = max(1, len(ids) // histories)
+    details = []
+    for card_id in ids[::step][:histories]:
+        began = time.perf_counter()
+        browser.detail(card_id)
+        details.append((time.perf_counter() - began) * 1000)
+    store.close()
+    return {
+        "median_ms": statistics.median(keystrokes),
+        "p99_ms": pct(keystrokes, 0.99),
+        "history_median_ms": statistics.median(details),
+        "first_render_ms": first,
+    }
+
+
 def timed(label: str, fn: Callable[[], dict[str, float]]) -> dict[str, float]:
     print(f"  {label} ...", file=sys.stderr, flush=True)
     return fn()
@@ -346,13 +384,17 @@ def main(argv: list[str] | None = None) -> None:
                 "import 10,000 cards as a process, and Anki's",
                 lambda: bench_import_process(tmp),
             )
-        if {"tui", "stats"} & set(only):
+        if {"tui", "stats", "search"} & set(only):
             big_n = sizes[-1]
             big = collection(big_n)
             results["largest"] = big_n
             if "tui" in only:
                 results["tui_first_card"] = timed(
                     f"TUI to first card at {big_n:,}", lambda: bench_tui(working_copy(big, tmp))
+                )
+            if "search" in only:
+                results["search"] = timed(
+                    f"card search at {big_n:,}", lambda: bench_search(working_copy(big, tmp))
                 )
             if "stats" in only:
                 results["stats_data"] = timed(
@@ -427,6 +469,16 @@ def table(r: dict) -> str:  # type: ignore[type-arg]
             f"| statistics data, {st['log_rows']:,} log rows | {st['median_ms']:.0f} ms | | | | "
             "< 100 ms |"
         )
+    if "search" in r:
+        se = r["search"]
+        lines += [
+            f"| card browser: a search keystroke, {r['largest']:,} cards, median / p99 | "
+            f"{_pair(se)} | | | | < 30 ms |",
+            f"| card browser: a card's history | {se['history_median_ms']:.2f} ms | | | | "
+            "< 10 ms |",
+            f"| card browser: first search, rendering every card's math once | "
+            f"{se['first_render_ms'] / 1000:.1f} s | | | | |",
+        ]
     return "\n".join(lines)
 
 

@@ -603,6 +603,92 @@ def _card_json(card: CardView, now: Moment) -> dict[str, Any]:
     }
 
 
+class _OneLineUsage(click.Command):
+    """A command whose bad options are one line on stderr and exit 2, not click's
+    usage block: scripts read the line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise BadInputError([f"{ctx.command_path}: {exc.format_message()}"]) from exc
+
+
+_BROWSE_STATES = ("new", "learning", "young", "mature", "suspended", "buried", "retired")
+_BROWSE_SORTS = ("due", "added", "lapses", "ease", "last")
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("query", required=False, default="")
+@click.option("--search", "search_text", help="Words to find (the same as QUERY).")
+@click.option("--deck", "deck_id", help="Only this deck.")
+@click.option("--state", type=click.Choice(_BROWSE_STATES), help="Only cards in this state.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--sort", type=click.Choice(_BROWSE_SORTS), default="due", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def cards(
+    ctx: Context,
+    query: str,
+    search_text: str | None,
+    deck_id: str | None,
+    state: Any,
+    tag: str | None,
+    sort: Any,
+    as_json: bool,
+) -> None:
+    """Find cards: every word of QUERY in the front, back, tags or source (LaTeX by
+    its words, \\bar\\alpha by "alpha", or as shown, "ᾱ"); the last word may be
+    the start of one. One line per card: reference, state, due day, front."""
+    from studykb.render.latex import math_to_unicode
+
+    collection = ctx.collection()
+    if deck_id is not None and not collection.review.deck_exists(deck_id):
+        raise BadInputError(
+            [f"studykb cards: --deck {deck_id!r}: no such deck (see `studykb decks`)"]
+        )
+    words = " ".join(w for w in (query, search_text or "") if w)
+    pending = collection.browser.math_pending()
+    if pending > 2_000:  # once, after an upgrade or a large import: say why it waits
+        click.echo(f"indexing the math of {pending:,} cards for search (once)…", err=True)
+    page = collection.browser.search(words, deck_id=deck_id, state=state, tag=tag, sort=sort)
+    if as_json:
+        from studykb.app.schedulers import state_fields
+
+        now = collection.review.moment()
+        views = collection.browser.views([r.id for r in page.rows])
+        _print_json(
+            [
+                {
+                    "id": row.id,
+                    "ref": row.ref,
+                    "deck": row.deck_id,
+                    "kind": row.kind,
+                    "front": row.front,
+                    "back": row.back,
+                    "tags": list(row.tags),
+                    "source": row.source,
+                    "state": row.state,
+                    "due": row.due.isoformat() if row.due else None,
+                    "lapses": row.lapses,
+                    "scheduler": row.scheduler,
+                    "schedule": state_fields(view, now),
+                }
+                for row, view in zip(page.rows, views, strict=True)
+            ]
+        )
+        return
+    if not page.rows:
+        click.echo("No cards match.")
+        return
+    width = max(len(r.ref) for r in page.rows)
+    for row in page.rows:
+        front = " ".join(math_to_unicode(_safe(row.question), markdown=False).split())
+        front = front if len(front) <= 60 else front[:59] + "…"
+        due = row.due.isoformat() if row.due else "-"
+        click.echo(f"{_safe(row.ref):<{width}}  {row.state:<9}  {due:<10}  {front}")
+
+
 @cli.command("next")
 @click.option("--deck", "deck_id", help="Only this deck.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

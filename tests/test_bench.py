@@ -65,3 +65,25 @@ def test_the_floor_commits_durably_in_wal(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert conn.execute("SELECT count(*) FROM log").fetchone() == (3,)
     conn.close()
+
+
+def test_the_search_rows_name_the_issue_targets() -> None:
+    results = {
+        "machine": "x86_64, 2 cores",
+        "python": "3.11",
+        "date": "2026-12-03",
+        "largest": 100_000,
+        "search": {
+            "median_ms": 12.5,
+            "p99_ms": 20.0,
+            "history_median_ms": 0.4,
+            "first_render_ms": 9000.0,
+        },
+    }
+    lines = table(results).splitlines()
+    [keystroke] = [line for line in lines if "search keystroke" in line]
+    assert (
+        "100,000 cards" in keystroke and "12.50 / 20.00 ms" in keystroke and "< 30 ms" in keystroke
+    )
+    [history] = [line for line in lines if "history" in line]
+    assert "0.40 ms" in history and "< 10 ms" in history

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from studykb.app.browse import Browser
 from studykb.app.formats import PreparedImport
 from studykb.app.library import Library, known_deck_files, prepare_import
 from studykb.app.maintenance import Maintenance
@@ -31,6 +32,7 @@ class Collection:
         self.statistics = Statistics(store)
         self.maintenance = Maintenance(store)
         self.schedulers = Schedulers(store)
+        self.browser = Browser(store)
 
     @property
     def path(self) -> Path:

@@ -23,8 +23,10 @@ from studykb.storage.backup import (
     take_backup_unless_empty,
 )
 from studykb.storage.db import (
+    committed_a_write,
     connect,
     damaged,
+    forget_connection,
     is_damage,
     migrate,
     named,
@@ -50,10 +52,15 @@ class Store:
     path: Path
 
     def close(self) -> None:
-        # Keeps the query planner's statistics fresh; cheap when nothing changed.
-        with contextlib.suppress(sqlite3.Error):
-            self.repo.conn.execute("PRAGMA optimize")
-        self.repo.conn.close()
+        # Keeps the query planner's statistics fresh; cheap when nothing changed. Only
+        # after a committed write: a card insert refused and rolled back (whose triggers
+        # looked up the log's index, migration 0009) must leave the file as it was.
+        conn = self.repo.conn
+        if committed_a_write(conn):
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA optimize")
+        forget_connection(conn)
+        conn.close()
 
 
 def open_store(

@@ -25,10 +25,25 @@ from studykb.storage.repository import (
     PaperRow,
     Stats,
 )
+from studykb.storage.search import (
+    BROWSE_SORTS,
+    BROWSE_STATES,
+    BrowseSort,
+    BrowseState,
+    CardPage,
+    CardRow,
+)
 
 __all__ = [
+    "BROWSE_SORTS",
+    "BROWSE_STATES",
     "Answer",
     "BackupFile",
+    "BrowseSort",
+    "BrowseState",
+    "CardDetail",
+    "CardPage",
+    "CardRow",
     "CardView",
     "CheckReport",
     "DayQueue",
@@ -86,3 +101,12 @@ class ReviewStep:
     again_today: frozenset[int] = frozenset()
     # The card's scale: each grade key with its label and meaning (SM-2 0-5, FSRS 1-4).
     grades: tuple[GradeKey, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetail:
+    """One card with its whole history, for the card browser's panel."""
+
+    card: CardView
+    history: tuple[Answer, ...]  # oldest first; undo rows (kind 'void') included
+    voided: frozenset[str]  # uids of the answers an undo took back

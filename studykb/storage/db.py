@@ -22,7 +22,7 @@ from studykb.errors import StudykbError
 from studykb.paths import ensure_private_dir
 from studykb.storage.write_errors import describe_write_error
 
-SCHEMA_HEAD = "0008"  # the newest migration; a test checks it against Alembic's head
+SCHEMA_HEAD = "0009"  # the newest migration; a test checks it against Alembic's head
 BUSY_TIMEOUT_MS = 15_000
 
 
@@ -124,6 +124,19 @@ def named(conn: sqlite3.Connection) -> sqlite3.Cursor:
 
 # Connections with an open unit of work, and whether it may write.
 _OPEN_UNITS: dict[int, bool] = {}
+# Connections that committed a write: only these refresh the planner's statistics on
+# close (see committed_a_write), so a refused command leaves the file byte for byte.
+_COMMITTED: set[int] = set()
+
+
+def committed_a_write(conn: sqlite3.Connection) -> bool:
+    """Whether a unit of work that may write has committed on ``conn``."""
+    return id(conn) in _COMMITTED
+
+
+def forget_connection(conn: sqlite3.Connection) -> None:
+    """Before closing ``conn``: its id may be reused by a later connection."""
+    _COMMITTED.discard(id(conn))
 
 
 @contextmanager
@@ -154,6 +167,8 @@ def unit_of_work(
     finally:
         del _OPEN_UNITS[key]
     conn.execute("ROLLBACK" if dry_run or not write else "COMMIT")
+    if write and not dry_run:
+        _COMMITTED.add(key)
 
 
 def write_transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:

@@ -27,6 +27,7 @@ from studykb.storage.records import (
     Stats,
 )
 from studykb.storage.schedulers import DeckSchedulers
+from studykb.storage.search import CardSearch
 from studykb.storage.statistics import StatisticsQueries
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 class Repository(
     Checks,
     CardStore,
+    CardSearch,
     DeckStore,
     PaperStore,
     QueueQueries,

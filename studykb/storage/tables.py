@@ -236,3 +236,17 @@ class DayDone(SQLModel, table=True):
     answers: int = Field(description="live answers, reviews and drills (the heatmap)")
     reviews: int
     new: int
+
+
+class CardRendered(SQLModel, table=True):
+    """Each card's text as the TUI shows it (math as Unicode), for search: written by
+    storage.search, dropped by a trigger when the card's text changes. The FTS5
+    tables over card and over this one are made by migration 0009 alone (SQLModel
+    cannot describe a virtual table)."""
+
+    __tablename__ = "card_rendered"
+
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))

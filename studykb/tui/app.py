@@ -107,6 +107,8 @@ class StudyApp(App[None]):
             self.action_help()
         elif destination == "theme":
             self.search_themes()
+        elif destination == "cards":
+            self.open_cards()
         else:
             from studykb.tui.screens.papers import PapersScreen
             from studykb.tui.screens.settings import SettingsScreen
@@ -129,6 +131,15 @@ class StudyApp(App[None]):
             return
         self.go_home()
         self.push_screen(ReviewScreen(deck_id, tag))
+
+    def open_cards(self, card_id: int | None = None) -> None:
+        """The card browser: over home, or over review with its card (``card_id``)
+        highlighted, so that leaving it returns to the card."""
+        from studykb.tui.screens.browser import CardBrowserScreen
+
+        if card_id is None:
+            self.go_home()
+        self.push_screen(CardBrowserScreen(card_id))
 
     def open_import(self) -> None:
         from studykb.tui.screens.modals import ImportModal

@@ -68,6 +68,7 @@ PAPERS = Entry("papers", "Papers", "Reading list and progress", "p")
 STATS = Entry(
     "stats", "Statistics", "Heatmap, forecast, retention, card states", "t", short="Stats"
 )
+CARDS = Entry("cards", "Cards", "Find cards by text or math; filter, suspend, bury", "c")
 # Every format the registry imports (studykb.app.formats), not a list kept by hand.
 IMPORT = Entry("import", "Import a file or folder…", f"Any of: {import_formats_summary()}")
 SETTINGS = Entry("settings", "Settings", "Daily limits and the hour a study day starts", "comma")
@@ -75,7 +76,17 @@ HOME = Entry("home", "Home", "Back to the deck list")
 HELP = Entry("help", "Keys", "Every key on this screen", "question_mark")
 THEME = Entry("theme", "Theme…", "Choose the colours; kept in config.toml for the next start")
 
-DESTINATIONS: tuple[Entry, ...] = (REVIEW_ALL, PAPERS, STATS, IMPORT, SETTINGS, HOME, HELP, THEME)
+DESTINATIONS: tuple[Entry, ...] = (
+    REVIEW_ALL,
+    PAPERS,
+    STATS,
+    CARDS,
+    IMPORT,
+    SETTINGS,
+    HOME,
+    HELP,
+    THEME,
+)
 
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
@@ -128,6 +139,7 @@ SCREEN_TITLES: dict[str, str] = {
     "review": "Review",
     "papers": "Papers",
     "stats": "Statistics",
+    "cards": "Cards",
     "settings": "Settings",
     "summary": "Session summary",
     "note": "Note",
@@ -158,6 +170,7 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         ),
         PAPERS,
         STATS,
+        CARDS,
         SETTINGS,
     ),
     "review": (
@@ -190,6 +203,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             "toggle_raw",
             short="Raw",
         ),
+        Entry(
+            "review-cards",
+            "Cards",
+            "Find cards, starting at this one (its history, suspend, bury)",
+            "c",
+            "browse_cards",
+            show=False,
+        ),
         Entry("leave", "Back", "Back to home; answers are saved", "escape", "leave"),
     ),
     "papers": (
@@ -205,6 +226,32 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         Entry("review-paper", "Review deck", "Review this paper's deck", "enter", "review"),
         Entry("filter", "Filter", "Narrow the list by text", "slash", "filter"),
         Entry("papers-back", "Back", "Back (or clear the filter)", "escape", "leave"),
+    ),
+    "cards": (
+        Entry(
+            "cards-search",
+            "Search",
+            "Type words, LaTeX or symbols to find cards",
+            "slash",
+            "search",
+        ),
+        Entry(
+            "cards-mark",
+            "Mark",
+            "Mark or unmark this card: the actions then apply to every marked card",
+            "space",
+            "mark",
+        ),
+        Entry(
+            "cards-suspend",
+            "Suspend",
+            "Suspend the cards (or bring them back if all are suspended)",
+            "s",
+            "suspend",
+            short="Susp.",
+        ),
+        Entry("cards-bury", "Bury", "Hide the cards until the next study day", "b", "bury"),
+        Entry("cards-back", "Back", "Back (from the search field: to the list)", "escape", "leave"),
     ),
     "stats": (
         Entry("stats-deck", "Deck", "Statistics for one deck", "d", "choose_deck"),

@@ -34,6 +34,8 @@ def described(path: Path) -> dict[str, Any]:
             key=lambda row: (row[0], row[1]),
         )
         tables = [name for kind, name, _, _ in master if kind == "table"]
+        # WITHOUT ROWID tables (an FTS5 index's config, migration 0008) are read in key order.
+        without_rowid = {row[1] for row in conn.execute("PRAGMA table_list") if row[4]}
         shape: dict[str, Any] = {"sqlite_master": master}
         for table in tables:
             indexes = sorted(
@@ -48,8 +50,10 @@ def described(path: Path) -> dict[str, Any]:
                     for name, *_ in indexes
                 },
                 "foreign_keys": conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall(),
-                # Sorted here: WITHOUT ROWID tables have no rowid to order by.
-                "rows": sorted(conn.execute(f'SELECT * FROM "{table}"').fetchall()),
+                "rows": conn.execute(
+                    f'SELECT * FROM "{table}"'
+                    + ("" if table in without_rowid else " ORDER BY rowid")
+                ).fetchall(),
             }
         shape["user_version"] = conn.execute("PRAGMA user_version").fetchone()
         return shape

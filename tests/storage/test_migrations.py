@@ -34,7 +34,14 @@ def test_migrations_build_exactly_the_sqlmodel_schema(tmp_path: Path) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
-    assert diff == []
+    # The FTS5 search tables (0009) and the shadow tables SQLite makes for them are
+    # made by the migration alone: SQLModel cannot describe a virtual table. Every
+    # other difference, card_rendered's included, still fails here.
+    fts = ("card_fts", "card_rendered_fts")
+    assert all(kind == "remove_table" and table.name.startswith(fts) for kind, table, *_ in diff), (
+        diff
+    )
+    assert {table.name for _, table, *_ in diff} >= set(fts)
 
 
 def test_upgrade_a_real_v0001_database_keeps_everything(tmp_path: Path, clock: FixedClock) -> None:

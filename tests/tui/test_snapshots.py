@@ -173,3 +173,15 @@ def test_statistics_schedulers_at_80x24(snap_compare, demo_app: StudyApp) -> Non
         await _settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=schedulers)
+
+
+def test_card_browser_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["c"], run_before=_settle)
+
+
+def test_card_browser_search_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def search(pilot: Pilot[None]) -> None:
+        await pilot.press("c", "slash", *"alpha")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=search)

@@ -52,6 +52,8 @@ class ReviewScreen(StudyScreen):
         self.suspended_last: int | None = None
         # For an FSRS card: its stability, difficulty and today's retrievability.
         self.memory_line: Text | None = None
+        # The app's data_state when the card browser was opened from here.
+        self.browsed_from: object = None
 
     @property
     def card(self) -> CardView | None:
@@ -329,6 +331,16 @@ class ReviewScreen(StudyScreen):
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
         self._update_faces()
+
+    def action_browse_cards(self) -> None:
+        self.browsed_from = self.study.data_state()
+        self.study.open_cards(self.card.id if self.card is not None else None)
+
+    def on_screen_resume(self) -> None:
+        # Back from the card browser: a card suspended or buried there leaves the session.
+        if self.browsed_from is not None and self.study.data_state() != self.browsed_from:
+            self.load_next()
+        self.browsed_from = None
 
     def action_leave(self) -> None:
         self.app.pop_screen()
