@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from studykb.app.store import Store, UseCases
 from studykb.app.views import CardView
@@ -17,7 +17,7 @@ from studykb.core.clock import Clock
 from studykb.core.evaluation import Answer as EvaluatedAnswer
 from studykb.core.evaluation import Evaluation, Forecast, evaluate, forecast
 from studykb.core.scheduler import Sm2State
-from studykb.core.scheduling.fsrs import FsrsScheduler, FsrsState
+from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogEvent, replay_card, voided_uids
@@ -26,6 +26,9 @@ from studykb.errors import StudykbError
 from studykb.settings import Settings
 from studykb.storage.db import connect
 from studykb.storage.repository import Repository
+
+if TYPE_CHECKING:  # py-fsrs is loaded only when an FSRS card is read
+    from studykb.core.scheduling.fsrs import FsrsScheduler
 
 TITLES = {"sm2": "SM-2", "fsrs": "FSRS-6"}
 
@@ -168,7 +171,8 @@ def state_fields(card: CardView, now: Moment) -> dict[str, Any]:
             "due": state.due.isoformat() if state.due else None,
             "lapses": state.lapses,
         }
-    if isinstance(state, FsrsState):
+    if card.scheduler == "fsrs":
+        fsrs = cast("FsrsScheduler", scheduler_named("fsrs"))
         zone = timezone(timedelta(minutes=now.utc_offset_minutes))
         return {
             "scheduler": "fsrs",
@@ -181,9 +185,7 @@ def state_fields(card: CardView, now: Moment) -> dict[str, Any]:
             "lapses": state.lapses,
             "due": None if state.due_at is None else state.due_at.astimezone(zone).isoformat(),
             "due_day": None if state.due_day is None else state.due_day.isoformat(),
-            "retrievability": (
-                None if state.is_new else round(FsrsScheduler().retrievability(state, now), 4)
-            ),
+            "retrievability": (None if state.is_new else round(fsrs.retrievability(state, now), 4)),
         }
     return {"scheduler": card.scheduler}
 

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from studykb.core import cloze
-from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
+from studykb.core.scheduler import MIN_EASINESS_X100
 from studykb.core.scheduling import SM2, scheduler_named
 from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
@@ -36,6 +36,7 @@ from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
 from studykb.storage.events import PAPER_TARGET_PREFIX
+from studykb.storage.records import _fmt
 
 # Enough lines to find the pattern; a backup broken in every row is not listed whole.
 MAX_PROBLEMS = 50
@@ -652,16 +653,6 @@ def _state(scheduler: Scheduler[Any], row: dict[str, Any], prefix: str) -> Any:
         "lapses": row.get(prefix + "lapses", 0),
     }
     return scheduler.from_dict({**rest, **shared})
-
-
-def _fmt(state: Any) -> str:
-    if isinstance(state, Sm2State):
-        due = state.due.isoformat() if state.due else "new"
-        return (
-            f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due}, "
-            f"lapses={state.lapses})"
-        )
-    return repr(state)
 
 
 def _plain_value_problem(value: Any) -> str | None:

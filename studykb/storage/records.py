@@ -151,6 +151,13 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _fmt(state: Sm2State) -> str:
-    due = state.due.isoformat() if state.due else "new"
-    return f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due})"
+def _fmt(state: Any) -> str:
+    """A state in a problem line, for `check` and the backup validator: SM-2's as its
+    numbers, any other scheduler's as its dataclass."""
+    if isinstance(state, Sm2State):
+        due = state.due.isoformat() if state.due else "new"
+        return (
+            f"(n={state.repetitions}, EF={state.easiness}, I={state.interval}, due={due}, "
+            f"lapses={state.lapses})"
+        )
+    return repr(state)

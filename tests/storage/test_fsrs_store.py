@@ -197,3 +197,17 @@ def test_a_json_backup_of_an_fsrs_deck_restores_and_checks(
             ).repo.conn,
             data,
         )
+
+
+def test_check_names_an_fsrs_state_that_differs_from_its_log(
+    store: Store, small_deck: Path
+) -> None:
+    repo = store.repo
+    ids = _imported(store, small_deck)
+    repo.set_scheduler("toy", FSRS)
+    repo.answer(ids["one"], 3)
+    repo.conn.execute("UPDATE card_state SET lapses = 4 WHERE card_id = ?", (ids["one"],))
+    repo.conn.commit()
+    report = repo.check()
+    assert any(p.startswith("toy/one: stored state FsrsState(") for p in report.problems)
+    assert repo.check(repair=True).repaired >= 1 and repo.check().ok

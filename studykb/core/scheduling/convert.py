@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from studykb.core.scheduler import MIN_EASINESS_X100, Sm2State
-from studykb.core.scheduling.fsrs import FsrsScheduler, FsrsState
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.sm2 import Sm2Scheduler
 from studykb.core.studyday import Moment
@@ -42,6 +41,8 @@ def convert_imported(
     """The state ``data`` (``source``'s dict) as ``target``'s state, at the import's moment."""
     if source == target.name:
         return target.from_dict(data)
+    from studykb.core.scheduling.fsrs import FsrsScheduler, FsrsState  # only when switching
+
     if source == "sm2" and isinstance(target, FsrsScheduler):
         sm2 = Sm2Scheduler().from_dict(data)
         if sm2.due is None:

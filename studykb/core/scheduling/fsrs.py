@@ -30,6 +30,7 @@ from typing import Any, Literal, get_args
 import fsrs as py_fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
+from studykb.core.scheduling.options import check_retention
 from studykb.core.scheduling.protocol import ReviewRecord, Schedule
 from studykb.core.scheduling.ratings import RATINGS, check_rating
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment, study_day
@@ -47,8 +48,6 @@ _FROM_FSRS_STATE: dict[py_fsrs.State, Phase] = {
     py_fsrs.State.Relearning: "relearning",
 }
 
-MIN_RETENTION = 0.70
-MAX_RETENTION = 0.99
 DEFAULT_PARAMETERS_FSRS6: tuple[float, ...] = tuple(DEFAULT_PARAMETERS)
 MIN_DIFFICULTY = 1.0
 MAX_DIFFICULTY = 10.0
@@ -96,18 +95,6 @@ def fuzz_fraction(state: FsrsState, rating: int, at: Moment) -> float:
     )
     seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     return random.Random(seed).random()
-
-
-def check_retention(value: object) -> None:
-    """The recall FSRS may aim at: 0.70 to 0.99 (ValueError naming the field)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not MIN_RETENTION <= value <= MAX_RETENTION
-    ):
-        raise ValueError(
-            f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {value!r}"
-        )
 
 
 class FsrsScheduler:

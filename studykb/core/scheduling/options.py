@@ -12,15 +12,28 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from studykb.core.scheduling.fsrs import FsrsScheduler, check_retention
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.sm2 import Sm2Scheduler
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 
 SchedulerName = Literal["sm2", "fsrs"]
+MIN_RETENTION = 0.70
+MAX_RETENTION = 0.99
 SCHEDULER_NAMES: tuple[SchedulerName, ...] = ("sm2", "fsrs")
 DEFAULT_RETENTION = 0.9
 DEFAULT_MAXIMUM_INTERVAL = 36500
+
+
+def check_retention(value: object) -> None:
+    """The recall FSRS may aim at: 0.70 to 0.99 (ValueError naming the field)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not MIN_RETENTION <= value <= MAX_RETENTION
+    ):
+        raise ValueError(
+            f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {value!r}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +89,9 @@ def build_scheduler(
     ``day_starts`` (the store's history of them, or one fixed hour)."""
     if options.scheduler == "sm2":
         return Sm2Scheduler()
+    # py-fsrs is loaded only for a deck that uses it: not on every start.
+    from studykb.core.scheduling.fsrs import FsrsScheduler
+
     starts = DayStarts.fixed(day_starts) if isinstance(day_starts, int) else day_starts
     return FsrsScheduler(
         desired_retention=options.desired_retention,

@@ -16,9 +16,10 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from studykb.core.scheduling.fsrs import MAX_RETENTION, MIN_RETENTION
 from studykb.core.scheduling.options import (
     DEFAULT_MAXIMUM_INTERVAL,
+    MAX_RETENTION,
+    MIN_RETENTION,
     SchedulerName,
     SchedulerOptions,
 )
