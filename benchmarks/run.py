@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from benchmarks import anki_side
@@ -37,8 +38,13 @@ from studykb.storage.db import SCHEMA_HEAD
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS = ROOT / "benchmarks" / "results"
-GENERATOR_VERSION = 3
-SIZES = (1_000, 10_000, 100_000)
+GENERATOR_VERSION = 4
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+# Anki's engine is run beside studykb up to this size; the million-card figures are
+# held against studykb's own at 1,000 (issue 15: growth within 2x).
+ANKI_UP_TO = 100_000
+# The screens' figures (TUI start, statistics, search) are taken at this size at most.
+SCREENS_AT = 100_000
 ANSWERS = 1_000
 # What `--only` / BENCH= can name: each runs its anchors (Anki, the floors) beside it.
 BENCHES = {
@@ -353,23 +359,24 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp_name)
         per_size: dict[str, dict[str, dict[str, float]]] = {}
         for n in sizes if {"answer", "due"} & set(only) else ():
-            src = collection(n)
+            # One working copy per size (a million cards is 6 GB): the read-only
+            # figures first, then the answers, which write.
+            work = working_copy(collection(n), tmp)
             entry: dict[str, dict[str, float]] = {}
-            if "answer" in only:
-                entry["answer"] = timed(
-                    f"answer at {n:,}", lambda s=src: bench_answer(working_copy(s, tmp))
-                )
-                entry["floor"] = timed("floor: sqlite3 insert + commit", lambda: bench_floor(tmp))
             if "due" in only:
                 entry["due_process"] = timed(
-                    f"studykb due at {n:,}", lambda s=src: bench_due_process(working_copy(s, tmp))
+                    f"studykb due at {n:,}", partial(bench_due_process, work)
                 )
-                entry["due_counts"] = timed(
-                    f"due counts at {n:,}", lambda s=src: bench_due_counts(working_copy(s, tmp))
+                entry["due_counts"] = timed(f"due counts at {n:,}", partial(bench_due_counts, work))
+            if "answer" in only:
+                entry["answer"] = timed(f"answer at {n:,}", partial(bench_answer, work))
+                entry["floor"] = timed("floor: sqlite3 insert + commit", lambda: bench_floor(tmp))
+            for leftover in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+                leftover.unlink(missing_ok=True)
+            if n <= ANKI_UP_TO:
+                entry["anki"] = timed(
+                    f"Anki (same work) at {n:,}", partial(anki_side.run, tmp, notes=n)
                 )
-            entry["anki"] = timed(
-                f"Anki (same work) at {n:,}", lambda n=n: anki_side.run(tmp, notes=n)
-            )
             per_size[str(n)] = entry
         results["sizes"] = per_size
         if "due" in only:
@@ -385,7 +392,7 @@ def main(argv: list[str] | None = None) -> None:
                 lambda: bench_import_process(tmp),
             )
         if {"tui", "stats", "search"} & set(only):
-            big_n = sizes[-1]
+            big_n = min(sizes[-1], SCREENS_AT)
             big = collection(big_n)
             results["largest"] = big_n
             if "tui" in only:
@@ -414,6 +421,16 @@ def _pair(figure: dict[str, float]) -> str:
     return f"{figure['median_ms']:.2f} / {figure['p99_ms']:.2f} ms"
 
 
+def _growth(ours: dict[str, float], at_1k: dict[str, float] | None) -> tuple[str, str]:
+    """The anchor and ratio past Anki's sizes: studykb's own median at 1,000 cards."""
+    if at_1k is None:
+        return "(1,000 cards not in this run)", ""
+    return (
+        f"studykb at 1,000 cards: {_ms(at_1k)} ms",
+        f"{ours['median_ms'] / at_1k['median_ms']:.2f}",
+    )
+
+
 def table(r: dict) -> str:  # type: ignore[type-arg]
     """The figures present as Markdown: a subset run prints only its own rows."""
     s = r.get("sizes", {})
@@ -423,27 +440,45 @@ def table(r: dict) -> str:  # type: ignore[type-arg]
         "| benchmark | studykb | anchor (Anki, same run) | ratio | floor (same run) | target |",
         "|---|---|---|---|---|---|",
     ]
+    first = s.get("1000", {})
     for n, e in s.items():
-        a, cards = e["anki"], f"{int(n):,} cards"
+        a, cards = e.get("anki"), f"{int(n):,} cards"
+        # Past Anki's sizes the anchor is studykb's own figure at 1,000 cards (growth).
+        grown = a is None
         if "answer" in e:
             ours, floor = e["answer"], e["floor"]
+            if not grown:
+                anchor, ratio = (
+                    f"{a['answer_median_ms']:.2f} / {a['answer_p99_ms']:.2f} ms",
+                    f"{ours['median_ms'] / a['answer_median_ms']:.2f}",
+                )
+                target = "≤ Anki and ≤ floor + 0.15 ms; p99 ≤ Anki"
+            else:
+                anchor, ratio = _growth(ours, first.get("answer"))
+                target = "≤ 2x the 1,000-card figure"
             lines.append(
                 f"| answer (next card + grade + durable commit), {cards}, median / p99 | "
-                f"{_pair(ours)} | {a['answer_median_ms']:.2f} / {a['answer_p99_ms']:.2f} ms | "
-                f"{ours['median_ms'] / a['answer_median_ms']:.2f} | sqlite3 insert + commit: "
+                f"{_pair(ours)} | {anchor} | {ratio} | sqlite3 insert + commit: "
                 f"{_pair(floor)} (studykb +{ours['median_ms'] - floor['median_ms']:.2f} ms) | "
-                "≤ Anki and ≤ floor + 0.15 ms; p99 ≤ Anki |"
+                f"{target} |"
             )
         if "due_counts" in e:
+            if not grown:
+                anchor = f"{a['counts_median_ms']:.2f} ms"
+                ratio = f"{e['due_counts']['median_ms'] / a['counts_median_ms']:.1f}"
+                target = "< 1 ms"
+            else:
+                anchor, ratio = _growth(e["due_counts"], first.get("due_counts"))
+                target = "< 1 ms, ≤ 2x the 1,000-card figure"
             lines.append(
                 f"| due counts in-process, {cards} | {_ms(e['due_counts'])} ms | "
-                f"{a['counts_median_ms']:.2f} ms | "
-                f"{e['due_counts']['median_ms'] / a['counts_median_ms']:.1f} | | < 1 ms |"
+                f"{anchor} | {ratio} | | {target} |"
             )
         if "due_process" in e:
             lines.append(
                 f"| `studykb due` whole process, {cards} | {_ms(e['due_process'])} ms | | | "
-                f"`python -c pass`: {_ms(r['python_floor'])} ms | < 70 ms |"
+                f"`python -c pass`: {_ms(r['python_floor'])} ms | "
+                f"{'< 100 ms' if grown else '< 70 ms'} |"
             )
     if "import_10k" in r:
         imp, add = r["import_10k"], r["anki_add_10k"]["add_ms"]
