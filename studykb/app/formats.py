@@ -52,6 +52,9 @@ class PreparedImport:
     backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what other importers skipped, and why
     schedules: dict[tuple[str, str], Any] = field(default_factory=dict)  # --with-scheduling
+    # Images the decks' cards reference, checked, by stored name (studykb.decks.media):
+    # written to the media folder by the import that applies this, never by a dry run.
+    media: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -109,8 +112,14 @@ def _read_toml_deck(path: Path, into: PreparedImport, options: ReadOptions) -> N
     if options.known and (hit := options.known.get(_quick_hash(path, file_hash))) is not None:
         # Byte-identical to what was last imported (and validated): not parsed again.
         into.unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
-    else:
-        into.decks.append(read_deck_file(path))
+        return
+    deck = read_deck_file(path)
+    if any("![" in c.front or "![" in c.back for c in deck.cards):
+        from studykb.decks.media import deck_images
+
+        deck, images = deck_images(deck, path)
+        into.media.update(images)
+    into.decks.append(deck)
 
 
 def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
@@ -118,9 +127,11 @@ def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
     from studykb.decks.schema import MAX_FILE_BYTES
 
     try:
-        return hasher(read_capped(path, MAX_FILE_BYTES))
+        raw = read_capped(path, MAX_FILE_BYTES)
     except BadInputError:
         return ""  # unreadable, too large or not a file: the parser reports it properly
+    # A deck with images is read again: an image may have changed beside an unchanged file.
+    return "" if b"![" in raw else hasher(raw)
 
 
 def _deck_files_in(directory: Path) -> list[Path]:
@@ -144,7 +155,9 @@ def _read_text_cards(path: Path, into: PreparedImport, options: ReadOptions) -> 
 def _read_anki_package(path: Path, into: PreparedImport, options: ReadOptions) -> None:
     from studykb.decks.anki_import import read_anki_package
 
-    found, skipped = read_anki_package(path, into.schedules if options.with_scheduling else None)
+    found, skipped = read_anki_package(
+        path, into.schedules if options.with_scheduling else None, into.media
+    )
     into.decks.extend(found)
     into.notes.extend(skipped)
 

@@ -23,6 +23,8 @@ from studykb.errors import BadInputError, StudykbError
 from studykb.render.words import plural
 from studykb.settings import Settings
 from studykb.storage.db import DatabaseError, connect, named
+from studykb.storage.media import media_dir
+from studykb.storage.media import write_media as write_media_files
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
 
@@ -225,8 +227,24 @@ class Library(UseCases):
         dry run, which rolls everything back); one report line per file."""
         if not dry_run:
             backup_before(self._repo, self._store.path, "import")
+            # Images first: named by their content, so a file whose import then fails
+            # is only an unreferenced file, never a card pointing at nothing.
+            try:
+                write_media_files(self._store.path, prepared.media)
+            except OSError as exc:
+                folder = media_dir(self._store.path)
+                raise StudykbError(
+                    f"{folder}: cannot write an image ({exc.strerror or exc}); nothing imported"
+                ) from exc
         with self._writing(dry_run=dry_run):
-            return apply_import(self._repo, prepared, dry_run=dry_run)
+            lines = apply_import(self._repo, prepared, dry_run=dry_run)
+        if prepared.media:
+            lines.append(
+                f"images: {plural(len(prepared.media), 'image')} "
+                + ("would be " if dry_run else "")
+                + f"in {media_dir(self._store.path)}"
+            )
+        return lines
 
     def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
         """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""
