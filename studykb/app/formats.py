@@ -242,12 +242,23 @@ def import_format_for(path: Path) -> ImportFormat:
 
 def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
     from studykb.app.exports import write_json_backup
+    from studykb.storage.media import media_dir
 
     counts = write_json_backup(store, out)
-    return (
+    line = (
         f"exported {plural(counts['papers'], 'paper')}, {plural(counts['decks'], 'deck')}, "
         f"{plural(counts['cards'], 'card')}, {plural(counts['review_log'], 'answer')} to {out}"
     )
+    if counts["images"]:
+        # The backup stays JSON text: it names its cards' images, the folder holds them.
+        line += (
+            f"\nnote: the cards show {plural(counts['images'], 'image')}, kept in "
+            f"{media_dir(store.path)}, not in the backup: copy that folder beside the "
+            "restored database"
+        )
+    if counts["missing_images"]:
+        line += f"\nwarning: {plural(counts['missing_images'], 'image')} missing from it"
+    return line
 
 
 def _text_writer(separator: str) -> Writer:
@@ -264,16 +275,41 @@ def _write_apkg(store: Store, out: Path, deck_id: str | None) -> str:
     import sqlite3
 
     from studykb.app.exports import export_decks
-    from studykb.decks.anki_export import write_apkg
+    from studykb.decks.anki_export import package_images, write_apkg
     from studykb.errors import StudykbError
     from studykb.storage.backup import describe_file_error
 
     decks = export_decks(store, deck_id)
+    files, missing = _media_of(store, package_images(decks))
     try:
-        notes, cards = write_apkg(decks, out)
+        notes, cards = write_apkg(decks, out, files)
     except (OSError, sqlite3.OperationalError) as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
-    return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}) to {out}"
+    images = f", {plural(len(files), 'image')}" if files else ""
+    return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}{images}) to {out}" + (
+        _missing_line(missing)
+    )
+
+
+def _media_of(store: Store, names: list[str]) -> tuple[list[Path], list[str]]:
+    """The files of the images named, and the names with no file in the media folder."""
+    from studykb.storage.media import media_file
+
+    files, missing = [], []
+    for name in names:
+        path = media_file(store.path, name)
+        if path is None:
+            missing.append(name)
+        else:
+            files.append(path)
+    return files, missing
+
+
+def _missing_line(missing: list[str]) -> str:
+    if not missing:
+        return ""
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return f"\nwarning: {plural(len(missing), 'image')} not in the media folder: {shown}"
 
 
 JSON_BACKUP = ExportFormat(
