@@ -230,7 +230,7 @@ def test_an_anki_package_image_is_imported_and_the_field_rewritten(
     package = with_media(
         img_package(tmp_path), {"0": PNG, "1": b"ID3 a sound"}, {"0": "fig.png", "1": "s.mp3"}
     )
-    code, out, err = run_cli(capsys, "import", str(package))
+    code, _, err = run_cli(capsys, "import", str(package))
     assert code == 0, err
     stored = f"fig-{HASH}.png"
     assert media(cli_db) == [stored]  # only what a note shows: the sound is left out
