@@ -20,8 +20,8 @@ class Figure(Vertical):
     """One image with its caption."""
 
     DEFAULT_CSS = """
-    Figure { height: auto; margin: 1 0 0 0; }
-    Figure .picture { height: 10; width: auto; max-width: 100%; }
+    Figure { height: auto; }
+    Figure .picture { width: auto; max-width: 100%; }
     Figure .caption { height: auto; color: $text-muted; }
     Figure .missing { height: auto; color: $warning; }
     """
@@ -43,5 +43,7 @@ class Figure(Vertical):
                     Text(f"[image unreadable: {neutralise(self.ref.name)}]"), classes="missing"
                 )
             if picture is not None:
+                # A third of the screen's rows (4 to 12): at 80x24 the caption stays in view.
+                picture.styles.height = max(4, min(12, self.app.size.height // 3))
                 yield picture
         yield Static(Text(caption_of(self.ref)), classes="caption")
