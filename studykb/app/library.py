@@ -225,12 +225,13 @@ class Library(UseCases):
     def apply(self, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
         """Apply a prepared import as one unit of work (after a backup, unless it is a
         dry run, which rolls everything back); one report line per file."""
+        new_images = 0
         if not dry_run:
             backup_before(self._repo, self._store.path, "import")
             # Images first: named by their content, so a file whose import then fails
             # is only an unreferenced file, never a card pointing at nothing.
             try:
-                write_media_files(self._store.path, prepared.media)
+                new_images = write_media_files(self._store.path, prepared.media)
             except OSError as exc:
                 folder = media_dir(self._store.path)
                 raise StudykbError(
@@ -241,7 +242,7 @@ class Library(UseCases):
         if prepared.media:
             lines.append(
                 f"images: {plural(len(prepared.media), 'image')} "
-                + ("would be " if dry_run else "")
+                + ("would be " if dry_run else f"({new_images} new) ")
                 + f"in {media_dir(self._store.path)}"
             )
         return lines

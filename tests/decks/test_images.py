@@ -134,10 +134,11 @@ def test_a_deck_file_image_is_copied_named_and_the_card_rewritten(
     assert media(cli_db) == [stored]
     assert (cli_db.parent / "media" / stored).read_bytes() == PNG
     assert f"![The U-Net of DDPM]({stored})" in card_front(cli_db, "unet")
-    assert "images: 1 image in" in out
+    assert "images: 1 image (1 new) in" in out
     # Imported again: unchanged (the rewritten text is the same), no second file.
     code, out, _ = run_cli(capsys, "import", str(deck))
     assert code == 0 and "0 added, 0 updated, 2 unchanged" in out
+    assert "images: 1 image (0 new) in" in out
     assert media(cli_db) == [stored]
     # `studykb next` prints the caption as text; --raw the source.
     code, out, _ = run_cli(capsys, "next")
@@ -334,6 +335,9 @@ def test_an_apkg_round_trip_keeps_the_image(
         names = json.loads(archive.read("media"))
         member = next(k for k, v in names.items() if v == stored)
         assert archive.read(member) == picture
+    # Back into the same database: the card is unchanged (identity and text kept).
+    code, out, _ = run_cli(capsys, "import", str(out_file))
+    assert code == 0 and "0 added, 0 updated, 2 unchanged" in out, out
     # Into a fresh database (another folder): the image comes back with the card.
     other = tmp_path / "other" / "o.db"
     other.parent.mkdir()
