@@ -358,3 +358,38 @@ def test_the_json_backup_names_the_images_it_does_not_carry(
     (cli_db.parent / "media" / f"unet-{HASH}.png").unlink()
     code, out, _ = run_cli(capsys, "export", str(tmp_path / "b.json"))
     assert "warning: 1 image missing from it" in out
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_real_anki_package_brings_its_images(
+    tmp_path: Path, cli_db: Path, capsys: pytest.CaptureFixture[str], legacy: bool
+) -> None:
+    """Anki's own export, with media: legacy (JSON map) and modern (zstd protobuf map)."""
+    pytest.importorskip("anki")
+    from anki.collection import Collection
+    from anki.import_export_pb2 import ExportAnkiPackageOptions, ExportLimit
+
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "c.anki2"))
+    try:
+        name = col.media.write_data("unet diagram.png", PNG)
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"] = f'Which net? <img src="{name}">'
+        note["Back"] = "A U-Net."
+        col.add_note(note, col.decks.id("Pics"))
+        out = tmp_path / "real.apkg"
+        col.export_anki_package(
+            out_path=str(out),
+            options=ExportAnkiPackageOptions(with_scheduling=False, with_media=True, legacy=legacy),
+            limit=ExportLimit(),
+        )
+    finally:
+        col.close()
+    code, _, err = run_cli(capsys, "import", str(out))
+    assert code == 0, err
+    stored = f"unet_diagram-{HASH}.png"
+    assert media(cli_db) == [stored]
+    conn = sqlite3.connect(cli_db)
+    (front,) = conn.execute("SELECT front FROM card").fetchone()
+    conn.close()
+    assert front == f"Which net? ![{name}]({stored})"
