@@ -133,8 +133,10 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     return decks
 
 
-def write_json_backup(store: Store, out: Path) -> dict[str, int]:
-    """The whole database as a JSON backup, written to a temporary file and renamed."""
+def write_json_backup(store: Store, out: Path) -> tuple[dict[str, int], list[str]]:
+    """The whole database as a JSON backup, written to a temporary file and renamed.
+    Returns what it holds, counted, and the images its cards name that the media
+    folder lacks."""
     import json
     from dataclasses import asdict
 
@@ -148,11 +150,11 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
     except OSError as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
     counts = {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
-    counts["images"], counts["missing_images"] = _backup_images(store, data["cards"])
-    return counts
+    counts["images"], missing = _backup_images(store, data["cards"])
+    return counts, missing
 
 
-def _backup_images(store: Store, cards: list[dict[str, Any]]) -> tuple[int, int]:
+def _backup_images(store: Store, cards: list[dict[str, Any]]) -> tuple[int, list[str]]:
     """How many images the backup's cards show, and how many of those have no file in
     the media folder. The backup names images and does not carry them (it stays text:
     the media folder is copied beside it, see README "Images on cards")."""
@@ -166,7 +168,7 @@ def _backup_images(store: Store, cards: list[dict[str, Any]]) -> tuple[int, int]
         for f in figures(text)
     ]
     unique = list(dict.fromkeys(names))
-    return len(unique), len(missing_media(store.path, unique))
+    return len(unique), missing_media(store.path, unique)
 
 
 def _easiness(sm2_state: str | None) -> int:

@@ -244,7 +244,7 @@ def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
     from studykb.app.exports import write_json_backup
     from studykb.storage.media import media_dir
 
-    counts = write_json_backup(store, out)
+    counts, missing = write_json_backup(store, out)
     line = (
         f"exported {plural(counts['papers'], 'paper')}, {plural(counts['decks'], 'deck')}, "
         f"{plural(counts['cards'], 'card')}, {plural(counts['review_log'], 'answer')} to {out}"
@@ -256,9 +256,7 @@ def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
             f"{media_dir(store.path)}, not in the backup: copy that folder beside the "
             "restored database"
         )
-    if counts["missing_images"]:
-        line += f"\nwarning: {plural(counts['missing_images'], 'image')} missing from it"
-    return line
+    return line + _missing_line(missing)
 
 
 def _text_writer(separator: str) -> Writer:

@@ -357,7 +357,7 @@ def test_the_json_backup_names_the_images_it_does_not_carry(
     assert "the cards show 1 image, kept in" in out and "not in the backup" in out
     (cli_db.parent / "media" / f"unet-{HASH}.png").unlink()
     code, out, _ = run_cli(capsys, "export", str(tmp_path / "b.json"))
-    assert "warning: 1 image missing from it" in out
+    assert f"warning: 1 image not in the media folder: unet-{HASH}.png" in out
 
 
 @pytest.mark.parametrize("legacy", [False, True])
