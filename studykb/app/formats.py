@@ -306,8 +306,11 @@ def _media_of(store: Store, names: list[str]) -> tuple[list[Path], list[str]]:
 def _missing_line(missing: list[str]) -> str:
     if not missing:
         return ""
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return f"\nwarning: {plural(len(missing), 'image')} not in the media folder: {shown}"
+    from studykb.decks.media import name_list
+
+    return (
+        f"\nwarning: {plural(len(missing), 'image')} not in the media folder: {name_list(missing)}"
+    )
 
 
 JSON_BACKUP = ExportFormat(

@@ -239,6 +239,8 @@ class Library(UseCases):
                 ) from exc
         with self._writing(dry_run=dry_run):
             lines = apply_import(self._repo, prepared, dry_run=dry_run)
+        if prepared.backups and not dry_run:
+            lines.extend(self._restored_images_missing(prepared))
         if prepared.media:
             lines.append(
                 f"images: {plural(len(prepared.media), 'image')} "
@@ -246,6 +248,31 @@ class Library(UseCases):
                 + f"in {media_dir(self._store.path)}"
             )
         return lines
+
+    def _restored_images_missing(self, prepared: PreparedImport) -> list[str]:
+        """A restored backup's cards name images it does not carry: name those the
+        media folder lacks (copy the old media/ beside the database to bring them)."""
+        from studykb.decks.media import figures, name_list
+        from studykb.storage.media import missing_media
+
+        names = [
+            f.name
+            for _source, backup in prepared.backups
+            for card in backup.get("cards", [])
+            for text in (str(card.get("front", "")), str(card.get("back", "")))
+            for f in figures(text)
+        ]
+        missing = missing_media(self._store.path, names)
+        if not missing:
+            return []
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        return [
+            f"warning: {plural(len(missing), 'image')} the cards show "
+            f"{'is' if len(missing) == 1 else 'are'} not in {media_dir(self._store.path)} "
+            f"(copy the old media folder there): {name_list(missing)}"
+        ]
 
     def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
         """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""

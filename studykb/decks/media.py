@@ -116,6 +116,12 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
+def name_list(names: list[str], shown: int = 5) -> str:
+    """``a.png, b.png and 3 more``: a few names for a one-line message."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def figures(text: str) -> list[Figure]:
     """The images a card's text references, in order."""
     return [

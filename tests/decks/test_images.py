@@ -358,6 +358,13 @@ def test_the_json_backup_names_the_images_it_does_not_carry(
     (cli_db.parent / "media" / f"unet-{HASH}.png").unlink()
     code, out, _ = run_cli(capsys, "export", str(tmp_path / "b.json"))
     assert f"warning: 1 image not in the media folder: unet-{HASH}.png" in out
+    # Restored elsewhere without the folder: the missing image is named.
+    fresh = tmp_path / "fresh" / "f.db"
+    fresh.parent.mkdir()
+    code, out, err = run_cli(capsys, "--db", str(fresh), "import", str(tmp_path / "b.json"))
+    assert code == 0, err
+    assert f"1 image the cards show is not in {fresh.parent / 'media'}" in out
+    assert f"unet-{HASH}.png" in out
 
 
 @pytest.mark.parametrize("legacy", [False, True])
