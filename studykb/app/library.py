@@ -265,9 +265,6 @@ class Library(UseCases):
         missing = missing_media(self._store.path, names)
         if not missing:
             return []
-        shown = ", ".join(missing[:5]) + (
-            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        )
         return [
             f"warning: {plural(len(missing), 'image')} the cards show "
             f"{'is' if len(missing) == 1 else 'are'} not in {media_dir(self._store.path)} "
