@@ -20,6 +20,7 @@ terminal that does not answer). So:
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 from pathlib import Path
@@ -51,8 +52,15 @@ def prepare_before_start(has_images: bool) -> None:
         sys.__stdout__ and sys.__stdout__.isatty() and sys.__stdin__ and sys.__stdin__.isatty()
     ):
         return
-    import textual_image.widget  # noqa: F401  (asks the terminal, caches the answer)
-
+    # A terminal that does not answer is logged as a warning with a traceback, which
+    # Python would print on stderr under the TUI: studykb says nothing of it.
+    logging.getLogger("textual_image").addHandler(logging.NullHandler())
+    try:
+        import textual_image.widget  # noqa: F401  (asks the terminal, caches the answer)
+    except Exception:
+        # textual-image 0.12 divides by a terminal's column count, which a pty may
+        # report as 0: no detection then; images are drawn with half-blocks.
+        return
     _detected = True
 
 

@@ -151,3 +151,52 @@ def test_snapshot_image_card_at_80x24(snap_compare, image_app: StudyApp) -> None
 
 def test_snapshot_image_card_at_120x40(snap_compare, image_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(image_app, terminal_size=(120, 40), run_before=_revealed)
+
+
+def _in_a_silent_terminal(columns: int) -> str:
+    """Run prepare_before_start in a fresh process on a pty that never answers a query
+    (as a terminal without graphics may not); returns what the process wrote."""
+    import os
+    import pty
+    import select
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        from studykb.tui import images
+        images.prepare_before_start(True)
+        print("detected", images._detected, flush=True)
+        """
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal of the size asked, then the probe
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        os.execv(sys.executable, [sys.executable, "-c", code])
+    out = b""
+    while select.select([fd], [], [], 30)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(("columns", "detected"), [(80, True), (0, False)])
+def test_asking_a_terminal_that_never_answers_neither_fails_nor_prints(
+    columns: int, detected: bool
+) -> None:
+    """textual-image logs a traceback when the terminal does not answer, and divides by
+    a pty's column count (0 on some): neither reaches the user's screen nor stops studykb."""
+    written = _in_a_silent_terminal(columns)
+    assert f"detected {detected}" in written, written
+    assert "Traceback" not in written and "Error" not in written
