@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # one image
 MAX_MEDIA_TOTAL_BYTES = 512 * 1024 * 1024  # all images of one import
+MAX_PIXELS = 40_000_000  # width x height: what a terminal could ever show, many times over
 MAX_NAME_CHARS = 120  # a name as an Anki package's media map gives it
 _STEM_CHARS = 40  # the readable part of a stored name
 HASH_CHARS = 16
@@ -71,12 +72,43 @@ def image_kind(data: bytes) -> str:
 
 
 def check_image(data: bytes) -> str:
-    """The suffix of an acceptable image (size and type); MediaError otherwise."""
+    """The suffix of an acceptable image (size, type, dimensions, not damaged);
+    MediaError otherwise."""
     if len(data) > MAX_MEDIA_BYTES:
         raise MediaError(f"larger than {MAX_MEDIA_BYTES // 2**20} MiB")
     if not data:
         raise MediaError("empty file")
-    return image_kind(data)
+    suffix = image_kind(data)
+    _check_decodable(data, suffix)
+    return suffix
+
+
+_PILLOW_FORMATS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF", "webp": "WEBP"}
+
+
+def _check_decodable(data: bytes, suffix: str) -> None:
+    """Pillow (which draws it later) reads the header and checks the file through:
+    a damaged image, or one of more than MAX_PIXELS (a decompression bomb: a few
+    bytes that unpack to gigabytes), is refused now rather than failing on screen."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[suffix]]) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise MediaError(f"{width}x{height} pixels, more than {MAX_PIXELS:,}")
+                image.verify()
+    except MediaError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise MediaError(f"more than {MAX_PIXELS:,} pixels (a decompression bomb)") from exc
+    except Exception as exc:  # Pillow raises many kinds for a damaged file
+        raise MediaError(f"a damaged {suffix.upper()} image ({type(exc).__name__})") from exc
 
 
 def content_hash(data: bytes) -> str:

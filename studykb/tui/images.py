@@ -89,12 +89,17 @@ def widget_kind() -> str:
 
 
 def image_widget(path: Path, *, id: str | None = None) -> Widget | None:
-    """A widget drawing the image at ``path``, or None when images are off."""
+    """A widget drawing the image at ``path``, or None when images are off. The file
+    is decoded here, so that a damaged one raises now, not while the screen draws."""
     kind = widget_kind()
     if not kind:
         return None
     _import_quietly()
+    from PIL import Image as PILImage
     from textual_image import widget
 
+    with PILImage.open(path) as opened:
+        opened.load()
+        picture = opened.copy()
     cls = widget.Image if kind == "Image" else widget.HalfcellImage
-    return cls(path, id=id, classes="picture")
+    return cls(picture, id=id, classes="picture")

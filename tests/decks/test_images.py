@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,25 @@ from tests.decks.test_anki_hostile import BASIC, make_package
 from tests.pngs import noise_to_image, png
 
 PNG = png(8, 4)
+GIF = (  # one white pixel
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels: a decompression bomb's header."""
+    whole = png(1, 1)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = (
+        struct.pack(">I", len(ihdr))
+        + b"IHDR"
+        + ihdr
+        + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    )
+    return whole[:8] + chunk + whole[8 + 25 :]
+
+
 HASH = hashlib.sha256(PNG).hexdigest()[:16]
 
 DECK = """
@@ -91,7 +112,7 @@ def state(db: Path) -> tuple[int, list[str]]:
 def test_an_image_is_named_by_its_stem_and_content_and_typed_by_its_bytes() -> None:
     assert stored_name("figs/U-Net (v2).PNG", PNG) == f"U-Net_v2-{HASH}.png"
     # A GIF's bytes named .png are stored as what they are.
-    assert stored_name("x.png", b"GIF89a" + b"\0" * 20).endswith(".gif")
+    assert stored_name("x.png", GIF).endswith(".gif")
     assert stored_name("../../.hidden", PNG) == f"hidden-{HASH}.png"
     # Stored again, a stored name stays itself (a package round trip adds nothing).
     name = stored_name("unet.png", PNG)
@@ -105,6 +126,10 @@ def test_an_image_is_named_by_its_stem_and_content_and_typed_by_its_bytes() -> N
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG"),
         (b"MZ\x90\x00 an executable", "not a PNG, JPEG, GIF or WebP"),
         (b"", "empty"),
+        (b"GIF89a" + b"\0" * 20, "a damaged GIF image"),
+        (PNG[:40] + b"\0" * 40, "a damaged PNG image"),
+        (png_header_only(10_000, 10_000), "more than 40,000,000 pixels"),
+        (png_header_only(8_000, 6_000), "8000x6000 pixels, more than 40,000,000"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_MEDIA_BYTES, "larger than 10 MiB"),
     ],
 )

@@ -112,6 +112,19 @@ async def test_a_missing_image_shows_its_caption_and_says_so(
         assert "From noise to an image: the reverse process" in text
 
 
+async def test_a_damaged_file_shows_its_caption_and_says_so(
+    image_store: Store, image_app: StudyApp
+) -> None:
+    """A file changed in the folder after its import: decoded before it is drawn, so
+    the screen says so instead of failing while it draws."""
+    (image_store.path.parent / "media" / STORED).write_bytes(PICTURE[:60])
+    async with image_app.run_test(size=(100, 40)) as pilot:
+        await _revealed(pilot)
+        text = "\n".join(squeezed(image_app))
+        assert f"[image unreadable: {STORED}]" in text
+        assert "From noise to an image: the reverse process" in text
+
+
 async def test_images_off_shows_the_caption_alone(
     image_app: StudyApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
