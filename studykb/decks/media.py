@@ -2,15 +2,17 @@
 
 Card text references an image the Markdown way, ``![caption](name)``. On import the
 bytes are checked here: the type by content (PNG, JPEG, GIF or WebP magic bytes;
-the name's suffix counts for nothing), the size capped, and the file given a
+the name's suffix counts for nothing; then read through by Pillow, which refuses
+a damaged file or a decompression bomb), the size capped, and the file given a
 stored name made from a sanitised form of its own name and its content hash
 (``fig-3f2a9c1b7d4e5f60.png``): no path separators, no leading dot, a bounded
 length, and two different images can never share one. The card's text is
 rewritten to that name. SVG is refused: rendering it safely would need a
 renderer studykb does not ship (and SVG can fetch and script).
 
-Pure functions over bytes and text: writing the files is storage's job
-(studykb.storage.media), reading a deck's files is the caller's.
+Functions over bytes and text, and ``deck_images``, which reads a deck file's
+images from beside it; writing them into the media folder is storage's job
+(studykb.storage.media), as one step of the import that applies them.
 """
 
 from __future__ import annotations

@@ -425,3 +425,14 @@ def test_a_real_anki_package_brings_its_images(
     (front,) = conn.execute("SELECT front FROM card").fetchone()
     conn.close()
     assert front == f"Which net? ![{name}]({stored})"
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("JPEG", "jpg"), ("WEBP", "webp"), ("GIF", "gif")])
+def test_jpeg_webp_and_gif_made_by_pillow_are_accepted(fmt: str, suffix: str) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 4), (200, 80, 30)).save(buffer, format=fmt)
+    assert stored_name("photo.bin", buffer.getvalue()).endswith(f".{suffix}")
