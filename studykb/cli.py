@@ -125,6 +125,11 @@ def _run_tui(
         review_deck=deck,
         review_tag=tag,
     )
+    from studykb.tui.images import prepare_before_start
+
+    # Only with images to show is the terminal asked what it can draw (before Textual
+    # owns it); a collection without images starts as fast as ever.
+    prepare_before_start(collection.has_media())
     app.run()
     if app.return_code:  # Textual prints a crash's traceback and records 1; exit with it
         sys.exit(app.return_code)

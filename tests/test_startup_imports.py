@@ -16,8 +16,18 @@ from studykb.decks.toml_deck import read_decks
 from studykb.settings import Settings
 from tests.conftest import START
 
-# Loaded by other commands or other screens, never by these starts.
-HEAVY = ("pydantic", "textual_plotext", "plotext", "alembic", "sqlalchemy", "sqlmodel")
+# Loaded by other commands or other screens, never by these starts (textual-image and
+# Pillow only when a card shows an image).
+HEAVY = (
+    "pydantic",
+    "textual_plotext",
+    "plotext",
+    "alembic",
+    "sqlalchemy",
+    "sqlmodel",
+    "textual_image",
+    "PIL",
+)
 
 
 def run_probe(code: str, *args: str) -> str:

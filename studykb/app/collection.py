@@ -55,6 +55,18 @@ class Collection:
         self._store.repo.limits = settings.limits
         self._store.repo.day_start_hour = settings.day_start_hour
 
+    def media_file(self, name: str) -> Path | None:
+        """The file of an image a card shows (by its stored name), None when missing."""
+        from studykb.storage.media import media_file
+
+        return media_file(self._store.path, name)
+
+    def has_media(self) -> bool:
+        """Whether any image has been imported (a directory listing, no query)."""
+        from studykb.storage.media import has_media
+
+        return has_media(self._store.path)
+
     def data_version(self) -> int:
         """Changes when another connection commits (SQLite's PRAGMA data_version):
         a cheap way for a screen to learn that its data may be stale."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studykb.errors import StudykbError
 from studykb.storage.backup import describe_file_error
@@ -133,8 +133,10 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     return decks
 
 
-def write_json_backup(store: Store, out: Path) -> dict[str, int]:
-    """The whole database as a JSON backup, written to a temporary file and renamed."""
+def write_json_backup(store: Store, out: Path) -> tuple[dict[str, int], list[str]]:
+    """The whole database as a JSON backup, written to a temporary file and renamed.
+    Returns what it holds, counted, and the images its cards name that the media
+    folder lacks."""
     import json
     from dataclasses import asdict
 
@@ -147,7 +149,26 @@ def write_json_backup(store: Store, out: Path) -> dict[str, int]:
         atomic_write_text(out, text)
     except OSError as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
-    return {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
+    counts = {k: len(data[k]) for k in ("papers", "decks", "cards", "review_log")}
+    counts["images"], missing = _backup_images(store, data["cards"])
+    return counts, missing
+
+
+def _backup_images(store: Store, cards: list[dict[str, Any]]) -> tuple[int, list[str]]:
+    """How many images the backup's cards show, and how many of those have no file in
+    the media folder. The backup names images and does not carry them (it stays text:
+    the media folder is copied beside it, see README "Images on cards")."""
+    from studykb.decks.media import figures
+    from studykb.storage.media import missing_media
+
+    names = [
+        f.name
+        for card in cards
+        for text in (str(card.get("front", "")), str(card.get("back", "")))
+        for f in figures(text)
+    ]
+    unique = list(dict.fromkeys(names))
+    return len(unique), missing_media(store.path, unique)
 
 
 def _easiness(sm2_state: str | None) -> int:

@@ -52,6 +52,9 @@ class PreparedImport:
     backups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what other importers skipped, and why
     schedules: dict[tuple[str, str], Any] = field(default_factory=dict)  # --with-scheduling
+    # Images the decks' cards reference, checked, by stored name (studykb.decks.media):
+    # written to the media folder by the import that applies this, never by a dry run.
+    media: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -109,8 +112,14 @@ def _read_toml_deck(path: Path, into: PreparedImport, options: ReadOptions) -> N
     if options.known and (hit := options.known.get(_quick_hash(path, file_hash))) is not None:
         # Byte-identical to what was last imported (and validated): not parsed again.
         into.unchanged.append(KnownDeckFile(str(path), hit[0], hit[1]))
-    else:
-        into.decks.append(read_deck_file(path))
+        return
+    deck = read_deck_file(path)
+    if any("![" in c.front or "![" in c.back for c in deck.cards):
+        from studykb.decks.media import deck_images
+
+        deck, images = deck_images(deck, path)
+        into.media.update(images)
+    into.decks.append(deck)
 
 
 def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
@@ -118,9 +127,11 @@ def _quick_hash(path: Path, hasher: Callable[[bytes], str]) -> str:
     from studykb.decks.schema import MAX_FILE_BYTES
 
     try:
-        return hasher(read_capped(path, MAX_FILE_BYTES))
+        raw = read_capped(path, MAX_FILE_BYTES)
     except BadInputError:
         return ""  # unreadable, too large or not a file: the parser reports it properly
+    # A deck with images is read again: an image may have changed beside an unchanged file.
+    return "" if b"![" in raw else hasher(raw)
 
 
 def _deck_files_in(directory: Path) -> list[Path]:
@@ -144,7 +155,9 @@ def _read_text_cards(path: Path, into: PreparedImport, options: ReadOptions) -> 
 def _read_anki_package(path: Path, into: PreparedImport, options: ReadOptions) -> None:
     from studykb.decks.anki_import import read_anki_package
 
-    found, skipped = read_anki_package(path, into.schedules if options.with_scheduling else None)
+    found, skipped = read_anki_package(
+        path, into.schedules if options.with_scheduling else None, into.media
+    )
     into.decks.extend(found)
     into.notes.extend(skipped)
 
@@ -229,12 +242,21 @@ def import_format_for(path: Path) -> ImportFormat:
 
 def _write_json(store: Store, out: Path, deck_id: str | None) -> str:
     from studykb.app.exports import write_json_backup
+    from studykb.storage.media import media_dir
 
-    counts = write_json_backup(store, out)
-    return (
+    counts, missing = write_json_backup(store, out)
+    line = (
         f"exported {plural(counts['papers'], 'paper')}, {plural(counts['decks'], 'deck')}, "
         f"{plural(counts['cards'], 'card')}, {plural(counts['review_log'], 'answer')} to {out}"
     )
+    if counts["images"]:
+        # The backup stays JSON text: it names its cards' images, the folder holds them.
+        line += (
+            f"\nnote: the cards show {plural(counts['images'], 'image')}, kept in "
+            f"{media_dir(store.path)}, not in the backup: copy that folder beside the "
+            "restored database"
+        )
+    return line + _missing_line(missing)
 
 
 def _text_writer(separator: str) -> Writer:
@@ -251,16 +273,44 @@ def _write_apkg(store: Store, out: Path, deck_id: str | None) -> str:
     import sqlite3
 
     from studykb.app.exports import export_decks
-    from studykb.decks.anki_export import write_apkg
+    from studykb.decks.anki_export import package_images, write_apkg
     from studykb.errors import StudykbError
     from studykb.storage.backup import describe_file_error
 
     decks = export_decks(store, deck_id)
+    files, missing = _media_of(store, package_images(decks))
     try:
-        notes, cards = write_apkg(decks, out)
+        notes, cards = write_apkg(decks, out, files)
     except (OSError, sqlite3.OperationalError) as exc:
         raise StudykbError(describe_file_error(out, exc)) from exc
-    return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}) to {out}"
+    images = f", {plural(len(files), 'image')}" if files else ""
+    return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}{images}) to {out}" + (
+        _missing_line(missing)
+    )
+
+
+def _media_of(store: Store, names: list[str]) -> tuple[list[Path], list[str]]:
+    """The files of the images named, and the names with no file in the media folder."""
+    from studykb.storage.media import media_file
+
+    files, missing = [], []
+    for name in names:
+        path = media_file(store.path, name)
+        if path is None:
+            missing.append(name)
+        else:
+            files.append(path)
+    return files, missing
+
+
+def _missing_line(missing: list[str]) -> str:
+    if not missing:
+        return ""
+    from studykb.decks.media import name_list
+
+    return (
+        f"\nwarning: {plural(len(missing), 'image')} not in the media folder: {name_list(missing)}"
+    )
 
 
 JSON_BACKUP = ExportFormat(

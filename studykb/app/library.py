@@ -23,6 +23,8 @@ from studykb.errors import BadInputError, StudykbError
 from studykb.render.words import plural
 from studykb.settings import Settings
 from studykb.storage.db import DatabaseError, connect, named
+from studykb.storage.media import media_dir
+from studykb.storage.media import write_media as write_media_files
 from studykb.storage.repository import Repository
 from studykb.storage.tempfiles import remove_leftover_temps
 
@@ -223,10 +225,51 @@ class Library(UseCases):
     def apply(self, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
         """Apply a prepared import as one unit of work (after a backup, unless it is a
         dry run, which rolls everything back); one report line per file."""
+        new_images = 0
         if not dry_run:
             backup_before(self._repo, self._store.path, "import")
+            # Images first: named by their content, so a file whose import then fails
+            # is only an unreferenced file, never a card pointing at nothing.
+            try:
+                new_images = write_media_files(self._store.path, prepared.media)
+            except OSError as exc:
+                folder = media_dir(self._store.path)
+                raise StudykbError(
+                    f"{folder}: cannot write an image ({exc.strerror or exc}); nothing imported"
+                ) from exc
         with self._writing(dry_run=dry_run):
-            return apply_import(self._repo, prepared, dry_run=dry_run)
+            lines = apply_import(self._repo, prepared, dry_run=dry_run)
+        if prepared.backups and not dry_run:
+            lines.extend(self._restored_images_missing(prepared))
+        if prepared.media:
+            lines.append(
+                f"images: {plural(len(prepared.media), 'image')} "
+                + ("would be " if dry_run else f"({new_images} new) ")
+                + f"in {media_dir(self._store.path)}"
+            )
+        return lines
+
+    def _restored_images_missing(self, prepared: PreparedImport) -> list[str]:
+        """A restored backup's cards name images it does not carry: name those the
+        media folder lacks (copy the old media/ beside the database to bring them)."""
+        from studykb.decks.media import figures, name_list
+        from studykb.storage.media import missing_media
+
+        names = [
+            f.name
+            for _source, backup in prepared.backups
+            for card in backup.get("cards", [])
+            for text in (str(card.get("front", "")), str(card.get("back", "")))
+            for f in figures(text)
+        ]
+        missing = missing_media(self._store.path, names)
+        if not missing:
+            return []
+        return [
+            f"warning: {plural(len(missing), 'image')} the cards show "
+            f"{'is' if len(missing) == 1 else 'are'} not in {media_dir(self._store.path)} "
+            f"(copy the old media folder there): {name_list(missing)}"
+        ]
 
     def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
         """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""

@@ -23,6 +23,7 @@ from typing import Any
 from studykb.core import cloze
 from studykb.core.specs import ExportAnswer, ExportCard, ExportDeck, ExportNote
 from studykb.decks.html_text import dollars_to_mathjax
+from studykb.decks.media import IMAGE, figures, is_stored_name
 
 BASIC_MODEL_ID = 1_742_310_001
 CLOZE_MODEL_ID = 1_742_310_002
@@ -40,12 +41,23 @@ def to_anki_html(text: str, *, cloze: bool = False) -> str:
     that importing the package back gives each its own form."""
     if cloze:
         text = _space_cloze_braces(text)
+    # Images become <img> last, so that no other rule reads inside their names.
+    shown: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        caption = match.group("caption").strip()
+        target = match.group("angled") or match.group("bare") or ""
+        shown.append(f'<img src="{html.escape(target)}" alt="{html.escape(caption)}">')
+        return f"\ufdd1{len(shown) - 1}\ufdd1"
+
+    text = IMAGE.sub(hold, text.replace("\ufdd1", ""))
     out = html.escape(text, quote=False)
     out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out, flags=re.S)
     out = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", out, flags=re.S)
     out = dollars_to_mathjax(out)
     out = re.sub(r" {2,}\n", "<br>", out)
-    return out.replace("\n", "<br>\n")
+    out = out.replace("\n", "<br>\n")
+    return re.sub("\ufdd1(\\d+)\ufdd1", lambda m: shown[int(m.group(1))], out)
 
 
 def _space_cloze_braces(text: str) -> str:
@@ -184,8 +196,21 @@ def _write_schedules(db: sqlite3.Cursor, notes: dict[str, ExportNote]) -> None:
     db.executemany("INSERT INTO revlog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", revlog)
 
 
-def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
-    """Write a package; returns (notes, cards). Temporary file, fsync, then rename."""
+def package_images(decks: Sequence[ExportDeck]) -> list[str]:
+    """The stored images the decks' cards show, each once, in order."""
+    names: dict[str, None] = {}
+    for deck in decks:
+        for note in deck.notes:
+            for text in (note.front, note.back):
+                names.update((f.name, None) for f in figures(text) if is_stored_name(f.name))
+    return list(names)
+
+
+def write_apkg(
+    decks: Sequence[ExportDeck], out: Path, media_files: Sequence[Path] = ()
+) -> tuple[int, int]:
+    """Write a package; returns (notes, cards). Temporary file, fsync, then rename.
+    ``media_files`` (the images the cards show) go into the package's media."""
     import genanki
 
     basic = genanki.Model(
@@ -256,7 +281,7 @@ def write_apkg(decks: Sequence[ExportDeck], out: Path) -> tuple[int, int]:
             _write_schedules(cursor, by_guid)
 
     try:
-        _Package(package_decks).write_to_file(tmp)
+        _Package(package_decks, media_files=[str(p) for p in media_files]).write_to_file(tmp)
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(tmp, out)

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -424,25 +424,198 @@ def _studykb_deck_links(conn: sqlite3.Connection) -> dict[str, tuple[str, PaperS
 
 
 def read_anki_package(
-    path: Path, schedules: dict[tuple[str, str], AnkiSchedule] | None = None
+    path: Path,
+    schedules: dict[tuple[str, str], AnkiSchedule] | None = None,
+    media: dict[str, bytes] | None = None,
 ) -> tuple[list[DeckSpec], list[str]]:
     """Decks from a package, and warnings (notes skipped and why). With ``schedules``,
-    each reviewed card's Anki state is added to it, keyed by (deck id, card id).
+    each reviewed card's Anki state is added to it, keyed by (deck id, card id). With
+    ``media``, the images the notes show (``<img src>`` naming a file of the package's
+    media map) are checked and added to it by stored name, and the fields read
+    ``![name](stored-name)``; without it an image stays the text ``[image: name]``.
 
     Rows are read one at a time with caps on their number and size, so no file makes
     this run out of memory; any value of the wrong type or out of range is refused."""
     name = str(path)
+    index = _media_index(path) if media is not None else {}
     with _collection(path) as conn:
         try:
-            return _read_collection(conn, name, schedules)
+            decks, warnings = _read_collection(conn, name, schedules, frozenset(index))
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BadInputError([f"{name}: not a readable Anki collection ({exc})"]) from exc
         except (RecursionError, OverflowError, MemoryError) as exc:
             raise BadInputError([f"{name}: refused ({type(exc).__name__}: {exc})"]) from exc
+    if media is not None and index:
+        decks = _attach_media(path, decks, index, media)
+    return decks, warnings
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+@dataclass(frozen=True)
+class _MediaMember:
+    member: str  # the archive member holding the file
+    compressed: bool  # zstd-compressed (the modern package format)
+
+
+def _media_index(path: Path) -> dict[str, _MediaMember]:
+    """The package's media map: file name -> archive member. Legacy packages hold a JSON
+    object (``{"0": "fig.png"}``); modern ones a zstd-compressed protobuf list whose
+    members are zstd-compressed too. A name with a path, a leading dot or control
+    characters makes the whole package refused (one line naming it)."""
+    from studykb.decks.media import unsafe_name
+
+    name = str(path)
+    handle = open_regular(path)
+    try:
+        with handle, zipfile.ZipFile(handle) as archive:
+            try:
+                info = archive.getinfo("media")
+            except KeyError:
+                return {}
+            if info.file_size > MAX_JSON_BYTES:
+                raise BadInputError([f"{name}: media map: larger than {MAX_JSON_BYTES} bytes"])
+            with archive.open(info) as stream:
+                raw = stream.read(MAX_JSON_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+        raise BadInputError([f"{name}: not an Anki package (damaged or not a zip file)"]) from exc
+    entries: list[tuple[str, str, bool]] = []  # (member, name, compressed)
+    if raw.startswith(_ZSTD_MAGIC):
+        import zstandard
+
+        try:
+            data = zstandard.ZstdDecompressor().stream_reader(raw).read(MAX_JSON_BYTES + 1)
+            for number, entry in _protobuf_fields(data):
+                if number != 1 or not isinstance(entry, bytes):
+                    continue
+                fields = dict(_protobuf_fields(entry))
+                raw_name = fields.get(1, b"")
+                zip_name = fields.get(255, len(entries))  # members are numbered in order
+                if not isinstance(raw_name, bytes) or not isinstance(zip_name, int):
+                    raise ValueError("an entry is not valid")
+                entries.append((str(zip_name), raw_name.decode("utf-8"), True))
+        except (zstandard.ZstdError, ValueError, UnicodeDecodeError) as exc:
+            raise BadInputError([f"{name}: media map: not readable ({exc})"]) from exc
+    elif raw.strip():
+        try:
+            mapping = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise BadInputError([f"{name}: media map: not JSON"]) from exc
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise BadInputError([f"{name}: media map: not a JSON object of file names"])
+        entries = [(str(k), v, False) for k, v in mapping.items()]
+    if len(entries) > MAX_ARCHIVE_MEMBERS:
+        raise BadInputError([f"{name}: media map: more than {MAX_ARCHIVE_MEMBERS} files"])
+    index: dict[str, _MediaMember] = {}
+    for member, file_name, compressed in entries:
+        why = unsafe_name(file_name)
+        if why is not None:
+            raise BadInputError(
+                [
+                    f"{name}: media map: file {member[:20]!r} is named {file_name[:80]!r}: "
+                    f"{why}; refused"
+                ]
+            )
+        index[file_name] = _MediaMember(member, compressed)
+    return index
+
+
+def _attach_media(
+    path: Path, decks: list[DeckSpec], index: dict[str, _MediaMember], media: dict[str, bytes]
+) -> list[DeckSpec]:
+    """The decks with each image's target rewritten to its stored name; its bytes
+    checked (type by content, size) and added to ``media``. Any bad or missing image
+    refuses the package: one line per image naming the file, card and field."""
+    from studykb.decks.media import (
+        MAX_MEDIA_BYTES,
+        MAX_MEDIA_TOTAL_BYTES,
+        Figure,
+        MediaError,
+        rewrite_images,
+        stored_name,
+    )
+
+    name = str(path)
+    loaded: dict[str, tuple[str, bytes] | str] = {}
+    problems: dict[tuple[str, str, str], str] = {}
+    found: dict[str, bytes] = {}
+    total = 0
+    with open_regular(path) as handle, zipfile.ZipFile(handle) as archive:
+
+        def load(file_name: str) -> tuple[str, bytes] | str:
+            nonlocal total
+            entry = index[file_name]
+            try:
+                info = archive.getinfo(entry.member)
+            except KeyError:
+                return "not in the package"
+            if not entry.compressed and info.file_size > MAX_MEDIA_BYTES:
+                return f"larger than {MAX_MEDIA_BYTES // 2**20} MiB"
+            try:
+                with archive.open(info) as member:
+                    data = member.read(MAX_MEDIA_BYTES + 1)
+                if entry.compressed:
+                    import zstandard
+
+                    reader = zstandard.ZstdDecompressor().stream_reader(data)
+                    data = reader.read(MAX_MEDIA_BYTES + 1)
+            except Exception as exc:  # zip, zlib and zstd each have their own errors
+                return f"damaged in the archive ({type(exc).__name__})"
+            try:
+                stored = stored_name(file_name, data)
+            except MediaError as exc:
+                return str(exc)
+            total += len(data)
+            if total > MAX_MEDIA_TOTAL_BYTES:
+                cap = MAX_MEDIA_TOTAL_BYTES // 2**20
+                return f"the package's images come to more than {cap} MiB"
+            return stored, data
+
+        def renamer(deck_id: str, card: CardSpec, field: str) -> Callable[[Figure], str]:
+            def one(figure: Figure) -> str:
+                if figure.name not in index:
+                    return figure.name  # Markdown typed in a field, not a package file
+                if figure.name not in loaded:
+                    loaded[figure.name] = load(figure.name)
+                result = loaded[figure.name]
+                if isinstance(result, str):
+                    problems.setdefault((f"{deck_id}/{card.note_key}", field, figure.name), result)
+                    return figure.name
+                found[result[0]] = result[1]
+                return result[0]
+
+            return one
+
+        rewritten = []
+        for deck in decks:
+            cards = []
+            for card in deck.cards:
+                front = "text" if card.kind == "cloze" else "front"
+                cards.append(
+                    replace(
+                        card,
+                        front=rewrite_images(card.front, renamer(deck.deck_id, card, front)),
+                        back=rewrite_images(card.back, renamer(deck.deck_id, card, "back")),
+                    )
+                )
+            rewritten.append(replace(deck, cards=tuple(cards)))
+    if problems:
+        raise BadInputError(
+            [
+                f"{name}: card {where}: {field}: image {file_name}: {why}"
+                for (where, field, file_name), why in problems.items()
+            ]
+        )
+    media.update(found)
+    return rewritten
 
 
 def _read_collection(
-    conn: sqlite3.Connection, name: str, schedules: dict[tuple[str, str], AnkiSchedule] | None
+    conn: sqlite3.Connection,
+    name: str,
+    schedules: dict[tuple[str, str], AnkiSchedule] | None,
+    images: frozenset[str] = frozenset(),
 ) -> tuple[list[DeckSpec], list[str]]:
     warnings: list[str] = []
     # Read only, and no SQL function runs from the file's own schema.
@@ -503,7 +676,9 @@ def _read_collection(
         if ours:  # exported by studykb: its own deck and card identity come back
             deck_id, key = ours.group(1), ours.group(2)
         tag_list = tuple(t for t in tags.split() if t)
-        specs = _cards(nt, flds.split("\x1f"), key, tag_list, where, from_studykb=bool(ours))
+        specs = _cards(
+            nt, flds.split("\x1f"), key, tag_list, where, from_studykb=bool(ours), images=images
+        )
         if not ours:  # kept, so that exporting the note back updates it in Anki
             specs = [replace(spec, guid=str(guid)) for spec in specs]
         if not specs:
@@ -615,12 +790,13 @@ def _cards(
     where: str,
     *,
     from_studykb: bool,
+    images: frozenset[str] = frozenset(),
 ) -> list[CardSpec]:
     def text(index: int) -> str:
         """One field as studykb text, within the field limit (only fields used are read)."""
         if index < 0 or index >= len(fields):
             return ""
-        converted = html_to_text(fields[index], soft_breaks=from_studykb)
+        converted = html_to_text(fields[index], soft_breaks=from_studykb, images=images)
         if len(converted) > MAX_FIELD_CHARS:
             label = nt.fields[index] if index < len(nt.fields) else f"field {index + 1}"
             raise BadInputError(

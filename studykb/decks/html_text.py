@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from studykb.decks.media import markdown_image
+
 # Every character Unicode has a sub/superscript form for; a script with any other
 # character becomes LaTeX math instead (read by the same renderer as $...$).
 _SUB_MAP = dict(
@@ -33,8 +35,9 @@ _SKIP = {"script", "style", "head", "title"}
 
 
 class _Converter(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, images: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
+        self.images = images  # the package's media files: shown as images, not named
         self.out: list[str] = []
         self.stack: list[tuple[str, int]] = []  # (tag, index in out where it began)
         self.skip = 0
@@ -50,8 +53,12 @@ class _Converter(HTMLParser):
             if tag == "li":
                 self.out.append("- ")
         elif tag == "img":
-            src = dict(attrs).get("src") or "image"
-            self.out.append(f"[image: {src.rsplit('/', 1)[-1]}]")
+            values = dict(attrs)
+            src = values.get("src") or "image"
+            if src in self.images:
+                self.out.append(markdown_image(values.get("alt") or src, src))
+            else:
+                self.out.append(f"[image: {src.rsplit('/', 1)[-1]}]")
         elif tag in ("b", "strong", "i", "em", "sub", "sup", "u"):
             self.stack.append((tag, len(self.out)))
 
@@ -113,12 +120,16 @@ def _wrap(tag: str, inner: str) -> str:
     return inner
 
 
-def html_to_text(html: str, *, soft_breaks: bool = False) -> str:
+def html_to_text(
+    html: str, *, soft_breaks: bool = False, images: frozenset[str] = frozenset()
+) -> str:
     """Card text from Anki's HTML field content. Line breaks Anki shows become
     Markdown hard breaks. With ``soft_breaks`` (studykb's own export), a ``<br>``
-    followed by a newline is the plain newline it was exported from."""
+    followed by a newline is the plain newline it was exported from. An ``<img>`` of
+    a file in ``images`` (the package's media) becomes ``![alt or name](name)``, any
+    other one the text ``[image: name]``."""
     text = re.sub(r"\[sound:([^\]]+)\]", r"[sound: \1]", html.replace(_BREAK, ""))
-    converter = _Converter()
+    converter = _Converter(images)
     converter.feed(text)
     converter.close()
     text = "".join(converter.out).replace("\xa0", " ")

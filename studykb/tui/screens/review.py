@@ -12,6 +12,8 @@ from textual.widgets import Markdown, Rule, Static
 from studykb.app.schedulers import state_fields
 from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
+from studykb.decks.media import Figure as FigureRef
+from studykb.render.card import card_face
 from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.messages import (
@@ -23,7 +25,8 @@ from studykb.tui.messages import (
     SessionFinished,
 )
 from studykb.tui.screens.base import StudyScreen
-from studykb.tui.text import card_markdown, plain
+from studykb.tui.text import plain
+from studykb.tui.widgets.figure import Figure
 from studykb.tui.widgets.footer import StudyFooter
 from studykb.tui.widgets.rating_bar import RatingBar
 
@@ -67,8 +70,10 @@ class ReviewScreen(StudyScreen):
             yield Static(id="review-meta", classes="subtle")
             with VerticalScroll(id="card"):
                 yield Markdown(id="question", open_links=False)
+                yield Vertical(id="question-figures", classes="figures")
                 yield Rule(id="divider")
                 yield Markdown(id="answer", open_links=False)
+                yield Vertical(id="answer-figures", classes="figures")
                 yield Static(id="raw", classes="raw")
                 yield Static(id="review-empty", classes="empty")
             yield Static(id="reveal-hint", classes="subtle")
@@ -141,8 +146,10 @@ class ReviewScreen(StudyScreen):
         self.queue, self.queue_version = step.queue, version
         self.revealed = False
         self.shown_at = self.study.clock.now()
-        self.query_one("#question", Markdown).update(card_markdown(card.question))
-        self.query_one("#answer", Markdown).update(card_markdown(card.answer))
+        for face, text in (("question", card.question), ("answer", card.answer)):
+            shown, figures = card_face(text)
+            self.query_one(f"#{face}", Markdown).update(shown)
+            self._show_figures(self.query_one(f"#{face}-figures", Vertical), figures)
         raw = f"{card.raw_front}\n\n---\n\n{card.raw_back}".strip()
         self.query_one("#raw", Static).update(plain(raw))
         title = Text(card.deck_title, style="bold")
@@ -156,6 +163,12 @@ class ReviewScreen(StudyScreen):
         self.memory_line = self._memory_line(card)
         self._update_faces()
         self._update_meta()
+
+    def _show_figures(self, box: Vertical, figures: list[FigureRef]) -> None:
+        """A face's images below its text, each with its caption (issue 16 item 15)."""
+        box.remove_children()
+        if figures:
+            box.mount_all(Figure(f, self.collection.media_file(f.name)) for f in figures)
 
     def _memory_line(self, card: CardView) -> Text | None:
         """FSRS's view of the card's memory (issue 13 item 6), read once per card."""
@@ -178,7 +191,11 @@ class ReviewScreen(StudyScreen):
     def _update_faces(self) -> None:
         has_card = self.card is not None
         self.query_one("#question", Markdown).display = has_card and not self.raw
+        self.query_one("#question-figures", Vertical).display = has_card and not self.raw
         self.query_one("#answer", Markdown).display = has_card and self.revealed and not self.raw
+        self.query_one("#answer-figures", Vertical).display = (
+            has_card and self.revealed and not self.raw
+        )
         self.query_one("#divider", Rule).display = has_card and self.revealed and not self.raw
         self.query_one("#raw", Static).display = has_card and self.raw
         self.query_one("#review-empty", Static).display = not has_card
