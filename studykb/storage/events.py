@@ -17,7 +17,16 @@ from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
 from studykb.storage.db import named
 
-EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+EventKind = Literal[
+    "suspend",
+    "unsuspend",
+    "bury",
+    "paper_status",
+    "paper_note",
+    "deck_scheduler",
+    "deck_options",
+    "study_more",
+]
 PAPER_TARGET_PREFIX = "paper:"
 
 _INSERT_EVENT = """
