@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from studykb.core.deck_limits import DeckOptions, StudyMore
 from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
-from studykb.core.deck_limits import DeckOptions, StudyMore
 from studykb.storage.counts import (
     rebuild_counts,
     recount_by_deck,
