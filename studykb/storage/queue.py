@@ -30,14 +30,17 @@ class QueueQueries(RepositoryBase):
         """Cards whose latest answer on ``day`` was below 4 (SM-2 rule 7), oldest first."""
         return counts.pending_drills(self.conn, day, deck_id)
 
-    def _require_node(self, node: str | None) -> None:
+    def node_exists(self, node: str) -> bool:
         """A deck, or a parent of decks in the tree (``a`` of ``a.b``)."""
-        if node is None or self.deck_exists(node):
-            return
+        if self.deck_exists(node):
+            return True
         row = self.conn.execute(
             f"SELECT 1 FROM deck WHERE {IN_NODE.format(col='id')} LIMIT 1", {"deck": node}
         ).fetchone()
-        if row is None:
+        return row is not None
+
+    def _require_node(self, node: str | None) -> None:
+        if node is not None and not self.node_exists(node):
             raise NotFoundError(f"no deck {node!r} (see `studykb decks`)")
 
     def _deck_ids(self, node: str | None) -> list[str]:
