@@ -127,6 +127,7 @@ WRITE_MESSAGES = [
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
     messages.DeckSchedulerChanged("toy", "fsrs", 4),
+    messages.DeckLimitsChanged("toy"),
 ]
 
 
