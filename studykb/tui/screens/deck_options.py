@@ -81,7 +81,7 @@ class FormValues:
         ):
             text = text.strip()
             if text and (not text.isdigit() or int(text) > most):
-                problems[field] = f"a whole number, 0 to {most} (empty: Settings')"
+                problems[field] = f"a whole number, 0 to {most}"
         return problems
 
     def limits(self) -> DeckOptions:
@@ -334,7 +334,7 @@ class DeckOptionsModal(ModalScreen[bool]):
         limits_changed = values.limit_values() != self.initial.limit_values()
         if options == self.choice.options:
             if limits_changed and self._save_limits(limits):
-                self.call_later(self.dismiss, True)
+                self.app.call_later(self.dismiss, True)
             elif not limits_changed:
                 self.dismiss(False)
             return
