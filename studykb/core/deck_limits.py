@@ -15,7 +15,6 @@ laminar matroid), and the counts shown always equal the queue's length.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,6 +129,8 @@ class StudyMore:
 # ---------------------------------------------------------------------- the tree
 def ancestors(deck_id: str) -> list[str]:
     """The parents of a deck id, outermost first: ``a.b.c`` → ``a``, ``a.b``."""
+    if "." not in deck_id:
+        return []
     parts = deck_id.split(".")
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
@@ -146,6 +147,9 @@ def within(deck_id: str, node: str) -> bool:
 def tree_nodes(deck_ids: Iterable[str]) -> list[str]:
     """Every node of the tree the decks make, parents before children, siblings in
     the order their first deck comes (a parent row exists even without its deck)."""
+    deck_ids = list(deck_ids)
+    if not any("." in d for d in deck_ids):
+        return list(dict.fromkeys(deck_ids))  # no tree: the decks as they come
     seen: dict[str, None] = {}
     for deck_id in deck_ids:
         for node in (*ancestors(deck_id), deck_id):
@@ -192,15 +196,20 @@ class Rooms:
         """Each node's room: its limits (``default`` unless it has its own), raised by
         any study-more today, less what was done today in its decks and below."""
         more = more or {}
+        done_reviews: dict[str, int] = {}
+        done_new: dict[str, int] = {}
+        for deck, d in done.items():  # what a deck did counts for it and every parent
+            for node in (ROOT, *ancestors(deck), deck):
+                done_reviews[node] = done_reviews.get(node, 0) + d.reviews
+                done_new[node] = done_new.get(node, 0) + d.new
         reviews: dict[str, int] = {}
         new: dict[str, int] = {}
         for node in nodes:
             own = limits.get(node, default)
-            extra = more.get(node, StudyMore())
-            done_reviews = sum(d.reviews for deck, d in done.items() if within(deck, node))
-            done_new = sum(d.new for deck, d in done.items() if within(deck, node))
-            reviews[node] = max(0, own.reviews_per_day + extra.reviews - done_reviews)
-            new[node] = max(0, own.new_per_day + extra.new - done_new)
+            extra = more.get(node)
+            more_reviews, more_new = (extra.reviews, extra.new) if extra else (0, 0)
+            reviews[node] = max(0, own.reviews_per_day + more_reviews - done_reviews.get(node, 0))
+            new[node] = max(0, own.new_per_day + more_new - done_new.get(node, 0))
         return cls(reviews, new)
 
 
@@ -230,10 +239,13 @@ def capped_counts(
     """For each node, how many cards reviewing it gives: its own cards (``available``
     by deck) and its children's counts, at most its room."""
     order = list(nodes)
+    children: dict[str, int] = {}
     counts: dict[str, int] = {}
     for node in reversed(order):  # children after parents in ``order``: walk backwards
-        children = sum(counts[n] for n in order if parent_of(n) == node and n != node)
-        counts[node] = min(room.get(node, 0), available.get(node, 0) + children)
+        counts[node] = min(room.get(node, 0), available.get(node, 0) + children.get(node, 0))
+        if node != ROOT:
+            parent = parent_of(node)
+            children[parent] = children.get(parent, 0) + counts[node]
     return counts
 
 
@@ -241,5 +253,7 @@ def random_key(deck_id: str, day: date, card_id: int) -> bytes:
     """A new card's place in a deck with random order: fixed for the deck and study
     day (the queue stays the same all day, whatever is answered), another order the
     next day."""
+    import hashlib  # only for a deck with random order: `studykb due` never needs it
+
     seed = f"{deck_id}\x1f{day.isoformat()}\x1f{card_id}".encode()
     return hashlib.blake2b(seed, digest_size=8).digest()

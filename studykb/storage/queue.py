@@ -157,11 +157,12 @@ class QueueQueries(RepositoryBase):
         wanted = min(rooms.new.get(scope, 0), most)
         if wanted <= 0:
             return []
-        random_decks = [
-            d
-            for d in self._deck_ids(node)
-            if d in settings.random_decks() and rooms.new.get(d, 0) > 0
-        ]
+        randomised = settings.random_decks()
+        random_decks = (
+            [d for d in self._deck_ids(node) if d in randomised and rooms.new.get(d, 0) > 0]
+            if randomised
+            else []
+        )
         # A random deck's cards take the place of its first card, in the day's order.
         shuffled: list[tuple[int, int, bytes, int, str]] = []
         for deck in random_decks:
@@ -170,7 +171,6 @@ class QueueQueries(RepositoryBase):
                 first = min(cards)
                 shuffled += [(first, 1, random_key(deck, day, c), c, deck) for c in cards]
         fetch = wanted + len(skip) + len(shuffled)
-        randomised = set(random_decks)
         while True:
             rows = self._new_candidates(day, fetch, node)
             in_order = [
