@@ -43,10 +43,8 @@ class DeckOptionsStore(RepositoryBase):
         self._require_deck(deck_id)
         with unit_of_work(self.conn):
             current = deck_settings(self.conn, None).options
-            if current.get(deck_id, DeckOptions()) == options and (
-                deck_id in current or options != DeckOptions()
-            ):
-                return False
+            if current.get(deck_id, DeckOptions()) == options:
+                return False  # a deck without options already has the defaults
             append_event(
                 self.conn,
                 self._moment_for_write(),
