@@ -91,6 +91,8 @@ DESTINATIONS: tuple[Entry, ...] = (
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
 REVIEW_DECK_DESCRIPTION = "Deck {id}"
+REVIEW_GROUP_TITLE = "Review {id} (all its decks)"
+REVIEW_GROUP_DESCRIPTION = "Every deck under {id}, each within its own daily limits"
 DECK_OPTIONS_TITLE = "Options of {title}"
 DECK_OPTIONS_DESCRIPTION = "Deck {id}: daily limits, new-card order, scheduler (SM-2 or FSRS-6)"
 # ... and for each tag (review by tag: today's cards that carry it, from every deck).

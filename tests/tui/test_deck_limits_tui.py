@@ -155,3 +155,19 @@ async def test_study_more_raises_todays_limits_from_home(  # type: ignore[no-unt
         assert rows(app)[3] == ["Flow matching", "0", "2"]
         assert "flow: 2 more new and 0 more reviews today." in toasts(app)
     assert repo.deck_limits("flow")[1] == StudyMore(2, 0)
+
+
+async def test_the_palette_reviews_a_parent_that_is_no_deck(  # type: ignore[no-untyped-def]
+    tree_store: Store, make_app
+) -> None:
+    from studykb.tui.commands import StudyCommands
+
+    app = make_app(tree_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        provider = StudyCommands(app.screen)
+        names = {name: callback for name, callback, _ in provider.commands()}
+        assert "Review diffusion (all its decks)" in names
+        names["Review diffusion (all its decks)"]()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.deck_id == "diffusion"
