@@ -111,7 +111,7 @@ def _run_tui(
     from studykb.tui.app import StudyApp
 
     collection = context.collection()
-    if deck is not None and not collection.review.deck_exists(deck):
+    if deck is not None and not collection.review.node_exists(deck):
         raise StudykbError(f"no deck {deck!r} (see `studykb decks`)")
     if tag is not None and tag not in collection.review.tag_decks():
         raise StudykbError(f"no card has the tag {tag!r}")
@@ -562,6 +562,110 @@ def scheduler(
             f"{deck_id}: {switch.after.describe()} "
             f"(was {switch.before.describe()}; {switch.cards} cards replayed)"
         )
+
+
+def _limit_option(name: str, most: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A number of cards per day, or ``default`` for Settings' (one line if neither)."""
+
+    def convert(_ctx: Any, _param: Any, value: str | None) -> int | str | None:
+        if value is None:
+            return None
+        if value == "default":
+            return "default"
+        if not value.isdigit() or int(value) > most:
+            raise click.BadParameter(f"a whole number from 0 to {most}, or default")
+        return int(value)
+
+    return click.option(
+        name,
+        callback=convert,
+        metavar="N|default",
+        help=f"Cards per study day (0-{most}); default: those of Settings.",
+    )
+
+
+@cli.command("deck-options")
+@click.argument("deck_id", metavar="ID")
+@_limit_option("--new-per-day", 100_000)
+@_limit_option("--reviews-per-day", 1_000_000)
+@click.option(
+    "--new-order",
+    type=click.Choice(["deck", "random"]),
+    help="New cards in the deck's order, or in a random order (fixed for each study day).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def deck_options(
+    ctx: Context,
+    deck_id: str,
+    new_per_day: int | str | None,
+    reviews_per_day: int | str | None,
+    new_order: str | None,
+    as_json: bool,
+) -> None:
+    """Show or set a deck's daily limits and the order of its new cards. A deck
+    without its own limits uses those of Settings."""
+    from dataclasses import replace
+
+    limits = ctx.collection().deck_limits
+    view = limits.view(deck_id)
+    changes: dict[str, Any] = {}
+    if new_per_day is not None:
+        changes["new_per_day"] = None if new_per_day == "default" else new_per_day
+    if reviews_per_day is not None:
+        changes["reviews_per_day"] = None if reviews_per_day == "default" else reviews_per_day
+    if new_order is not None:
+        changes["new_order"] = new_order
+    changed = False
+    if changes:
+        changed = limits.set(deck_id, replace(view.options, **changes))
+        view = limits.view(deck_id)
+    if as_json:
+        _print_json(
+            {
+                "deck": deck_id,
+                "new_per_day": view.limits.new_per_day,
+                "reviews_per_day": view.limits.reviews_per_day,
+                "new_order": view.options.new_order,
+                "own": {
+                    "new_per_day": view.options.new_per_day,
+                    "reviews_per_day": view.options.reviews_per_day,
+                },
+                "study_more_today": {"new": view.more.new, "reviews": view.more.reviews},
+            }
+        )
+        return
+    line = f"{deck_id}: {view.options.describe(view.defaults)}"
+    if view.more.new or view.more.reviews:
+        line += f"; today {view.more.new} more new, {view.more.reviews} more reviews"
+    if changes and not changed:
+        line += " (unchanged)"
+    click.echo(_safe(line))
+
+
+@cli.command("study-more")
+@click.argument("deck_id", metavar="ID")
+@click.option("--new", "new", type=click.IntRange(0, 10_000), default=0, help="More new cards.")
+@click.option(
+    "--reviews", "reviews", type=click.IntRange(0, 10_000), default=0, help="More reviews."
+)
+@pass_ctx
+def study_more(ctx: Context, deck_id: str, new: int, reviews: int) -> None:
+    """Raise a deck's limits for today's study day only (by --new and/or --reviews)."""
+    from studykb.core.deck_limits import StudyMore
+
+    if not new and not reviews:
+        raise BadInputError(["studykb study-more: give --new N and/or --reviews N (above 0)"])
+    limits = ctx.collection().deck_limits
+    total = limits.study_more(deck_id, StudyMore(new, reviews))
+    view = limits.view(deck_id)
+    click.echo(
+        _safe(
+            f"{deck_id}: today {view.limits.new_per_day + total.new} new and "
+            f"{view.limits.reviews_per_day + total.reviews} reviews at most "
+            f"(raised by {total.new} and {total.reviews}, for today only)"
+        )
+    )
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from studykb.app.browse import Browser
+from studykb.app.deck_limits import DeckLimits
 from studykb.app.formats import PreparedImport
 from studykb.app.library import Library, known_deck_files, prepare_import
 from studykb.app.maintenance import Maintenance
@@ -33,6 +34,7 @@ class Collection:
         self.maintenance = Maintenance(store)
         self.schedulers = Schedulers(store)
         self.browser = Browser(store)
+        self.deck_limits = DeckLimits(store)
 
     @property
     def path(self) -> Path:

@@ -37,6 +37,11 @@ class Review(UseCases):
         with self._reading():
             return self._repo.deck_exists(deck_id)
 
+    def node_exists(self, node: str) -> bool:
+        """A deck, or a parent of decks in the tree (``a`` of ``a.b``)."""
+        with self._reading():
+            return self._repo.node_exists(node)
+
     def overview(self) -> Overview:
         """Today's counts, tomorrow's, streak, decks and the reading suggestion."""
         repo = self._repo

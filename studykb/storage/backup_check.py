@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from studykb.core import cloze
+from studykb.core.deck_limits import DeckOptions, StudyMore
 from studykb.core.scheduler import MIN_EASINESS_X100
 from studykb.core.scheduling import SM2, scheduler_named
 from studykb.core.scheduling.options import SchedulerOptions, build_scheduler
@@ -281,7 +282,16 @@ class EventRow(_Row):
     at: Annotated[str, AfterValidator(_aware_moment)]
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
-    kind: Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+    kind: Literal[
+        "suspend",
+        "unsuspend",
+        "bury",
+        "paper_status",
+        "paper_note",
+        "deck_scheduler",
+        "deck_options",
+        "study_more",
+    ]
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
 
@@ -506,7 +516,7 @@ def _check_event_references(
             slug = target.removeprefix(PAPER_TARGET_PREFIX)
             if not target.startswith(PAPER_TARGET_PREFIX) or slug not in slugs:
                 yield f"{where}: target: no paper {_field(slug)} in this backup (paper:SLUG)"
-        elif kind == "deck_scheduler":
+        elif kind in ("deck_scheduler", "deck_options", "study_more"):
             deck = target.removeprefix("deck:")
             if not target.startswith("deck:") or deck not in decks:
                 yield f"{where}: target: no deck {_field(deck)} in this backup (deck:ID)"
@@ -518,6 +528,14 @@ def _check_event_references(
             yield f"{where}: value: a bury event's value is the day YYYY-MM-DD it comes back"
         elif kind == "paper_status" and value not in ("unread", "reading", "read"):
             yield f"{where}: value: a paper_status event's value is unread, reading or read"
+        elif kind in ("deck_options", "study_more"):
+            try:
+                if kind == "deck_options":
+                    DeckOptions.from_json(value)
+                else:
+                    StudyMore.from_json(value)
+            except (ValueError, TypeError) as exc:
+                yield f"{where}: value: {exc}"
 
 
 def _is_day(value: str) -> bool:

@@ -9,11 +9,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from studykb.core.deck_limits import DeckOptions, StudyMore
 from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
-from studykb.storage.counts import rebuild_counts, recount_by_deck, recount_done
+from studykb.storage.counts import (
+    rebuild_counts,
+    recount_by_deck,
+    recount_deck_done,
+    recount_done,
+)
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
     EXPECTED_BURIED_UNTIL,
@@ -70,6 +76,7 @@ class Checks(AnswerLog):
                     )
                     fixes.append((card_id, scheduler, result.state))
             flags, papers = self._event_mismatches()
+            report.problems.extend(self._deck_event_problems())
         for _, name, column, found, wanted in flags:
             report.problems.append(
                 f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
@@ -132,7 +139,44 @@ class Checks(AnswerLog):
                     f"done counts: {day}: {done.get(day, none)} kept (answers, reviews, new), "
                     f"{answered.get(day, none)} in the log"
                 )
+        by_deck = {
+            (str(r["study_day"]), str(r["deck_id"])): (int(r["reviews"]), int(r["new"]))
+            for r in named(self.conn).execute(
+                "SELECT study_day, deck_id, reviews, new FROM deck_day_done"
+            )
+        }
+        deck_answered = recount_deck_done(self.conn)
+        nothing = (0, 0)
+        for key in sorted(set(by_deck) | set(deck_answered)):
+            if by_deck.get(key, nothing) != deck_answered.get(key, nothing):
+                day, deck = key
+                lines.append(
+                    f"done counts: deck {deck}, {day}: {by_deck.get(key, nothing)} kept "
+                    f"(reviews, new), {deck_answered.get(key, nothing)} in the log"
+                )
         return lines
+
+    def _deck_event_problems(self) -> list[str]:
+        """Deck options and study-more events whose value cannot be read, or that name
+        no deck (the queue counts them as none)."""
+        problems = []
+        decks = {str(r[0]) for r in self.conn.execute("SELECT id FROM deck")}
+        for r in named(self.conn).execute(
+            "SELECT uid, kind, target, value FROM event "
+            "WHERE kind IN ('deck_options', 'study_more') ORDER BY seq"
+        ):
+            where = f"event {r['uid']} ({r['kind']})"
+            target = str(r["target"])
+            if not target.startswith("deck:") or target.removeprefix("deck:") not in decks:
+                problems.append(f"{where}: no deck {_short(target)}")
+            try:
+                if r["kind"] == "deck_options":
+                    DeckOptions.from_json(str(r["value"]))
+                else:
+                    StudyMore.from_json(str(r["value"]))
+            except (ValueError, TypeError) as exc:
+                problems.append(f"{where}: value cannot be read ({_short(str(exc))})")
+        return problems
 
     def _event_mismatches(
         self,

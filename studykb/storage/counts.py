@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from studykb.core.queue import DoneToday, Limits, remaining_new, remaining_reviews
+from studykb.core.deck_limits import (
+    ROOT,
+    DeckOptions,
+    Rooms,
+    StudyMore,
+    capped_counts,
+    tree_nodes,
+)
+from studykb.core.queue import DoneToday, Limits
 from studykb.core.scheduler import DRILL_UNTIL_QUALITY
 from studykb.storage.db import named
 
@@ -24,12 +32,14 @@ NOT_VOIDED = (
 # An answer that stands: a review or a drill, not undone.
 LIVE_ANSWER = f"r.kind IN ('review', 'drill') AND {NOT_VOIDED}"
 _NOT_BURIED = "(c.buried_until IS NULL OR c.buried_until <= :day)"
+# A deck within the node :deck (the deck itself and those below it: ``a`` holds
+# ``a.b``), or any deck when :deck is NULL (issue 16 item 13: decks as a tree).
+IN_NODE = "(:deck IS NULL OR {col} = :deck OR substr({col}, 1, length(:deck) + 1) = :deck || '.')"
 # The card of state row `s`, if it is shown today (in deck :deck, when given). Used as
 # a correlated subquery: a join lets SQLite build a Bloom filter over every card
 # first, which costs more than the whole queue at 100,000 cards.
 _ACTIVE_CARD_WHERE = (
-    f"c.id = s.card_id AND {_CARD_ACTIVE} AND {_NOT_BURIED}"
-    " AND (:deck IS NULL OR c.deck_id = :deck)"
+    f"c.id = s.card_id AND {_CARD_ACTIVE} AND {_NOT_BURIED} AND {IN_NODE.format(col='c.deck_id')}"
 )
 _ACTIVE_CARD = f"SELECT 1 FROM card c WHERE {_ACTIVE_CARD_WHERE}"
 
@@ -49,6 +59,8 @@ class DueCounts:
     new: int
     drills: int
     decks: tuple[DeckDue, ...]
+    # The parents of the tree that are no deck of their own (``a`` of ``a.b``).
+    groups: tuple[DeckDue, ...] = ()
 
     @property
     def total(self) -> int:
@@ -97,7 +109,7 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
           AND r.seq = (SELECT MAX(r.seq) FROM review_log r
                        WHERE r.card_id = c.id AND r.study_day = :day AND {LIVE_ANSWER})
           AND {_CARD_ACTIVE} AND {_NOT_BURIED}
-          AND (:deck IS NULL OR c.deck_id = :deck)
+          AND {IN_NODE.format(col="c.deck_id")}
           AND (SELECT s.scheduler FROM card_state s WHERE s.card_id = c.id) = 'sm2'
         ORDER BY r.seq
         """,
@@ -110,11 +122,11 @@ def pending_drills(conn: sqlite3.Connection, day: date, deck_id: str | None) -> 
 
 # The day's counts per deck from the histogram the triggers keep (migration 0008):
 # a few rows per deck and due day, whatever the number of cards ...
-_HISTOGRAM = """
+_HISTOGRAM = f"""
 SELECT deck_id, SUM(CASE WHEN due = '' THEN n ELSE 0 END) AS new,
        SUM(CASE WHEN due != '' THEN n ELSE 0 END) AS due
 FROM due_histogram
-WHERE (due = '' OR due <= :day) AND (:deck IS NULL OR deck_id = :deck)
+WHERE (due = '' OR due <= :day) AND {IN_NODE.format(col="deck_id")}
 GROUP BY deck_id
 """
 # ... less the cards buried past that day (few, through their partial index).
@@ -122,7 +134,7 @@ _BURIED = f"""
 SELECT c.deck_id AS deck_id, SUM(s.due IS NULL) AS new, SUM(s.due <= :day) AS due
 FROM card c INDEXED BY ix_card_buried JOIN card_state s ON s.card_id = c.id
 WHERE c.buried_until IS NOT NULL AND c.buried_until > :day AND {_CARD_ACTIVE}
-  AND (:deck IS NULL OR c.deck_id = :deck)
+  AND {IN_NODE.format(col="c.deck_id")}
 GROUP BY c.deck_id
 """
 
@@ -168,42 +180,126 @@ def rebuild_counts(conn: sqlite3.Connection) -> None:
         "INSERT INTO day_done (study_day, answers, reviews, new) VALUES (?, ?, ?, ?)",
         ((day, *counts) for day, counts in recount_done(conn).items()),
     )
+    conn.execute("DELETE FROM deck_day_done")
+    conn.executemany(
+        "INSERT INTO deck_day_done (study_day, deck_id, reviews, new) VALUES (?, ?, ?, ?)",
+        ((day, deck, *counts) for (day, deck), counts in recount_deck_done(conn).items()),
+    )
+
+
+def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
+    """Reviews and new cards already answered on a study day, per deck: the rows the
+    triggers keep (migration 0010)."""
+    rows = named(conn).execute(
+        "SELECT deck_id, reviews, new FROM deck_day_done WHERE study_day = ?", (day.isoformat(),)
+    )
+    return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
+
+
+def recount_deck_done(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    """What ``deck_day_done`` must hold, (reviews, new) per day and deck, counted
+    from the log (for `studykb check`)."""
+    rows = named(conn).execute(
+        f"""
+        SELECT r.study_day AS day, c.deck_id AS deck_id,
+          SUM(r.before_due IS NOT NULL AND r.before_interval > 0) AS reviews,
+          SUM(r.before_due IS NULL) AS new
+        FROM review_log r JOIN card c ON c.id = r.card_id
+        WHERE r.kind = 'review' AND {LIVE_ANSWER}
+          AND (r.before_due IS NULL OR r.before_interval > 0)
+        GROUP BY r.study_day, c.deck_id
+        """
+    )
+    return {(str(r["day"]), str(r["deck_id"])): (int(r["reviews"]), int(r["new"])) for r in rows}
+
+
+# The decks' options and today's study-more events: the few events on deck:
+# targets, found through the (target, seq) index.
+_DECK_EVENTS = """
+SELECT target, kind, value, study_day FROM event
+WHERE target >= 'deck:' AND target < 'deck;' AND kind IN ('deck_options', 'study_more')
+ORDER BY seq
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSettings:
+    """Each deck's options (the replay: the last event wins) and what "study more"
+    added to its limits on the day asked for."""
+
+    options: dict[str, DeckOptions]
+    more: dict[str, StudyMore]
+
+    def limits(self, default: Limits) -> dict[str, Limits]:
+        return {deck: o.limits(default) for deck, o in self.options.items()}
+
+    def random_decks(self) -> set[str]:
+        return {deck for deck, o in self.options.items() if o.new_order == "random"}
+
+
+def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
+    """The decks' options, and the study-more of ``day`` (None: none counted). An
+    event that cannot be read counts as none here; `studykb check` names it."""
+    options: dict[str, DeckOptions] = {}
+    more: dict[str, StudyMore] = {}
+    wanted = None if day is None else day.isoformat()
+    for r in named(conn).execute(_DECK_EVENTS):
+        deck = str(r["target"]).removeprefix("deck:")
+        try:
+            if r["kind"] == "deck_options":
+                options[deck] = DeckOptions.from_json(str(r["value"]))
+            elif str(r["study_day"]) == wanted:
+                more[deck] = more.get(deck, StudyMore()) + StudyMore.from_json(str(r["value"]))
+        except (ValueError, TypeError):
+            continue
+    return DeckSettings(options, more)
+
+
+def day_rooms(
+    conn: sqlite3.Connection, day: date, today: date, limits: Limits, deck_ids: list[str]
+) -> tuple[Rooms, DeckSettings, list[str]]:
+    """What each node of the decks' tree (and the root) may still take on ``day``:
+    its limits, raised by study-more today, less what was done today below it.
+    Returns the rooms, the decks' settings and the tree's nodes (parents first)."""
+    settings = deck_settings(conn, day if day == today else None)
+    done = done_by_deck(conn, day) if day == today else {}
+    nodes = tree_nodes(deck_ids)
+    rooms = Rooms.compute([ROOT, *nodes], settings.limits(limits), limits, done, settings.more)
+    return rooms, settings, nodes
 
 
 def due_counts(
     conn: sqlite3.Connection, day: date, today: date, limits: Limits, deck_id: str | None
 ) -> DueCounts:
-    """Review and new counts for a study day, in total and per deck. Per deck is
-    what that deck alone would give; the total respects the daily limits once.
-    The cards are never visited: a few rows of the due histogram per deck, less the
-    buried cards."""
+    """Review and new counts for a study day, in total and per deck. Per deck (and
+    per parent of the tree, in ``groups``) is what reviewing that deck would give:
+    its cards and those below it, within its limits and theirs; the total is that of
+    ``deck_id`` (a deck or a parent: it and below), or of all decks within Settings'
+    limits. The cards are never visited: a few rows of the due histogram per deck,
+    less the buried cards."""
     params = {"day": day.isoformat(), "deck": deck_id}
-    done = done_on(conn, day) if day == today else DoneToday()
     drills = len(pending_drills(conn, day, deck_id)) if day == today else 0
     due_by_deck, new_by_deck = counts_by_deck(conn, params)
     decks = (
         named(conn)
         .execute(
-            "SELECT id, title FROM deck WHERE (:deck IS NULL OR id = :deck) ORDER BY position, id",
+            f"SELECT id, title FROM deck WHERE {IN_NODE.format(col='id')} ORDER BY position, id",
             params,
         )
         .fetchall()
     )
-    review_room = remaining_reviews(limits, done)
-    new_room = remaining_new(limits, done)
-    per_deck = tuple(
-        DeckDue(
-            d["id"],
-            d["title"],
-            min(due_by_deck.get(d["id"], 0), review_room),
-            min(new_by_deck.get(d["id"], 0), new_room),
-        )
-        for d in decks
-    )
+    ids = [str(d["id"]) for d in decks]
+    rooms, _, nodes = day_rooms(conn, day, today, limits, ids)
+    order = [ROOT, *nodes]
+    reviews = capped_counts(due_by_deck, rooms.reviews, order)
+    new = capped_counts(new_by_deck, rooms.new, order)
+    scope = deck_id or ROOT
+    known = set(ids)
     return DueCounts(
         day=day,
-        reviews=min(sum(due_by_deck.values()), review_room),
-        new=min(sum(new_by_deck.values()), new_room),
+        reviews=reviews.get(scope, 0),
+        new=new.get(scope, 0),
         drills=drills,
-        decks=per_deck,
+        decks=tuple(DeckDue(d["id"], d["title"], reviews[d["id"]], new[d["id"]]) for d in decks),
+        groups=tuple(DeckDue(n, n, reviews[n], new[n]) for n in nodes if n not in known),
     )

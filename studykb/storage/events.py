@@ -1,5 +1,7 @@
-"""Events: suspend, unsuspend, bury and a paper's status or note, appended to a log
-that only grows (table ``event``), in the same transaction as the change itself.
+"""Events: suspend, unsuspend, bury, a paper's status or note, a deck's scheduler
+(storage.schedulers), a deck's daily limits and "study more" (storage.deck_options),
+appended to a log that only grows (table ``event``), in the same transaction as the
+change itself.
 
 The state is the replay of the events: a card is suspended when its last
 suspend/unsuspend event is a suspend and buried until the day its last bury event
@@ -17,7 +19,16 @@ from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
 from studykb.storage.db import named
 
-EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+EventKind = Literal[
+    "suspend",
+    "unsuspend",
+    "bury",
+    "paper_status",
+    "paper_note",
+    "deck_scheduler",
+    "deck_options",
+    "study_more",
+]
 PAPER_TARGET_PREFIX = "paper:"
 
 _INSERT_EVENT = """

@@ -12,6 +12,7 @@ from __future__ import annotations
 from studykb.storage.base import DAY_STARTS_KEY, RepositoryBase
 from studykb.storage.cards import CardStore
 from studykb.storage.check import Checks
+from studykb.storage.deck_options import DeckOptionsStore
 from studykb.storage.decks import DeckStore
 from studykb.storage.log import AnswerLog
 from studykb.storage.papers import PaperStore
@@ -53,6 +54,7 @@ class Repository(
     QueueQueries,
     StatisticsQueries,
     DeckSchedulers,
+    DeckOptionsStore,
     AnswerLog,
     RepositoryBase,
 ):

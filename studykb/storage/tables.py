@@ -201,7 +201,10 @@ class Event(SQLModel, table=True):
     at: str = Field(description="ISO-8601 UTC, with milliseconds")
     utc_offset_minutes: int
     study_day: date
-    kind: str = Field(description="suspend | unsuspend | bury | paper_status | paper_note")
+    kind: str = Field(
+        description="suspend | unsuspend | bury | paper_status | paper_note | deck_scheduler"
+        " | deck_options | study_more"
+    )
     target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")
     value: str = Field(
         default="",
@@ -234,6 +237,20 @@ class DayDone(SQLModel, table=True):
 
     study_day: date = Field(primary_key=True)
     answers: int = Field(description="live answers, reviews and drills (the heatmap)")
+    reviews: int
+    new: int
+
+
+class DeckDayDone(SQLModel, table=True):
+    """Reviews and new cards answered in each deck on each study day, undos taken
+    off, kept by triggers (migration 0010): each deck's daily limits (its options,
+    "study more") read a few rows."""
+
+    __tablename__ = "deck_day_done"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    study_day: date = Field(primary_key=True)
+    deck_id: str = Field(primary_key=True)
     reviews: int
     new: int
 

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.actions import parse as parse_action
@@ -31,6 +32,7 @@ from studykb.tui.messages import (
     CardRated,
     CardSuspended,
     CardUnsuspended,
+    DeckLimitsChanged,
     DeckSchedulerChanged,
     ImportFinished,
     PaperStatusChanged,
@@ -38,6 +40,9 @@ from studykb.tui.messages import (
 )
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.review import ReviewScreen
+
+if TYPE_CHECKING:
+    from studykb.tui.screens.deck_options import DeckChoice
 
 # The other screens load when first opened: the first screen shows sooner (the
 # statistics screen alone brings the plotting library).
@@ -126,7 +131,7 @@ class StudyApp(App[None]):
             self.pop_screen()
 
     def start_review(self, deck_id: str | None, tag: str | None = None) -> None:
-        if deck_id is not None and not self.collection.review.deck_exists(deck_id):
+        if deck_id is not None and not self.collection.review.node_exists(deck_id):
             self.notify(f"No deck {deck_id!r}.", severity="error", markup=False)
             return
         self.go_home()
@@ -146,23 +151,42 @@ class StudyApp(App[None]):
 
         self.push_screen(ImportModal())
 
-    def open_deck_options(self, deck_id: str) -> None:
-        """A deck's scheduler and its settings, in a dialog over the current screen."""
-        from studykb.tui.screens.deck_options import DeckChoice, DeckOptionsModal
+    def _deck_choice(self, deck_id: str) -> DeckChoice | None:
+        """What the deck dialogs need of a deck; None (with a message) if it is gone."""
+        from studykb.tui.screens.deck_options import DeckChoice
 
         try:
             summary = next((s for s in self.collection.library.decks() if s.id == deck_id), None)
             if summary is None:
                 self.notify(f"No deck {deck_id!r}.", severity="error", markup=False)
-                return
+                return None
             options = self.collection.schedulers.options(deck_id)
+            limits = self.collection.deck_limits.view(deck_id)
         except (StudykbError, sqlite3.Error) as exc:
             message = exc.message if isinstance(exc, StudykbError) else f"database: {exc}"
             self.notify(message, severity="error", markup=False)
-            return
+            return None
         # A switch replays every card of the deck, retired ones included.
         cards = summary.cards + summary.retired
-        self.push_screen(DeckOptionsModal(DeckChoice(deck_id, summary.title, options, cards)))
+        return DeckChoice(
+            deck_id, summary.title, options, cards, limits.options, limits.defaults, limits.more
+        )
+
+    def open_deck_options(self, deck_id: str) -> None:
+        """A deck's limits, scheduler and its settings, in a dialog over the current screen."""
+        from studykb.tui.screens.deck_options import DeckOptionsModal
+
+        choice = self._deck_choice(deck_id)
+        if choice is not None:
+            self.push_screen(DeckOptionsModal(choice))
+
+    def open_study_more(self, deck_id: str) -> None:
+        """Raise a deck's limits for today only, in a small dialog."""
+        from studykb.tui.screens.deck_options import StudyMoreModal
+
+        choice = self._deck_choice(deck_id)
+        if choice is not None:
+            self.push_screen(StudyMoreModal(choice))
 
     def apply_settings(self, settings: Settings) -> None:
         self.collection.apply_settings(settings)
@@ -261,6 +285,7 @@ class StudyApp(App[None]):
     @on(PaperStatusChanged)
     @on(ImportFinished)
     @on(DeckSchedulerChanged)
+    @on(DeckLimitsChanged)
     def _data_changed(self) -> None:
         self.changes += 1
 

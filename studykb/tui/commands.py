@@ -9,6 +9,7 @@ from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from studykb.core.deck_limits import tree_nodes
 from studykb.errors import StudykbError
 from studykb.tui import navigation
 from studykb.tui.shell import StudyShell
@@ -34,6 +35,17 @@ class StudyCommands(Provider):
                     navigation.REVIEW_DECK_DESCRIPTION.format(id=deck.id),
                 )
             )
+        # A parent of the deck tree that is no deck of its own (``a`` of ``a.b``).
+        ids = {deck.id for deck in decks}
+        for node in tree_nodes(deck.id for deck in decks):
+            if node not in ids:
+                commands.append(
+                    (
+                        navigation.REVIEW_GROUP_TITLE.format(id=node),
+                        partial(app.start_review, node),
+                        navigation.REVIEW_GROUP_DESCRIPTION.format(id=node),
+                    )
+                )
         for deck in decks:
             commands.append(
                 (

@@ -80,3 +80,12 @@ class DeckSchedulerChanged(Message):
         self.deck_id = deck_id
         self.scheduler = scheduler
         self.cards = cards
+
+
+class DeckLimitsChanged(Message):
+    """A deck's daily limits or new-card order were set, or "study more" raised its
+    limits for today: the counts change."""
+
+    def __init__(self, deck_id: str) -> None:
+        super().__init__()
+        self.deck_id = deck_id

@@ -91,8 +91,10 @@ DESTINATIONS: tuple[Entry, ...] = (
 # What the palette offers for each deck, after the destinations.
 REVIEW_DECK_TITLE = "Review {title}"
 REVIEW_DECK_DESCRIPTION = "Deck {id}"
+REVIEW_GROUP_TITLE = "Review {id} (all its decks)"
+REVIEW_GROUP_DESCRIPTION = "Every deck under {id}, each within its own daily limits"
 DECK_OPTIONS_TITLE = "Options of {title}"
-DECK_OPTIONS_DESCRIPTION = "Deck {id}: its scheduler, SM-2 or FSRS-6, and FSRS's settings"
+DECK_OPTIONS_DESCRIPTION = "Deck {id}: daily limits, new-card order, scheduler (SM-2 or FSRS-6)"
 # ... and for each tag (review by tag: today's cards that carry it, from every deck).
 REVIEW_TAG_TITLE = "Review tag #{tag}"
 REVIEW_TAG_DESCRIPTION = "Today's cards with this tag, from {decks} deck(s)"
@@ -146,6 +148,7 @@ SCREEN_TITLES: dict[str, str] = {
     "import": "Import",
     "help": "Keys",
     "deck-options": "Deck options",
+    "study-more": "Study more",
     "confirm": "Confirm",
 }
 SCREENS: dict[str, tuple[Entry, ...]] = {
@@ -155,10 +158,26 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         Entry(
             "deck-options",
             "Deck options",
-            "The highlighted deck's scheduler (SM-2 or FSRS-6) and its settings",
+            "The highlighted deck's daily limits, new-card order and scheduler",
             "o",
             "deck_options",
             short="Options",
+        ),
+        Entry(
+            "study-more",
+            "Study more",
+            "Raise the highlighted deck's limits for today only",
+            "m",
+            "study_more",
+            short="More",
+        ),
+        Entry(
+            "toggle-deck",
+            "Fold",
+            "Fold or unfold the highlighted parent deck (← folds, → unfolds too)",
+            "space",
+            "toggle_deck",
+            show=False,
         ),
         Entry(
             "filter-tag",
@@ -295,6 +314,10 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             "escape",
             "leave",
         ),
+    ),
+    "study-more": (
+        Entry("study-more-save", "Raise", "Raise the deck's limits for today", "ctrl+s", "save"),
+        Entry("study-more-back", "Cancel", "Close; nothing is raised", "escape", "leave"),
     ),
     "confirm": (
         Entry("confirm-yes", "Yes", "Go ahead", "y", "answer(True)"),

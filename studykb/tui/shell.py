@@ -28,6 +28,8 @@ class StudyShell(Protocol):
 
     def open_deck_options(self, deck_id: str) -> None: ...
 
+    def open_study_more(self, deck_id: str) -> None: ...
+
     def open_cards(self, card_id: int | None = None) -> None:
         """The card browser; from review, over it, with ``card_id`` highlighted."""
 

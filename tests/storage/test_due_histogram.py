@@ -11,7 +11,7 @@ from studykb.app.store import Store
 from studykb.core.clock import FixedClock
 from studykb.core.scheduling.options import SchedulerOptions
 from studykb.decks.toml_deck import read_decks
-from studykb.storage.counts import recount_by_deck, recount_done
+from studykb.storage.counts import recount_by_deck, recount_deck_done, recount_done
 
 
 def done(store: Store) -> dict[str, tuple[int, int, int]]:
@@ -19,6 +19,13 @@ def done(store: Store) -> dict[str, tuple[int, int, int]]:
         "SELECT study_day, answers, reviews, new FROM day_done WHERE answers != 0"
     )
     return {day: (answers, reviews, new) for day, answers, reviews, new in rows}
+
+
+def deck_done(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
+    rows = store.repo.conn.execute(
+        "SELECT study_day, deck_id, reviews, new FROM deck_day_done WHERE reviews OR new"
+    )
+    return {(day, deck): (reviews, new) for day, deck, reviews, new in rows}
 
 
 def kept(store: Store) -> dict[tuple[str, str], int]:
@@ -51,6 +58,7 @@ def test_every_change_keeps_the_histogram_equal_to_a_recount(
         clock.advance(timedelta(hours=1))
         assert kept(store) == recount_by_deck(repo.conn)
         assert done(store) == recount_done(repo.conn)
+        assert deck_done(store) == recount_deck_done(repo.conn)
     counts = repo.due_counts(repo.today() + timedelta(days=2))
     assert (counts.reviews, counts.new) == (2, 2)
 

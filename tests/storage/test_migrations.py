@@ -137,6 +137,16 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         uid, at, offset = conn.execute("SELECT uid, at, utc_offset_minutes FROM event").fetchone()
         assert len(uid) == 32 and at.endswith("+00:00") and offset == 0
         assert repo.check().ok
+        # 0010: the per-deck done counts are filled from the log, equal to a recount.
+        from studykb.storage.counts import recount_deck_done
+
+        kept = {
+            (day, deck): (reviews, new)
+            for day, deck, reviews, new in conn.execute(
+                "SELECT study_day, deck_id, reviews, new FROM deck_day_done"
+            )
+        }
+        assert kept and kept == recount_deck_done(conn)
         repo.set_suspended(repo.find_card("toy/eq:c1"), False)
         assert repo.check().ok
     finally:

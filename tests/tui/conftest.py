@@ -22,6 +22,17 @@ def toy_store(db_path: Path, clock: FixedClock, small_deck: Path) -> Iterator[St
 
 
 @pytest.fixture
+def tree_store(db_path: Path, clock: FixedClock, tmp_path: Path) -> Iterator[Store]:
+    """Decks whose ids make a tree (tests/tree_decks.py): issue 16 item 13."""
+    from tests.tree_decks import tree_decks
+
+    store = open_store(db_path, clock=clock, settings=Settings(), seed_bundled=False)
+    store.repo.import_decks(read_decks(tree_decks(tmp_path / "decks")))
+    yield store
+    store.close()
+
+
+@pytest.fixture
 def make_app(tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     def make(store: Store, **kwargs: object) -> StudyApp:
         # The app holds a Collection over the test's store, which the tests inspect.

@@ -177,7 +177,7 @@ async def test_the_palette_opens_a_decks_options(toy_store: Store, make_app) -> 
         await pilot.pause(0.3)
         options = app.screen.query_one(CommandList).options
         assert [o.hit.help for o in options][:1] == [  # type: ignore[attr-defined]
-            "Deck toy: its scheduler, SM-2 or FSRS-6, and FSRS's settings"
+            "Deck toy: daily limits, new-card order, scheduler (SM-2 or FSRS-6)"
         ]
         await pilot.press("enter")
         await pilot.pause()

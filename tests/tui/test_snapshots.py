@@ -185,3 +185,45 @@ def test_card_browser_search_120x40(snap_compare, demo_app: StudyApp) -> None:  
         await _settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=search)
+
+
+# Issue 16 item 13: deck options with daily limits, study more, the deck tree.
+def _tree(store: Store, folder: Path) -> None:
+    from studykb.core.deck_limits import DeckOptions
+    from studykb.decks.toml_deck import read_decks
+    from tests.tree_decks import deck_file
+
+    store.repo.import_decks(read_decks([deck_file(folder, "flow.rectified", 3, "Rectified flow")]))
+    store.repo.set_deck_options("diffusion.ddpm", DeckOptions(new_per_day=2))
+    store.repo.set_deck_options("flow", DeckOptions(new_per_day=5, new_order="random"))
+
+
+def test_home_tree_at_80x24(snap_compare, tree_store: Store, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _tree(tree_store, tmp_path / "more")
+    assert snap_compare(make_app(tree_store), terminal_size=(80, 24))
+
+
+def test_home_tree_folded_at_120x40(
+    snap_compare, tree_store: Store, make_app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _tree(tree_store, tmp_path / "more")
+    assert snap_compare(make_app(tree_store), terminal_size=(120, 40), press=["space"])
+
+
+def test_deck_options_limits_at_120x40(
+    snap_compare, tree_store: Store, make_app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _tree(tree_store, tmp_path / "more")
+    assert snap_compare(
+        make_app(tree_store), terminal_size=(120, 40), press=["down", "o", "backspace", "x"]
+    )
+
+
+def test_study_more_at_80x24(snap_compare, tree_store: Store, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _tree(tree_store, tmp_path / "more")
+    assert snap_compare(make_app(tree_store), terminal_size=(80, 24), press=["G", "m", "5"])
+
+
+def test_study_more_at_120x40(snap_compare, tree_store: Store, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _tree(tree_store, tmp_path / "more")
+    assert snap_compare(make_app(tree_store), terminal_size=(120, 40), press=["down", "m"])

@@ -74,7 +74,7 @@ async def test_palette_lists_the_registry_then_each_deck(toy_store: Store, make_
         ] + [
             (
                 f"Options of {d.title}",
-                f"Deck {d.id}: its scheduler, SM-2 or FSRS-6, and FSRS's settings",
+                f"Deck {d.id}: daily limits, new-card order, scheduler (SM-2 or FSRS-6)",
             )
             for d in decks
         ]
@@ -127,6 +127,7 @@ WRITE_MESSAGES = [
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
     messages.DeckSchedulerChanged("toy", "fsrs", 4),
+    messages.DeckLimitsChanged("toy"),
 ]
 
 

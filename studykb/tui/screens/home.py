@@ -1,6 +1,10 @@
-"""Home: today at a glance, one row per deck."""
+"""Home: today at a glance, one row per deck; decks whose ids have dots
+(``diffusion.ddpm``) nest under their parent, which shows its children's totals
+and folds away (issue 16 item 13)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -11,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Select, Static
 
 from studykb.app.views import DeckDue, DeckSummary
+from studykb.core.deck_limits import ancestors, parent_of, tree_nodes
 from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.screens.base import StudyScreen
@@ -19,6 +24,34 @@ from studykb.tui.widgets.footer import StudyFooter
 
 STATUS_LABELS = {"unread": "unread", "reading": "reading", "read": "read ✓"}
 FSRS_TAG = " FSRS"  # after the title of a deck scheduled by FSRS-6
+INDENT = 2  # cells per level of the tree
+OPEN, CLOSED = "▾ ", "▸ "  # before a parent's title
+
+
+class DeckTable(DataTable[object]):
+    """The deck list: ← folds the highlighted parent away, → unfolds it (a row
+    table has no columns to move between)."""
+
+    def action_cursor_left(self) -> None:
+        if isinstance(self.screen, HomeScreen):
+            self.screen.action_collapse()
+
+    def action_cursor_right(self) -> None:
+        if isinstance(self.screen, HomeScreen):
+            self.screen.action_expand()
+
+
+@dataclass(frozen=True, slots=True)
+class TreeRow:
+    """One row of the deck tree: a deck, or a parent that is no deck of its own."""
+
+    node: str
+    depth: int
+    has_children: bool
+    due: DeckDue
+    summary: DeckSummary | None  # None: a parent without a deck of its own
+    learned: int
+    cards: int
 
 
 def stars(worth_reading: int | None) -> Text:
@@ -81,7 +114,7 @@ class HomeScreen(StudyScreen):
             # A tag filter (shown when cards have tags): only the decks with such cards,
             # and a deck chosen then is reviewed by that tag (issue 16 item 14).
             yield Select[str]([], prompt="All tags", id="home-tag", compact=True)
-            yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield DeckTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield Static(id="home-empty", classes="empty")
         yield StudyFooter()
 
@@ -95,7 +128,8 @@ class HomeScreen(StudyScreen):
 
     def on_mount(self) -> None:
         self._title_width = 0
-        self._rows: list[tuple[DeckDue, DeckSummary]] = []
+        self._rows: list[TreeRow] = []
+        self._collapsed: set[str] = set()
         self._fsrs_decks: set[str] = set()
         self._tag_decks: dict[str, frozenset[str]] = {}
         self.tag: str | None = None  # the tag filter, None for all
@@ -158,7 +192,7 @@ class HomeScreen(StudyScreen):
             next_line.append_text(stars(suggestion.worth_reading))
         self.query_one("#home-next", Static).update(next_line)
 
-        self._rows = [(deck, summaries[deck.deck_id]) for deck in due.decks]
+        self._rows = tree_rows(due.decks, due.groups, summaries)
         options = self.guarded(lambda: self.collection.schedulers.options_by_deck(summaries))
         self._fsrs_decks = {d for d, o in (options or {}).items() if o.scheduler == "fsrs"}
         self._tag_decks = self.guarded(self.collection.review.tag_decks) or {}
@@ -193,31 +227,83 @@ class HomeScreen(StudyScreen):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
+        tagged_decks = None if self.tag is None else self._tag_decks.get(self.tag, frozenset())
         shown = [
-            (deck, s)
-            for deck, s in self._rows
-            if self.tag is None or deck.deck_id in self._tag_decks.get(self.tag, ())
+            row
+            for row in self._rows
+            if not any(a in self._collapsed for a in ancestors(row.node))
+            and (tagged_decks is None or any(_within(d, row.node) for d in tagged_decks))
         ]
-        fsrs = [s.id in self._fsrs_decks for _, s in shown]
+        fsrs = [row.node in self._fsrs_decks for row in shown]
+        prefixes = [
+            " " * (INDENT * row.depth)
+            + ((CLOSED if row.node in self._collapsed else OPEN) if row.has_children else "")
+            for row in shown
+        ]
         titles = distinct_titles(
-            [(s.title, s.id) for _, s in shown],
+            [(row.summary.title if row.summary else row.node, row.node) for row in shown],
             width,
-            [len(FSRS_TAG) if tagged else 0 for tagged in fsrs],
+            [
+                len(prefix) + (len(FSRS_TAG) if tagged else 0)
+                for prefix, tagged in zip(prefixes, fsrs, strict=True)
+            ],
         )
-        for (deck, s), title, tagged in zip(shown, titles, fsrs, strict=True):
+        for row, prefix, title, tagged in zip(shown, prefixes, titles, fsrs, strict=True):
+            label = Text(prefix, style="dim")
+            label.append_text(title)
+            if row.summary is None:
+                label.stylize("italic", len(prefix))
             if tagged:
-                title.append(FSRS_TAG, style="bold #c678dd")
+                label.append(FSRS_TAG, style="bold #c678dd")
+            s = row.summary
+            deck = row.due
             table.add_row(
-                title,
-                stars(s.worth_reading),
-                Text(STATUS_LABELS.get(s.reading_status or "", "")),
+                label,
+                stars(s.worth_reading if s else None),
+                Text(STATUS_LABELS.get((s.reading_status if s else None) or "", "")),
                 Text(str(deck.reviews), style="bold #e06c75" if deck.reviews else "dim"),
                 Text(str(deck.new), style="bold #61afef" if deck.new else "dim"),
-                learned_bar(s.learned, s.cards),
-                key=deck.deck_id,
+                learned_bar(row.learned, row.cards),
+                key=row.node,
             )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _highlighted_row(self) -> TreeRow | None:
+        node = self._highlighted_deck()
+        return next((r for r in self._rows if r.node == node), None)
+
+    def action_collapse(self) -> None:
+        """Fold the highlighted parent; on a child, go to its parent (and fold it)."""
+        row = self._highlighted_row()
+        if row is None:
+            return
+        target = row.node if row.has_children else parent_of(row.node)
+        if not target or target in self._collapsed:
+            return
+        self._collapsed.add(target)
+        self._fill_table()
+        self._move_to(target)
+
+    def action_expand(self) -> None:
+        row = self._highlighted_row()
+        if row is not None and row.node in self._collapsed:
+            self._collapsed.discard(row.node)
+            self._fill_table()
+            self._move_to(row.node)
+
+    def action_toggle_deck(self) -> None:
+        row = self._highlighted_row()
+        if row is not None and row.has_children:
+            if row.node in self._collapsed:
+                self.action_expand()
+            else:
+                self.action_collapse()
+
+    def _move_to(self, node: str) -> None:
+        table = self.query_one("#decks", DataTable)
+        if node in table.rows:
+            table.move_cursor(row=table.get_row_index(node))
 
     def _highlighted_deck(self) -> str | None:
         table = self.query_one("#decks", DataTable)
@@ -231,9 +317,30 @@ class HomeScreen(StudyScreen):
         self.study.start_review(str(event.row_key.value), self.tag)
 
     def action_deck_options(self) -> None:
-        deck = self._highlighted_deck()
-        if deck is not None:
-            self.study.open_deck_options(deck)
+        row = self._highlighted_row()
+        if row is None:
+            return
+        if row.summary is None:
+            self.notify(
+                f"“{row.node}” groups decks and has no options of its own: "
+                "it uses the limits of Settings. Choose one of its decks.",
+                markup=False,
+            )
+            return
+        self.study.open_deck_options(row.node)
+
+    def action_study_more(self) -> None:
+        row = self._highlighted_row()
+        if row is None:
+            return
+        if row.summary is None:
+            self.notify(
+                f"“{row.node}” groups decks: study more raises one deck's limits. "
+                "Choose one of its decks.",
+                markup=False,
+            )
+            return
+        self.study.open_study_more(row.node)
 
     def action_review_deck(self) -> None:
         deck = self._highlighted_deck()
@@ -251,3 +358,31 @@ class HomeScreen(StudyScreen):
         if tag_select.display:
             tag_select.focus()
             tag_select.expanded = True
+
+
+def _within(deck_id: str, node: str) -> bool:
+    return deck_id == node or deck_id.startswith(node + ".")
+
+
+def tree_rows(
+    decks: tuple[DeckDue, ...], groups: tuple[DeckDue, ...], summaries: dict[str, DeckSummary]
+) -> list[TreeRow]:
+    """The decks as a tree, parents first (in the order their first deck comes), each
+    with its counts (its own cards and those below it) and its learned total."""
+    counts = {d.deck_id: d for d in (*decks, *groups)}
+    nodes = tree_nodes(d.deck_id for d in decks)
+    rows = []
+    for node in nodes:
+        below = [s for deck, s in summaries.items() if _within(deck, node)]
+        rows.append(
+            TreeRow(
+                node=node,
+                depth=len(ancestors(node)),
+                has_children=any(parent_of(n) == node for n in nodes),
+                due=counts.get(node, DeckDue(node, node, 0, 0)),
+                summary=summaries.get(node),
+                learned=sum(s.learned for s in below),
+                cards=sum(s.cards for s in below),
+            )
+        )
+    return rows
