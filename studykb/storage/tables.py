@@ -67,6 +67,9 @@ class Deck(SQLModel, table=True):
     content_hash: str = ""
     file_hash: str = Field(default="", description="sha256 of the file's bytes when imported")
     imported_at: str = ""
+    retired_at: str | None = Field(
+        default=None, description="when retire-deck hid it (the replay of deck_retire events)"
+    )
 
 
 class Card(SQLModel, table=True):
@@ -250,3 +253,30 @@ class CardRendered(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
     )
     text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Draft(SQLModel, table=True):
+    """A card drafted from a paper's LaTeX source (issue 12 item 5), waiting for the
+    user: never in the review queue. Accepting one makes a real card (``card_ref``);
+    the status is the replay of its draft_accept/draft_drop events."""
+
+    __tablename__ = "draft"
+    __table_args__ = (Index("ix_draft_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="SET NULL"), nullable=True),
+    )
+    deck_id: str = Field(
+        sa_column=Column(String, ForeignKey("deck.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(description="equation | statement | abstract")
+    front: str = Field(sa_column=Column(Text, nullable=False))
+    back: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = ""
+    origin: str = Field(default="", description="the LaTeX source it was drafted from")
+    status: str = Field(default="pending", description="pending | accepted | dropped")
+    card_ref: str = Field(default="", description="the card accepting it made (deck-id/card-id)")
+    created_at: str = ""
+    decided_at: str | None = None
