@@ -275,6 +275,7 @@ class DeckStore(PaperStore, QueueQueries):
             LEFT JOIN paper p ON p.id = d.paper_id
             LEFT JOIN card c ON c.deck_id = d.id
             LEFT JOIN card_state s ON s.card_id = c.id
+            WHERE d.retired_at IS NULL
             GROUP BY d.id ORDER BY d.position, d.id
             """
             )

@@ -17,7 +17,24 @@ from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
 from studykb.storage.db import named
 
-EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+EventKind = Literal[
+    "suspend",
+    "unsuspend",
+    "bury",
+    "paper_status",
+    "paper_note",
+    "deck_scheduler",
+    # issue 12 items 3-5 (storage.drafts): decks made, renamed, retired and back,
+    # purged; papers added by hand; drafts accepted or dropped.
+    "deck_create",
+    "deck_title",
+    "deck_retire",
+    "deck_unretire",
+    "deck_purge",
+    "paper_add",
+    "draft_accept",
+    "draft_drop",
+]
 PAPER_TARGET_PREFIX = "paper:"
 
 _INSERT_EVENT = """

@@ -13,6 +13,7 @@ from studykb.storage.base import DAY_STARTS_KEY, RepositoryBase
 from studykb.storage.cards import CardStore
 from studykb.storage.check import Checks
 from studykb.storage.decks import DeckStore
+from studykb.storage.drafts import DraftStore
 from studykb.storage.log import AnswerLog
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
@@ -53,6 +54,7 @@ class Repository(
     QueueQueries,
     StatisticsQueries,
     DeckSchedulers,
+    DraftStore,
     AnswerLog,
     RepositoryBase,
 ):
