@@ -139,7 +139,7 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         assert repo.check().ok
         repo.set_suspended(repo.find_card("toy/eq:c1"), False)
         assert repo.check().ok
-        # 0010: no drafts yet, no deck retired, and both work.
+        # 0011: no drafts yet, no deck retired, and both work.
         assert conn.execute("SELECT COUNT(*) FROM draft").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM deck WHERE retired_at IS NOT NULL").fetchone()[
             0

@@ -3,8 +3,8 @@ from a paper's LaTeX source until the user accepts or drops them (they never ent
 the review queue), and ``deck.retired_at`` marks a deck retired by `studykb
 retire-deck` (its cards retired with it, history kept; the deck_* events say why).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
