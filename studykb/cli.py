@@ -840,6 +840,139 @@ def restore(ctx: Context, file: Path) -> None:
     click.echo(f"restored {ctx.db_path} from {file}")
 
 
+# --- Decks you own and drafts from a paper's LaTeX source (issue 12 items 3-5) ----------
+
+
+def _draft_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "deck": d.deck_id,
+        "kind": d.kind,
+        "front": d.front,
+        "back": d.back,
+        "source": d.source,
+        "status": d.status,
+        "card": d.card_ref or None,
+        "origin": d.origin,
+    }
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--paper", required=True, help="The paper (slug, id, URL or deck id).")
+@click.option("--deck", "deck_id", help="Into this deck (default: the paper's, made if missing).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def draft(ctx: Context, source: Path, paper: str, deck_id: str | None, as_json: bool) -> None:
+    """Draft cards from a paper's LaTeX source (an arXiv .tar.gz, a .gz'd .tex or a
+    directory): numbered equations, theorems and definitions, the abstract's claim.
+    Drafts wait in `studykb drafts` and never enter the review queue."""
+    collection = ctx.collection()
+    report = collection.drafts.draft(source, paper, deck_id)
+    if as_json:
+        pending = [d for d in collection.drafts.pending() if d.deck_id == report.deck_id]
+        _print_json(
+            {
+                **{
+                    "deck": report.deck_id,
+                    "paper": report.paper,
+                    "main": report.main,
+                    "title": report.title,
+                    "sections": report.sections,
+                    "equations": report.equations,
+                    "statements": report.statements,
+                    "added": report.added,
+                    "skipped": report.skipped,
+                    "deck_created": report.deck_created,
+                },
+                "drafts": [_draft_json(d) for d in pending],
+            }
+        )
+        return
+    click.echo(_safe(report.sentence))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def drafts(click_ctx: click.Context, as_json: bool) -> None:
+    """Pending drafts (from `studykb draft`); accept or drop them by id."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
+    rows = ctx.collection().drafts.pending()
+    if as_json:
+        _print_json([_draft_json(d) for d in rows])
+        return
+    if not rows:
+        click.echo("No drafts. Make some: studykb draft SOURCE --paper PAPER")
+        return
+    width = max(len(str(d.id)) for d in rows)
+    for d in rows:
+        click.echo(f"{d.id:>{width}}  {d.deck_id}  {_safe(d.front)}")
+        click.echo(f"{'':>{width}}  {'':{len(d.deck_id)}}  ↳ {_safe(d.source)}")
+    click.echo(f"{plural(len(rows), 'draft')}: studykb drafts accept ID... / drop ID...")
+
+
+@drafts.command("accept", cls=_OneLineUsage)
+@click.argument("ids", nargs=-1, required=True, type=int)
+@pass_ctx
+def drafts_accept(ctx: Context, ids: tuple[int, ...]) -> None:
+    """Make cards of these drafts (they join their deck's new cards)."""
+    refs = ctx.collection().drafts.accept(list(ids))
+    for ref in refs:
+        click.echo(f"Added {_safe(ref)}")
+
+
+@drafts.command("drop", cls=_OneLineUsage)
+@click.argument("ids", nargs=-1, required=True, type=int)
+@pass_ctx
+def drafts_drop(ctx: Context, ids: tuple[int, ...]) -> None:
+    """Drop these drafts (kept as dropped; a later `draft` does not bring them back)."""
+    n = ctx.collection().drafts.drop(list(ids))
+    click.echo(f"Dropped {plural(n, 'draft')}")
+
+
+@cli.command("new-deck", cls=_OneLineUsage)
+@click.argument("paper")
+@click.option("--id", "deck_id", help="The deck's id (default: the paper's slug).")
+@click.option("--title", help="The deck's title (default: the paper's title).")
+@pass_ctx
+def new_deck(ctx: Context, paper: str, deck_id: str | None, title: str | None) -> None:
+    """Create an empty deck for PAPER of the reading list (slug, id or URL)."""
+    made = ctx.collection().decks.new_deck(paper, deck_id, title)
+    click.echo(_safe(made.sentence))
+
+
+@cli.command("rename-deck", cls=_OneLineUsage)
+@click.argument("deck_id", metavar="ID")
+@click.argument("title")
+@pass_ctx
+def rename_deck(ctx: Context, deck_id: str, title: str) -> None:
+    """Give a deck a new title."""
+    click.echo(_safe(ctx.collection().decks.rename(deck_id, title)))
+
+
+@cli.command("retire-deck", cls=_OneLineUsage)
+@click.argument("deck_id", metavar="ID")
+@click.option("--undo", is_flag=True, help="Bring a retired deck back with its cards.")
+@click.option("--purge", is_flag=True, help="Delete it for real, after a backup.")
+@pass_ctx
+def retire_deck(ctx: Context, deck_id: str, undo: bool, purge: bool) -> None:
+    """Retire a deck: it and its cards are hidden, their history kept (--undo brings
+    them back); --purge deletes them, after a backup of the database."""
+    if undo and purge:
+        raise BadInputError(["retire-deck: --undo or --purge, not both"])
+    decks = ctx.collection().decks
+    if undo:
+        sentence = decks.unretire(deck_id)
+    elif purge:
+        sentence = decks.purge(deck_id)
+    else:
+        sentence = decks.retire(deck_id)
+    click.echo(_safe(sentence))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit."""
     try:
