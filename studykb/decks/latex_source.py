@@ -26,6 +26,7 @@ import os
 import posixpath
 import stat
 import tarfile
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -419,6 +420,19 @@ _EQ_STARRED = {f"{name}*" for name in _EQ_ONE | _EQ_LINES} | {"math"}
 _SECTION_LEVELS = {"section": 1, "subsection": 2, "subsubsection": 3}
 _DROP_IN_MATH = {"label", "nonumber", "notag", "tag"}
 _TEXT_STYLE = {"textbf": "**", "textit": "*", "emph": "*"}
+# Accents in running text, as combining characters (\\"a -> ä).
+_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "c": "\u0327",
+    "=": "\u0304",
+    "v": "\u030c",
+    "u": "\u0306",
+    ".": "\u0307",
+}
 _DROP_IN_TEXT = {
     "label",
     "cite",
@@ -606,53 +620,72 @@ class _Walk:
 
     def take_args(
         self, node: Any, siblings: Sequence[Any], i: int, macro: _Macro
-    ) -> tuple[list[str], int]:
+    ) -> tuple[list[str], int, str]:
         """The arguments of a user macro: those the walker parsed, else the next
-        groups (or single characters) after it, as TeX reads them."""
+        groups (or single characters) after it, as TeX reads them. Returns them, the
+        index after them and the characters left over of a node only partly taken."""
         parsed = [a for a in _args(node) if a is not None]
         if parsed:
-            return [
-                self.math_latex([a])
-                if not isinstance(a, LatexGroupNode)
-                else self.math_latex(a.nodelist)
+            given = [
+                self.math_latex(a.nodelist if isinstance(a, LatexGroupNode) else [a])
                 for a in parsed
-            ], i
+            ]
+            return given, i, ""
         values: list[str] = []
-        wanted = macro.nargs
+        rest = ""
         if macro.default is not None:
-            wanted -= 1
-            value = macro.default
-            if i < len(siblings) and isinstance(siblings[i], LatexCharsNode):
-                chars = siblings[i].chars
-                given, bracket, rest = chars[1:].partition("]")
-                if chars.startswith("[") and bracket and not rest.strip():
-                    value = given
-                    i += 1
+            value, i, rest = self.optional_arg(siblings, i, macro.default)
             values.append(value)
-        while len(values) < macro.nargs and i < len(siblings):
+        while len(values) < macro.nargs and (rest.strip() or i < len(siblings)):
+            if rest.strip():
+                rest = rest.lstrip()
+                values.append(rest[0])
+                rest = rest[1:]
+                continue
             arg = siblings[i]
+            i += 1
             if isinstance(arg, LatexGroupNode):
                 values.append(self.math_latex(arg.nodelist))
-                i += 1
-            elif isinstance(arg, LatexCharsNode) and arg.chars.strip():
-                values.append(arg.chars.strip()[0])
-                i += 1  # the rest of these characters is lost: rare in papers
+            elif isinstance(arg, LatexCharsNode):
+                rest = arg.chars
             elif isinstance(arg, LatexMacroNode):
-                values.append(_verbatim(arg))
-                i += 1
-            else:
-                i += 1
+                values.append(self.math_latex([arg]))
         while len(values) < macro.nargs:
             values.append("")
-        return values, i
+        return values, i, rest
+
+    def optional_arg(self, siblings: Sequence[Any], i: int, default: str) -> tuple[str, int, str]:
+        """An optional [argument] read from the nodes after a macro (the walker did not
+        know the macro when it parsed them): its text, the index after it, and what
+        follows the ] in the node that holds it."""
+        if not (
+            i < len(siblings)
+            and isinstance(siblings[i], LatexCharsNode)
+            and siblings[i].chars.startswith("[")
+        ):
+            return default, i, ""
+        pieces: list[str] = []
+        first = True
+        for j in range(i, len(siblings)):
+            node = siblings[j]
+            if isinstance(node, LatexCharsNode):
+                chars = node.chars[1:] if first else node.chars
+                inside, bracket, after = chars.partition("]")
+                pieces.append(inside)
+                if bracket:
+                    return "".join(pieces), j + 1, after
+            else:
+                pieces.append(self.math_latex([node]))
+            first = False
+        return default, i, ""
 
     def expansion(self, name: str, node: Any, siblings: Sequence[Any], i: int) -> tuple[str, int]:
         macro = self.macros[name]
-        values, i = self.take_args(node, siblings, i, macro) if macro.nargs else ([], i)
+        values, i, rest = self.take_args(node, siblings, i, macro) if macro.nargs else ([], i, "")
         body = macro.body
         for k in range(macro.nargs, 0, -1):
             body = body.replace(f"#{k}", values[k - 1])
-        return body[:_MAX_EXPANSION], i
+        return (body + rest)[:_MAX_EXPANSION], i
 
     def section(self, node: Any, level: int, args: list[Any]) -> None:
         starred = args[0] is not None
@@ -682,8 +715,8 @@ class _Walk:
             self.walk(node.nodelist, directory)
         elif name == "abstract":
             self.abstract_nodes = list(node.nodelist)
-        elif name in _EQ_ONE:
-            self.equation_lines(node, [list(node.nodelist)])
+        elif name in _EQ_ONE:  # multline's line breaks do not show on a card
+            self.equation_lines(node, [[n for line in _split_lines(node.nodelist) for n in line]])
         elif name in _EQ_LINES:
             self.equation_lines(node, _split_lines(node.nodelist))
         elif name in _EQ_STARRED:
@@ -852,6 +885,11 @@ class _Walk:
                     out.append("\n\n- ")
                 elif name == _LINE_BREAK or name == "newline":
                     out.append(" ")
+                elif name in _ACCENTS and args:
+                    letter = self.text([args[-1]])
+                    out.append(
+                        unicodedata.normalize("NFC", letter[:1] + _ACCENTS[name] + letter[1:])
+                    )
                 elif name in _TEXT_STYLE and args:
                     mark = _TEXT_STYLE[name]
                     out.append(mark + self.text([args[-1]]).strip() + mark)
