@@ -141,9 +141,10 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         assert repo.check().ok
         # 0011: no drafts yet, no deck retired, and both work.
         assert conn.execute("SELECT COUNT(*) FROM draft").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM deck WHERE retired_at IS NOT NULL").fetchone()[
-            0
-        ] == 0
+        assert (
+            conn.execute("SELECT COUNT(*) FROM deck WHERE retired_at IS NOT NULL").fetchone()[0]
+            == 0
+        )
         conn.execute(
             "INSERT INTO draft (deck_id, kind, front, back, source, origin, status, card_ref, "
             "created_at) VALUES ('toy', 'equation', 'f', 'b', '', '', 'pending', '', '')"
