@@ -14,10 +14,11 @@ from pathlib import Path
 from studykb.app.authoring import Authoring, CardFields
 from studykb.app.decks import Decks
 from studykb.app.store import UseCases
+from studykb.app.views import DraftRow
 from studykb.decks.latex_drafts import draft_cards, short_title
 from studykb.decks.latex_source import LatexPaper, load_paper
 from studykb.errors import BadInputError
-from studykb.storage.drafts import DraftRow, NewDraft
+from studykb.storage.drafts import NewDraft
 
 DRAFT_TAG = "drafted"
 

@@ -31,8 +31,11 @@ from studykb.tui.messages import (
     CardRated,
     CardSuspended,
     CardUnsuspended,
+    DeckCreated,
     DeckSchedulerChanged,
+    DraftsDecided,
     ImportFinished,
+    PaperAdded,
     PaperStatusChanged,
     SessionFinished,
 )
@@ -109,6 +112,11 @@ class StudyApp(App[None]):
             self.search_themes()
         elif destination == "cards":
             self.open_cards()
+        elif destination == "drafts":
+            from studykb.tui.screens.drafts import DraftsScreen
+
+            if not isinstance(self.screen, DraftsScreen):
+                self.push_screen(DraftsScreen())
         else:
             from studykb.tui.screens.papers import PapersScreen
             from studykb.tui.screens.settings import SettingsScreen
@@ -261,6 +269,9 @@ class StudyApp(App[None]):
     @on(PaperStatusChanged)
     @on(ImportFinished)
     @on(DeckSchedulerChanged)
+    @on(DraftsDecided)
+    @on(DeckCreated)
+    @on(PaperAdded)
     def _data_changed(self) -> None:
         self.changes += 1
 
