@@ -67,7 +67,7 @@ class Drafts(UseCases):
                 _title, _paper, retired = self._repo.deck_row(deck_id)
                 if retired is not None:
                     raise BadInputError([f"deck {deck_id!r} is retired"])
-            cards = draft_cards(extracted, short_title(row.title))
+            cards = draft_cards(extracted, short_title(row.title, row.slug))
             added, skipped = self._repo.add_drafts(
                 deck_id,
                 paper_id,

@@ -19,10 +19,15 @@ class DraftCard:
     source: str
 
 
-def short_title(title: str) -> str:
-    """A paper's title up to its colon ("DDIM: Denoising ..." -> "DDIM")."""
-    head = title.split(":", 1)[0].strip()
-    return head or title.strip()
+def short_title(title: str, slug: str = "") -> str:
+    """What the cards call a paper: the acronym its slug spells when the title's
+    initials spell it too ("Denoising Diffusion Implicit Models", ddim -> "DDIM"),
+    else the title up to its colon ("DDIM: Denoising ..." -> "DDIM")."""
+    head = title.split(":", 1)[0].strip() or title.strip()
+    initials = "".join(w[0] for w in head.replace("-", " ").split() if w[:1].isalnum())
+    if slug and slug.isalnum() and len(slug) <= 6 and initials.casefold() == slug.casefold():
+        return slug.upper()
+    return head
 
 
 def _where(section: Section | None) -> str:

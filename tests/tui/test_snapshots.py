@@ -185,3 +185,23 @@ def test_card_browser_search_120x40(snap_compare, demo_app: StudyApp) -> None:  
         await _settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=search)
+
+
+LATEX_PAPER = Path(__file__).parents[1] / "data" / "latex" / "paper"
+
+
+async def _open_drafts(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, StudyApp)
+    app.collection.drafts.draft(LATEX_PAPER, "ddim")
+    await pilot.press("p", "d")
+    await pilot.press("j", "j", "j", "j", "j")  # the first equation: math in the preview
+    await _settle(pilot)
+
+
+def test_drafts_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_open_drafts)
+
+
+def test_drafts_at_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_open_drafts)

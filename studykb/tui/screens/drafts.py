@@ -46,14 +46,34 @@ class DraftsScreen(StudyScreen):
                     yield Markdown(id="drafts-back", open_links=False)
         yield StudyFooter()
 
+    # Every column but the front's, with cell padding, and the panel's share.
+    FIXED_COLUMNS = 3 + 8 + 4 + 4 * 2 + 1
+    PANEL_SHARE = 0.45
+
     def on_mount(self) -> None:
-        table = self.query_one("#drafts-table", DataTable)
-        table.add_column("#", key="id", width=4)
-        table.add_column("Deck", key="deck", width=10)
-        table.add_column("Kind", key="kind", width=4)
-        table.add_column("Front", key="front")
+        self._front_width = 0
         self.reload()
-        table.focus()
+        self.query_one("#drafts-table", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if self._ensure_columns():
+            self.reload()
+
+    def _ensure_columns(self) -> bool:
+        """The columns for this width (the front takes what is left, so the table
+        never scrolls sideways); True when they were rebuilt."""
+        width = self.app.size.width
+        front = max(12, width - int(width * self.PANEL_SHARE) - self.FIXED_COLUMNS - 2)
+        if front == self._front_width:
+            return False
+        table = self.query_one("#drafts-table", DataTable)
+        table.clear(columns=True)
+        table.add_column("#", key="id", width=3)
+        table.add_column("Deck", key="deck", width=8)
+        table.add_column("Kind", key="kind", width=4)
+        table.add_column("Front", key="front", width=front)
+        self._front_width = front
+        return True
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -62,7 +82,8 @@ class DraftsScreen(StudyScreen):
         rows = self.guarded(self.collection.drafts.pending)
         if rows is None:
             return
-        selected = self.selected()
+        selected = self.selected() if self._front_width else None
+        self._ensure_columns()
         self.rows = rows
         table = self.query_one("#drafts-table", DataTable)
         table.clear()
