@@ -15,8 +15,6 @@ from studykb.app.authoring import Authoring, CardFields
 from studykb.app.decks import Decks
 from studykb.app.store import UseCases
 from studykb.app.views import DraftRow
-from studykb.decks.latex_drafts import draft_cards, short_title
-from studykb.decks.latex_source import LatexPaper, load_paper
 from studykb.errors import BadInputError
 from studykb.storage.drafts import NewDraft
 
@@ -53,7 +51,12 @@ class Drafts(UseCases):
     def draft(self, source: Path, paper: str, deck_id: str | None = None) -> DraftReport:
         """Read ``source`` (nothing is written when it is refused) and store its drafts
         for ``paper``'s deck: ``deck_id``, else the paper's deck, made if missing."""
-        extracted: LatexPaper = load_paper(source)
+        # The LaTeX reader (pylatexenc's walker) loads here: opening a collection, which
+        # every command does, needs none of it.
+        from studykb.decks.latex_drafts import draft_cards, short_title
+        from studykb.decks.latex_source import load_paper
+
+        extracted = load_paper(source)
         with self._writing():
             paper_id = self._repo.find_paper(paper)
             row = next(p for p in self._repo.papers() if p.id == paper_id)

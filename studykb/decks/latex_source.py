@@ -41,6 +41,7 @@ from pylatexenc.latexwalker import (
     LatexMacroNode,
     LatexMathNode,
     LatexSpecialsNode,
+    LatexToken,
     LatexWalker,
     get_default_latex_context_db,
 )
@@ -362,8 +363,44 @@ def _context_db() -> _ContextDb:
     return db
 
 
+# Characters that are never special to the walker, in text or in math: a run of them
+# is one token (see _Walker). Not '*' (a starred macro), brackets (optional
+# arguments), '$', '%', '\\', braces, '&', '#', '^', '_', '~' or a line break.
+_ORDINARY = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:!?'\"()-+=/<>|@"
+)
+
+
+class _Walker(LatexWalker):  # type: ignore[misc]
+    """LatexWalker reading a run of ordinary characters as one token, as it already
+    does for a paragraph break: it reads one character per token otherwise, and that
+    was most of the time of a paper. Only the node stream's own reads (default
+    arguments) take the shortcut: an argument's read (``environments=False``) still
+    sees one character, as TeX does (``\\frac12``)."""
+
+    def get_token(
+        self,
+        pos: int,
+        include_brace_chars: Any = None,
+        environments: bool = True,
+        keep_inline_math: Any = None,
+        parsing_state: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        s = self.s
+        if environments and not kwargs and pos < len(s) and s[pos] in _ORDINARY and s[pos] != " ":
+            end = pos + 1
+            n = len(s)
+            while end < n and s[end] in _ORDINARY:
+                end += 1
+            return LatexToken(tok="char", arg=s[pos:end], pos=pos, len=end - pos, pre_space="")
+        return super().get_token(
+            pos, include_brace_chars, environments, keep_inline_math, parsing_state, **kwargs
+        )
+
+
 def _parse(text: str, db: _ContextDb) -> list[Any]:
-    walker = LatexWalker(text, latex_context=db, tolerant_parsing=True)
+    walker = _Walker(text, latex_context=db, tolerant_parsing=True)
     nodes, _pos, _len = walker.get_latex_nodes()
     return list(nodes)
 
