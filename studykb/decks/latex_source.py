@@ -518,6 +518,7 @@ class _Walk:
         self.source = source
         self.db = db
         self.parsed: dict[str, list[Any]] = {}
+        self.snippets: dict[str, list[Any]] = {}
         self.macros: dict[str, _Macro] = {}
         self.theorems: dict[str, _Theorem] = {}
         self.counters: dict[str, int] = {}
@@ -549,6 +550,14 @@ class _Walk:
                     self.parsed[path] = _parse(self.source.files[path], self.db)
                 return self.parsed[path]
         return None
+
+    def parse(self, text: str) -> list[Any]:
+        """A macro's expansion parsed, once per distinct text (the same few expansions
+        come back hundreds of times in a paper)."""
+        nodes = self.snippets.get(text)
+        if nodes is None:
+            nodes = self.snippets[text] = _parse(text, self.db)
+        return nodes
 
     # counters
     def step(self, counter: str) -> str:
@@ -651,7 +660,7 @@ class _Walk:
         text, i = self.expansion(name, siblings[i - 1], siblings, i)
         if self.depth < _MAX_DEPTH and ("\\" in text or "{" in text):
             self.depth += 1
-            self.walk(_parse(text, self.db), directory)
+            self.walk(self.parse(text), directory)
             self.depth -= 1
         return i
 
@@ -845,7 +854,7 @@ class _Walk:
                 if name in self.macros and self.depth < _MAX_DEPTH:
                     text, i = self.expansion(name, node, nodes, i)
                     self.depth += 1
-                    expanded = self.math_latex(_parse(text, self.db)) if "\\" in text else text
+                    expanded = self.math_latex(self.parse(text)) if "\\" in text else text
                     self.depth -= 1
                     out.append(expanded)
                     if node.macro_post_space and _ends_in_macro(expanded):
@@ -916,7 +925,7 @@ class _Walk:
                 elif name in self.macros and self.depth < _MAX_DEPTH:
                     text, i = self.expansion(name, node, nodes, i)
                     self.depth += 1
-                    out.append(self.text(_parse(text, self.db)))
+                    out.append(self.text(self.parse(text)))
                     self.depth -= 1
                 elif name == "item":
                     out.append("\n\n- ")
