@@ -127,6 +127,9 @@ WRITE_MESSAGES = [
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
     messages.DeckSchedulerChanged("toy", "fsrs", 4),
+    messages.DraftsDecided(1, "accepted"),
+    messages.DeckCreated("toy-2"),
+    messages.PaperAdded("flow-matching"),
 ]
 
 
