@@ -70,6 +70,11 @@ class Checks(AnswerLog):
                     )
                     fixes.append((card_id, scheduler, result.state))
             flags, papers = self._event_mismatches()
+            owned = self._owned_mismatches()
+        for _, name, _, column, found, says in owned:
+            report.problems.append(
+                f"{name}: {column} is {_short(found)} but its events say {_short(says)}"
+            )
         for _, name, column, found, wanted in flags:
             report.problems.append(
                 f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
@@ -78,8 +83,10 @@ class Checks(AnswerLog):
             report.problems.append(
                 f"paper {slug}: {column} is {_short(found)} but its events say {_short(says)}"
             )
-        if repair and (fixes or flags or papers):
+        if repair and (fixes or flags or papers or owned):
             with write_transaction(self.conn):
+                for key, _, table, column, _, says in owned:
+                    self.conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (says, key))
                 for card_id, scheduler, state in fixes:
                     write_state(self.conn, scheduler, card_id, state)
                 # The events are the record: the flags and fields are set from them.
@@ -91,7 +98,7 @@ class Checks(AnswerLog):
                     self.conn.execute(
                         f"UPDATE paper SET {column} = ? WHERE id = ?", (says, paper_id)
                     )
-            report.repaired = len(fixes) + len(flags) + len(papers)
+            report.repaired = len(fixes) + len(flags) + len(papers) + len(owned)
         # Last: the counts follow the states and flags (their triggers ran on repair).
         with read_transaction(self.conn):
             drifted = self._histogram_drift()
@@ -133,6 +140,49 @@ class Checks(AnswerLog):
                     f"{answered.get(day, none)} in the log"
                 )
         return lines
+
+    def _owned_mismatches(self) -> list[tuple[object, str, str, str, object, object]]:
+        """Decks whose title or retirement, and drafts whose status, are not what their
+        events say (storage.drafts): (row id, name, table, column, found, wanted). A
+        deck's title is checked only once a deck_title event names one (an import sets
+        it otherwise); its retirement is the last deck_retire/deck_unretire event."""
+        found: list[tuple[object, str, str, str, object, object]] = []
+        for r in named(self.conn).execute(
+            """
+            SELECT d.id AS id, d.title AS title, d.retired_at AS retired_at,
+                   (SELECT e.value FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind = 'deck_title' ORDER BY e.seq DESC LIMIT 1) AS said_title,
+                   (SELECT e.kind = 'deck_retire' FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind IN ('deck_retire', 'deck_unretire')
+                    ORDER BY e.seq DESC LIMIT 1) AS said_retired,
+                   (SELECT e.at FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind = 'deck_retire' ORDER BY e.seq DESC LIMIT 1) AS retired_at_event
+            FROM deck d ORDER BY d.id
+            """
+        ):
+            name = f"deck {r['id']}"
+            if r["said_title"] is not None and r["title"] != r["said_title"]:
+                found.append((r["id"], name, "deck", "title", r["title"], r["said_title"]))
+            retired = r["retired_at"] is not None
+            if bool(r["said_retired"]) != retired:
+                wanted = r["retired_at_event"] if r["said_retired"] else None
+                found.append((r["id"], name, "deck", "retired_at", r["retired_at"], wanted))
+        for r in named(self.conn).execute(
+            """
+            SELECT d.id AS id, d.status AS status,
+                   COALESCE((SELECT CASE e.kind WHEN 'draft_accept' THEN 'accepted'
+                                     ELSE 'dropped' END
+                             FROM event e WHERE e.target = 'draft:' || d.id
+                             AND e.kind IN ('draft_accept', 'draft_drop')
+                             ORDER BY e.seq DESC LIMIT 1), 'pending') AS said
+            FROM draft d ORDER BY d.id
+            """
+        ):
+            if r["status"] != r["said"]:
+                found.append(
+                    (r["id"], f"draft {r['id']}", "draft", "status", r["status"], r["said"])
+                )
+        return found
 
     def _event_mismatches(
         self,
