@@ -233,6 +233,12 @@ transaction.
     "that they do not hold (by default they only add and update; deck files and JSON "
     "backups are whole decks and always do).",
 )
+@click.option(
+    "--theirs",
+    is_flag=True,
+    help="Cards you edited or retired here take the file's version (by default yours is "
+    "kept and listed); each is an edit you can undo.",
+)
 @pass_ctx
 def import_(
     ctx: Context,
@@ -241,6 +247,7 @@ def import_(
     dry_run: bool,
     with_scheduling: bool,
     retire_missing: bool,
+    theirs: bool,
 ) -> None:
     from dataclasses import replace
 
@@ -266,7 +273,7 @@ def import_(
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.
     collection = ctx.collection(seed_bundled=False if prepared.backups else None)
-    for line in collection.library.apply(prepared, dry_run=dry_run):
+    for line in collection.library.apply(prepared, dry_run=dry_run, theirs=theirs):
         click.echo(_safe(line))
 
 

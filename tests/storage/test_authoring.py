@@ -195,3 +195,74 @@ def test_history_lists_answers(col: Collection) -> None:
     history = col.authoring.history("toy/one")
     assert [(a.grade, a.kind) for a in history.answers] == [(4, "review")]
     assert json.dumps(history.answers[0].interval_after) == "1"
+
+
+def test_check_finds_and_repairs_columns_changed_behind_the_events(col: Collection) -> None:
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine."))
+    col.authoring.set_flagged(["toy/two"], True)
+    conn = _conn(col)
+    with conn:
+        conn.execute("UPDATE card SET front = 'tampered', flagged = 1 WHERE key = 'one'")
+        conn.execute("UPDATE card SET flagged = 0 WHERE key = 'two'")
+    report = col._store.repo.check()
+    assert not report.ok
+    assert any(p.startswith("toy/one: front is 'tampered'") for p in report.problems)
+    assert any(p.startswith("toy/one: flagged") for p in report.problems)
+    assert any(p.startswith("toy/two: flagged") for p in report.problems)
+    col._store.repo.check(repair=True)
+    _check_ok(col)
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").flagged and not col.review.card("toy/one").flagged
+
+
+def test_a_reimport_keeps_the_local_edit_and_reports_it(col: Collection, small_deck: Path) -> None:
+    repo = col._store.repo
+    col.review.answer("toy/one", 4)
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine.", (), "§1"))
+    col.authoring.retire(["toy/two"])
+    added = col.authoring.add("toy", CardFields("Added?", "Here.")).refs[0]
+    # The file changed meanwhile: card one and two have new text upstream.
+    text = small_deck.read_text().replace("Question one?", "Question one, v2?")
+    small_deck.write_text(text.replace("Answer two.", "Answer two, v2."))
+    [report] = repo.import_decks(read_decks([small_deck]))
+    assert sorted(report.kept) == sorted(["toy/one", "toy/two", added])
+    assert "kept your version: toy/one" in report.summary()
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").retired
+    assert not col.review.card(added).retired
+    assert len(col.review.history(col.review.card("toy/one").id)) == 1
+    _check_ok(col)
+    # Importing the same file again still says so (the deck's hashes were forgotten).
+    [again] = repo.import_decks(read_decks([small_deck]))
+    assert "toy/one" in again.kept
+    # --theirs: the file's version, as an edit you can undo.
+    [taken] = repo.import_decks(read_decks([small_deck]), theirs=True)
+    assert taken.kept == [] and taken.retired == 1  # the card added here is not in the file
+    assert col.review.card("toy/one").question == "Question one, v2?"
+    assert not col.review.card("toy/two").retired
+    assert col.review.card("toy/two").answer == "Answer two, v2."
+    _check_ok(col)
+    # What --theirs took is one action: undo gives both cards back as you had them.
+    assert col.authoring.undo_last() == "Undone: edit of 2 cards"
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").retired
+    _check_ok(col)
+
+
+def test_a_card_with_events_follows_its_file_when_not_edited(
+    col: Collection, small_deck: Path
+) -> None:
+    repo = col._store.repo
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine.", (), "§1"))
+    col.authoring.undo_last()
+    small_deck.write_text(small_deck.read_text().replace("Question one?", "Question 1?"))
+    [report] = repo.import_decks(read_decks([small_deck]))
+    assert report.kept == [] and report.updated == 1
+    assert col.review.card("toy/one").question == "Question 1?"
+    _check_ok(col)
+    # A card the file drops is retired by the file, which undo passes by.
+    small_deck.write_text(small_deck.read_text().replace('id = "two"', 'id = "deux"'))
+    repo.import_decks(read_decks([small_deck]))
+    assert col.review.card("toy/two").retired
+    assert col.authoring.undo_last() is None
+    _check_ok(col)
