@@ -747,6 +747,8 @@ def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
             f"{result.kind} {result.uid}: S={after.stability:.2f}d D={after.difficulty:.2f} "
             f"{after.phase} due {due_at} UTC"
         )
+    if result.message:
+        click.echo(_safe(result.message))
 
 
 @cli.command()
@@ -776,9 +778,10 @@ def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo the last answer."""
-    undone = ctx.collection().review.undo()
-    click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
+    """Take back the last action of any kind (answer, suspend, bury, flag, edit, add,
+    retire); run it again to take back the one before."""
+    said = ctx.collection().authoring.undo_last()
+    click.echo("Nothing to undo." if said is None else _safe(said))
 
 
 @cli.command()

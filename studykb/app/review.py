@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from studykb.app.schedulers import waits
@@ -152,9 +153,18 @@ class Review(UseCases):
     def answer(self, card: int | str, grade: int, answer_ms: int = 0) -> Answer:
         """Grade a card (by id, or by reference); durable when this returns."""
         repo = self._repo
+        settings = self._store.settings
         with self._writing():
             card_id = repo.find_card(card) if isinstance(card, str) else card
-            return repo.answer(card_id, grade, answer_ms)
+            answer = repo.answer(card_id, grade, answer_ms)
+            # A leech is tagged (and maybe suspended) in the same unit of work.
+            if answer.after.lapses > answer.before.lapses:
+                message = repo.mark_leech(
+                    card_id, answer.uid, settings.leech_lapses, settings.leech_suspend
+                )
+                if message is not None:
+                    return replace(answer, message=message)
+            return answer
 
     def undo(self, uid: str | None = None) -> Answer | None:
         """Take back the newest answer (or the one named); None if there is none."""
