@@ -22,17 +22,27 @@ class Browser(UseCases):
         sort: BrowseSort = "due",
         limit: int | None = None,
         refresh: bool = True,
+        flagged: bool = False,
+        leech: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` (as a prefix, the last one) in
         their text as written or as shown, and every filter, in ``sort`` order.
         ``refresh``: first render the math of cards new or changed since the last
-        search (a screen searching at each keystroke asks for it once, when opened)."""
+        search (a screen searching at each keystroke asks for it once, when opened).
+        ``flagged``/``leech``: only cards flagged to fix, only cards tagged leech."""
         repo = self._repo
         if refresh and self.math_pending():  # new or changed cards: render them first
             self.render_math()
         with self._reading():
             return repo.search_cards(
-                query, deck_id=deck_id, state=state, tag=tag, sort=sort, limit=limit
+                query,
+                deck_id=deck_id,
+                state=state,
+                tag=tag,
+                sort=sort,
+                limit=limit,
+                flagged=flagged,
+                leech=leech,
             )
 
     def math_pending(self) -> int:
