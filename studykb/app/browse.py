@@ -7,6 +7,7 @@ from datetime import date
 
 from studykb.app.store import UseCases
 from studykb.app.views import BrowseSort, BrowseState, CardDetail, CardPage, CardView
+from studykb.storage.events import ActionGroup
 
 
 class Browser(UseCases):
@@ -78,7 +79,8 @@ class Browser(UseCases):
         """Hide cards until the next study day, all or none; the day they come back."""
         repo = self._repo
         until = None
+        group = ActionGroup()  # one action: undo takes them all back
         with self._writing():
             for card_id in card_ids:
-                until = repo.bury(card_id)
+                until = repo.bury(card_id, group)
         return until

@@ -22,6 +22,7 @@ from studykb.core.scheduler import QUALITIES, drilled_again_today
 from studykb.core.scheduling.replay import answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import StudykbError
+from studykb.storage.events import ActionGroup
 
 
 class Review(UseCases):
@@ -176,8 +177,9 @@ class Review(UseCases):
         repo = self._repo
         with self._writing():
             ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
+            group = ActionGroup()  # one action: undo takes them all back
             for card_id in ids:
-                repo.set_suspended(card_id, True)
+                repo.set_suspended(card_id, True, group)
             return [repo.card(i) for i in ids]
 
     def unsuspend(
@@ -189,8 +191,9 @@ class Review(UseCases):
             ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
             if deck_id is not None:
                 ids += repo.suspended_cards(deck_id)
+            group = ActionGroup()
             for card_id in ids:
-                repo.set_suspended(card_id, False)
+                repo.set_suspended(card_id, False, group)
             return [repo.card(i) for i in ids]
 
     def bury(self, card_id: int) -> date:

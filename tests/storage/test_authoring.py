@@ -342,3 +342,13 @@ def test_a_card_lapsing_eight_times_is_tagged_leech_with_the_answer(
     card = col.review.card("toy/one")
     assert "leech" not in card.tags and not card.suspended
     _check_ok(col)
+
+
+def test_suspending_or_burying_many_cards_is_one_action(col: Collection) -> None:
+    col.review.suspend(["toy/one", "toy/two"])
+    ids = [col.review.card(r).id for r in ("toy/eq:c1", "toy/eq:c2")]
+    col.browser.bury(ids)
+    assert col.authoring.undo_last() == "Undone: bury of 2 cards"
+    assert col.authoring.undo_last() == "Undone: suspend of 2 cards"
+    assert not col.review.card("toy/one").suspended
+    _check_ok(col)
