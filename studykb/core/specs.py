@@ -134,7 +134,7 @@ class ImportReport:
             shown = ", ".join(self.kept[:10])
             more = f" and {len(self.kept) - 10} more" if len(self.kept) > 10 else ""
             text += f"; kept your version: {shown}{more} (--theirs takes the file's)"
-        return text
+        return "; ".join([text, *self.notes])
 
 
 @dataclass(frozen=True, slots=True)

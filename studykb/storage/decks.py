@@ -60,12 +60,21 @@ class DeckStore(PaperStore, QueueQueries):
         existing_deck = (
             named(self.conn)
             .execute(
-                "SELECT content_hash, paper_id, file_hash, title, description "
+                "SELECT content_hash, paper_id, file_hash, title, description, retired_at "
                 "FROM deck WHERE id = ?",
                 (spec.deck_id,),
             )
             .fetchone()
         )
+        if existing_deck is not None and existing_deck["retired_at"] is not None:
+            # Retired here (studykb retire-deck): a file, the bundled copy included,
+            # never brings it back behind the user's back.
+            report.unchanged = len(spec.cards)
+            report.notes.append(
+                f"the deck is retired here, nothing imported "
+                f"(`studykb retire-deck {spec.deck_id} --undo` brings it back)"
+            )
+            return report
         if existing_deck is not None and (spec.keep_title or not spec.complete):
             spec = replace(
                 spec, title=existing_deck["title"], description=existing_deck["description"]

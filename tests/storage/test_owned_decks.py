@@ -64,3 +64,15 @@ def test_a_paper_added_by_hand_gets_a_free_slug(store: Store, small_deck: Path) 
     assert (first, second) == ("flow-matching", "flow-matching-2")
     made = collection.decks.new_deck(second)
     assert (made.deck_id, made.title) == ("flow-matching-2", "Flow matching")
+
+
+def test_importing_a_retired_deck_again_does_not_bring_it_back(
+    store: Store, small_deck: Path
+) -> None:
+    collection = _toy(store, small_deck)
+    collection.decks.retire("toy")
+    [report] = store.repo.import_decks(read_decks([small_deck]))
+    assert "the deck is retired here, nothing imported" in report.summary()
+    live = "SELECT COUNT(*) FROM card WHERE deck_id = 'toy' AND retired_at IS NULL"
+    assert store.repo.conn.execute(live).fetchone()[0] == 0
+    assert store.repo.check().ok
