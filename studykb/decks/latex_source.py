@@ -537,6 +537,7 @@ class _Walk:
         self.statements: list[_RawStatement] = []
         self.depth = 0
         self.figure: str | None = None
+        self.sub_equations: list[Any] | None = None  # [parent number, lines so far]
 
     # files
     def file_nodes(self, name: str, origin_dir: str) -> list[Any] | None:
@@ -589,7 +590,7 @@ class _Walk:
         name = str(node.macroname)
         args = _args(node)
         if name in ("input", "include", "subfile") and args:
-            target = _inner(args[-1])
+            target = _input_name(args[-1])
             if self.depth < _MAX_DEPTH:
                 nodes = self.file_nodes(target, directory)
                 if nodes is not None:
@@ -769,6 +770,13 @@ class _Walk:
             pass
         elif name in self.theorems or (name in _THEOREM_NAMES and name not in self.macros):
             self.theorem(node, name, directory)
+        elif name == "subequations":  # (3a), (3b): one number, lettered lines
+            parent = self.step("equation")
+            self.last_ref = parent
+            outer = self.sub_equations
+            self.sub_equations = [parent, 0]
+            self.walk(node.nodelist, directory)
+            self.sub_equations = outer
         elif name in ("figure", "figure*", "table", "table*"):
             before = self.figure
             self.figure = name.rstrip("*")
@@ -786,6 +794,9 @@ class _Walk:
                 if flags.label:
                     self.set_label(flags.label)
                 continue
+            elif self.sub_equations is not None:
+                self.sub_equations[1] += 1
+                number = f"{self.sub_equations[0]}{_letters(self.sub_equations[1]).lower()}"
             else:
                 number = self.step("equation")
             self.last_ref = number
@@ -977,6 +988,17 @@ def _line_flags(line: Sequence[Any]) -> _Flags:
             arg = _args(node)[-1]
             flags.tag = list(arg.nodelist) if isinstance(arg, LatexGroupNode) else [arg]
     return flags
+
+
+def _input_name(arg: Any) -> str:
+    """The file an \\input names: {sections/intro}, or, without braces (\\input
+    sections/intro), the characters up to the next space as TeX reads them (the
+    walker took only the first one as the argument)."""
+    if isinstance(arg, LatexGroupNode) or arg is None:
+        return _inner(arg)
+    rest = str(arg.parsing_state.s[arg.pos : arg.pos + 300])
+    name = rest.split(maxsplit=1)[0] if rest.strip() else ""
+    return name.split("%", 1)[0].split("}", 1)[0]
 
 
 def _is_label(node: Any) -> bool:

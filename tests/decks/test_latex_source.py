@@ -240,3 +240,25 @@ def test_extract_on_files_in_memory() -> None:
     }
     paper = extract(SourceFiles("mem", files))
     assert [(e.number, e.latex) for e in paper.equations] == [("1", "x")]
+
+
+def test_input_without_braces_and_subequations() -> None:
+    files = {
+        "main.tex": (
+            "\\documentclass{article}\\begin{document}\n"
+            "\\input sections/a  % no braces, as TeX allows\n"
+            "\\begin{equation}z\\end{equation}\n\\end{document}"
+        ),
+        "sections/a.tex": (
+            "\\begin{subequations}\\label{eq:pair}\n"
+            "\\begin{align}x &= 1 \\label{eq:x}\\\\ y &= 2\\end{align}\n"
+            "\\end{subequations}\nSee \\eqref{eq:pair} and \\eqref{eq:x}."
+        ),
+    }
+    paper = extract(SourceFiles("mem", files))
+    assert [(e.number, e.label, e.latex) for e in paper.equations] == [
+        ("1a", "eq:x", "x = 1"),
+        ("1b", None, "y = 2"),
+        ("2", None, "z"),
+    ]
+    assert paper.labels["eq:pair"] == "1"
