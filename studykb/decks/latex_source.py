@@ -53,6 +53,7 @@ MAX_TOTAL_BYTES = 64 * 2**20  # all members' content together, decompressed
 MAX_TEX_BYTES = 8 * 2**20  # one .tex file
 _MAX_DEPTH = 20  # \input nesting and macro expansion depth
 _MAX_EXPANSION = 2 * 2**20  # characters one expansion may produce
+_MAX_EXPANSIONS = 200_000  # macro expansions in one paper (\def\a{\a\a} never ends)
 _MAIN_NAMES = ("main.tex", "ms.tex", "paper.tex", "article.tex", "arxiv.tex")
 _TEXT_SUFFIXES = (".tex", ".ltx", ".sty", ".cls", ".def", ".bbl")
 
@@ -538,6 +539,7 @@ class _Walk:
         self.depth = 0
         self.figure: str | None = None
         self.sub_equations: list[Any] | None = None  # [parent number, lines so far]
+        self.expansions = 0
 
     # files
     def file_nodes(self, name: str, origin_dir: str) -> list[Any] | None:
@@ -727,6 +729,14 @@ class _Walk:
         return default, i, ""
 
     def expansion(self, name: str, node: Any, siblings: Sequence[Any], i: int) -> tuple[str, int]:
+        self.expansions += 1
+        if self.expansions > _MAX_EXPANSIONS:
+            raise BadInputError(
+                [
+                    f"{self.source.origin}: macro \\{name} expands without end (more than "
+                    f"{_MAX_EXPANSIONS:,} expansions); nothing was read"
+                ]
+            )
         macro = self.macros[name]
         values, i, rest = self.take_args(node, siblings, i, macro) if macro.nargs else ([], i, "")
         body = macro.body
@@ -1048,7 +1058,17 @@ def _clean(text: str) -> str:
 
 
 def extract(source: SourceFiles, main: str | None = None) -> LatexPaper:
-    """The paper in ``source``: its main file found, then walked once (see above)."""
+    """The paper in ``source``: its main file found, then walked once (see above).
+    A source nested too deeply for the parser is one line, like any bad input."""
+    try:
+        return _extract(source, main)
+    except RecursionError as exc:
+        raise BadInputError(
+            [f"{source.origin}: braces or environments nested too deeply; nothing was read"]
+        ) from exc
+
+
+def _extract(source: SourceFiles, main: str | None) -> LatexPaper:
     main = main or find_main(source)
     walk = _Walk(source, _context_db())
     nodes = walk.file_nodes(main, "")

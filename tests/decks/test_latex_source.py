@@ -262,3 +262,15 @@ def test_input_without_braces_and_subequations() -> None:
         ("2", None, "z"),
     ]
     assert paper.labels["eq:pair"] == "1"
+
+
+def test_hostile_tex_is_one_line_not_a_hang_or_a_crash() -> None:
+    head = "\\documentclass{article}\\begin{document}"
+    endless = {
+        "main.tex": head + "\\def\\a{\\a\\a}\\begin{equation}\\a\\end{equation}\\end{document}"
+    }
+    with pytest.raises(BadInputError, match="expands without end"):
+        extract(SourceFiles("endless.tex", endless))
+    deep = {"main.tex": head + "{" * 50_000 + "x" + "}" * 50_000 + "\\end{document}"}
+    with pytest.raises(BadInputError, match="nested too deeply"):
+        extract(SourceFiles("deep.tex", deep))
