@@ -46,6 +46,7 @@ from pylatexenc.latexwalker import (
     get_default_latex_context_db,
 )
 
+from studykb.decks.files import read_capped
 from studykb.errors import BadInputError
 
 MAX_MEMBERS = 2000
@@ -208,10 +209,7 @@ def read_source(path: Path) -> SourceFiles:
         name = path.name[:-3] if path.name.endswith(".gz") else path.name
         return SourceFiles(origin, {_tex_name(name): _decode(raw)})
     if path.suffix.lower() in (".tex", ".ltx") and b"\x00" not in head:
-        raw = path.read_bytes()[: MAX_TEX_BYTES + 1]
-        if len(raw) > MAX_TEX_BYTES:
-            raise _refuse(origin, f"larger than {MAX_TEX_BYTES // 2**20} MiB")
-        return SourceFiles(origin, {path.name: _decode(raw)})
+        return SourceFiles(origin, {path.name: _decode(read_capped(path, MAX_TEX_BYTES))})
     raise _refuse(origin, "not a LaTeX source (a .tar.gz, .tar, .gz, .tex or a directory)")
 
 
