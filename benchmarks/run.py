@@ -54,6 +54,7 @@ BENCHES = {
     "tui": "TUI start to first card, at the largest size",
     "stats": "statistics data, at the largest size",
     "search": "card browser: a search keystroke and a card's history, at the largest size",
+    "draft": "`studykb draft` of a synthetic 30-page LaTeX source, whole process",
 }
 
 
@@ -138,6 +139,30 @@ def bench_due_process(db: Path) -> dict[str, float]:
     studykb = str(Path(sys.executable).with_name("studykb"))
     subprocess.run([studykb, "due"], env=env, check=True, stdout=subprocess.DEVNULL)  # warm
     return process_times([studykb, "due"], env)
+
+
+def bench_draft(tmp: Path, runs: int = 7) -> dict[str, float]:
+    """`studykb draft` of benchmarks.latex_paper's 30-page source as a whole process,
+    each run into a fresh copy of a database with the bundled reading list."""
+    from benchmarks.latex_paper import write_archive
+
+    source = tmp / "paper.tar.gz"
+    size = write_archive(source, 30)
+    base = tmp / "draft-base.db"
+    env = {**os.environ, "STUDYKB_NOW": NOW.isoformat()}
+    env.pop("STUDYKB_NO_BUNDLED", None)
+    studykb = str(Path(sys.executable).with_name("studykb"))
+    subprocess.run(
+        [studykb, "--db", str(base), "decks"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    times = []
+    for _ in range(runs):
+        db = working_copy(base, tmp)
+        args = [studykb, "--db", str(db), "draft", str(source), "--paper", "ddim"]
+        began = time.perf_counter()
+        subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+        times.append((time.perf_counter() - began) * 1000)
+    return {"median_ms": statistics.median(times), "p99_ms": pct(times, 0.99), "bytes": size}
 
 
 def bench_python_floor() -> dict[str, float]:
@@ -407,6 +432,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["stats_data"] = timed(
                     f"statistics data at {big_n:,}", lambda: bench_stats(working_copy(big, tmp))
                 )
+        if "draft" in only:
+            results["draft"] = timed("studykb draft, 30 pages", lambda: bench_draft(tmp))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("latest.json" if full else "subset.json")
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -497,6 +524,12 @@ def table(r: dict) -> str:  # type: ignore[type-arg]
         lines.append(
             f"| TUI start to first card, {r['largest']:,} cards | {tui['median_ms']:.0f} ms, "
             f"peak {tui['peak_mb']:.0f} MB | | | | < 0.5 s, < 80 MB |"
+        )
+    if "draft" in r:
+        d = r["draft"]
+        lines.append(
+            f"| `studykb draft` of a 30-page source ({d['bytes'] / 1000:.0f} kB of LaTeX), "
+            f"whole process | {d['median_ms']:.0f} ms | | | | < 1 s |"
         )
     if "stats_data" in r:
         st = r["stats_data"]

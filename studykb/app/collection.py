@@ -7,8 +7,11 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from studykb.app.authoring import Authoring
 from studykb.app.browse import Browser
 from studykb.app.deck_limits import DeckLimits
+from studykb.app.decks import Decks
+from studykb.app.drafts import Drafts
 from studykb.app.formats import PreparedImport
 from studykb.app.library import Library, known_deck_files, prepare_import
 from studykb.app.maintenance import Maintenance
@@ -35,6 +38,9 @@ class Collection:
         self.schedulers = Schedulers(store)
         self.browser = Browser(store)
         self.deck_limits = DeckLimits(store)
+        self.authoring = Authoring(store)
+        self.decks = Decks(store)
+        self.drafts = Drafts(store)
 
     @property
     def path(self) -> Path:

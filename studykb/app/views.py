@@ -17,6 +17,7 @@ from studykb.core.scheduling.ratings import RATING_LABELS, RATING_MEANINGS, RATI
 from studykb.core.stats import StatsData
 from studykb.storage.backup import BackupFile
 from studykb.storage.counts import DeckDue, DueCounts
+from studykb.storage.drafts import DraftRow
 from studykb.storage.repository import (
     Answer,
     CardView,
@@ -49,6 +50,7 @@ __all__ = [
     "DayQueue",
     "DeckDue",
     "DeckSummary",
+    "DraftRow",
     "DueCounts",
     "GradeKey",
     "Overview",

@@ -14,6 +14,12 @@ from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
+from studykb.storage.card_events import (
+    CardContent,
+    events_by_target,
+    rebuild_card_columns,
+    replay,
+)
 from studykb.storage.counts import (
     rebuild_counts,
     recount_by_deck,
@@ -77,6 +83,12 @@ class Checks(AnswerLog):
                     fixes.append((card_id, scheduler, result.state))
             flags, papers = self._event_mismatches()
             report.problems.extend(self._deck_event_problems())
+            owned = self._owned_mismatches()
+            authored = self._authoring_mismatches()
+        for _, name, _, column, found, says in owned:
+            report.problems.append(
+                f"{name}: {column} is {_short(found)} but its events say {_short(says)}"
+            )
         for _, name, column, found, wanted in flags:
             report.problems.append(
                 f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
@@ -85,8 +97,14 @@ class Checks(AnswerLog):
             report.problems.append(
                 f"paper {slug}: {column} is {_short(found)} but its events say {_short(says)}"
             )
-        if repair and (fixes or flags or papers):
+        for card_ref, column, have, want in authored:
+            report.problems.append(
+                f"{card_ref}: {column} is {_short(have)} but its events say {_short(want)}"
+            )
+        if repair and (fixes or flags or papers or authored or owned):
             with write_transaction(self.conn):
+                for key, _, table, column, _, says in owned:
+                    self.conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (says, key))
                 for card_id, scheduler, state in fixes:
                     write_state(self.conn, scheduler, card_id, state)
                 # The events are the record: the flags and fields are set from them.
@@ -98,7 +116,10 @@ class Checks(AnswerLog):
                     self.conn.execute(
                         f"UPDATE paper SET {column} = ? WHERE id = ?", (says, paper_id)
                     )
-            report.repaired = len(fixes) + len(flags) + len(papers)
+                now = self._now_utc()
+                for card_ref in dict.fromkeys(a[0] for a in authored):
+                    rebuild_card_columns(self.conn, card_ref, now)
+            report.repaired = len(fixes) + len(flags) + len(papers) + len(authored) + len(owned)
         # Last: the counts follow the states and flags (their triggers ran on repair).
         with read_transaction(self.conn):
             drifted = self._histogram_drift()
@@ -178,6 +199,49 @@ class Checks(AnswerLog):
                 problems.append(f"{where}: value cannot be read ({_short(str(exc))})")
         return problems
 
+    def _owned_mismatches(self) -> list[tuple[object, str, str, str, object, object]]:
+        """Decks whose title or retirement, and drafts whose status, are not what their
+        events say (storage.drafts): (row id, name, table, column, found, wanted). A
+        deck's title is checked only once a deck_title event names one (an import sets
+        it otherwise); its retirement is the last deck_retire/deck_unretire event."""
+        found: list[tuple[object, str, str, str, object, object]] = []
+        for r in named(self.conn).execute(
+            """
+            SELECT d.id AS id, d.title AS title, d.retired_at AS retired_at,
+                   (SELECT e.value FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind = 'deck_title' ORDER BY e.seq DESC LIMIT 1) AS said_title,
+                   (SELECT e.kind = 'deck_retire' FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind IN ('deck_retire', 'deck_unretire')
+                    ORDER BY e.seq DESC LIMIT 1) AS said_retired,
+                   (SELECT e.at FROM event e WHERE e.target = 'deck:' || d.id
+                    AND e.kind = 'deck_retire' ORDER BY e.seq DESC LIMIT 1) AS retired_at_event
+            FROM deck d ORDER BY d.id
+            """
+        ):
+            name = f"deck {r['id']}"
+            if r["said_title"] is not None and r["title"] != r["said_title"]:
+                found.append((r["id"], name, "deck", "title", r["title"], r["said_title"]))
+            retired = r["retired_at"] is not None
+            if bool(r["said_retired"]) != retired:
+                wanted = r["retired_at_event"] if r["said_retired"] else None
+                found.append((r["id"], name, "deck", "retired_at", r["retired_at"], wanted))
+        for r in named(self.conn).execute(
+            """
+            SELECT d.id AS id, d.status AS status,
+                   COALESCE((SELECT CASE e.kind WHEN 'draft_accept' THEN 'accepted'
+                                     ELSE 'dropped' END
+                             FROM event e WHERE e.target = 'draft:' || d.id
+                             AND e.kind IN ('draft_accept', 'draft_drop')
+                             ORDER BY e.seq DESC LIMIT 1), 'pending') AS said
+            FROM draft d ORDER BY d.id
+            """
+        ):
+            if r["status"] != r["said"]:
+                found.append(
+                    (r["id"], f"draft {r['id']}", "draft", "status", r["status"], r["said"])
+                )
+        return found
+
     def _event_mismatches(
         self,
     ) -> tuple[list[tuple[int, str, str, object, object]], list[tuple[int, str, str, object, str]]]:
@@ -216,6 +280,41 @@ class Checks(AnswerLog):
             if r["note"] != r["expected_note"]:
                 papers.append((paper_id, slug, "note", r["note"], str(r["expected_note"])))
         return cards, papers
+
+    def _authoring_mismatches(self) -> list[tuple[str, str, object, object]]:
+        """Cards whose flag, retirement or content is not what the replay of their
+        events gives (storage.card_events): (ref, column, found, wanted). A card with
+        no event of a kind keeps what its deck file gave it."""
+        events = events_by_target(self.conn)
+        found: list[tuple[str, str, object, object]] = []
+        for r in named(self.conn).execute(
+            "SELECT c.deck_id || '/' || c.key AS ref, c.flagged, c.retired_at, c.front, c.back, "
+            "c.tags, c.source FROM card c ORDER BY c.id"
+        ):
+            ref = str(r["ref"])
+            mine = events.get(ref)
+            if mine is None:
+                if r["flagged"]:
+                    found.append((ref, "flagged", r["flagged"], 0))
+                continue
+            state = replay(mine)
+            if bool(r["flagged"]) != state.flagged:
+                found.append((ref, "flagged", r["flagged"], int(state.flagged)))
+            retired = r["retired_at"] is not None
+            if state.retired is not None and retired != state.retired:
+                found.append((ref, "retired", retired, state.retired))
+            if state.content is not None:
+                try:
+                    stored = CardContent.of_row(r)
+                except ValueError:
+                    stored = None
+                if stored != state.content:
+                    for column in ("front", "back", "tags", "source"):
+                        have = None if stored is None else getattr(stored, column)
+                        want = getattr(state.content, column)
+                        if have != want:
+                            found.append((ref, column, have, want))
+        return found
 
     def _states_and_logs(
         self, bad: BadRows, report: CheckReport

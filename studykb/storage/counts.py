@@ -189,7 +189,7 @@ def rebuild_counts(conn: sqlite3.Connection) -> None:
 
 def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
     """Reviews and new cards already answered on a study day, per deck: the rows the
-    triggers keep (migration 0010)."""
+    triggers keep (migration 0012)."""
     rows = named(conn).execute(
         "SELECT deck_id, reviews, new FROM deck_day_done WHERE study_day = ?", (day.isoformat(),)
     )

@@ -198,7 +198,8 @@ class PaperStore(RepositoryBase):
             SELECT p.id, p.slug, p.title, p.authors, p.year, p.url, p.worth_reading, p.section,
                    p.description, p.position, p.status, p.status_changed_at, p.started_on,
                    p.read_on, p.note, p.after,
-                   (SELECT MIN(d.id) FROM deck d WHERE d.paper_id = p.id) AS deck_id,
+                   (SELECT MIN(d.id) FROM deck d
+                    WHERE d.paper_id = p.id AND d.retired_at IS NULL) AS deck_id,
                    COALESCE(SUM(c.id IS NOT NULL AND c.retired_at IS NULL), 0) AS cards,
                    COALESCE(SUM(c.retired_at IS NULL AND s.due IS NOT NULL
                                 AND s.interval >= {MATURE_INTERVAL}), 0) AS mastered,

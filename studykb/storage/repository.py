@@ -9,11 +9,13 @@ previous state together (the log only grows).
 
 from __future__ import annotations
 
+from studykb.storage.authoring import AuthoringStore
 from studykb.storage.base import DAY_STARTS_KEY, RepositoryBase
 from studykb.storage.cards import CardStore
 from studykb.storage.check import Checks
 from studykb.storage.deck_options import DeckOptionsStore
 from studykb.storage.decks import DeckStore
+from studykb.storage.drafts import DraftStore
 from studykb.storage.log import AnswerLog
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
@@ -46,6 +48,7 @@ __all__ = [
 
 
 class Repository(
+    AuthoringStore,
     Checks,
     CardStore,
     CardSearch,
@@ -55,6 +58,7 @@ class Repository(
     StatisticsQueries,
     DeckSchedulers,
     DeckOptionsStore,
+    DraftStore,
     AnswerLog,
     RepositoryBase,
 ):

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from studykb.storage.db import SCHEMA_HEAD  # one place: db.py, light enough for `due`
@@ -67,6 +77,9 @@ class Deck(SQLModel, table=True):
     content_hash: str = ""
     file_hash: str = Field(default="", description="sha256 of the file's bytes when imported")
     imported_at: str = ""
+    retired_at: str | None = Field(
+        default=None, description="when retire-deck hid it (the replay of deck_retire events)"
+    )
 
 
 class Card(SQLModel, table=True):
@@ -95,6 +108,11 @@ class Card(SQLModel, table=True):
     position: int = 0
     content_hash: str = ""
     suspended: bool = False
+    flagged: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=text("0")),
+        description="the replay of its flag/unflag events: marked to fix later",
+    )
     buried_until: date | None = None
     retired_at: str | None = None
     created_at: str = ""
@@ -203,13 +221,23 @@ class Event(SQLModel, table=True):
     study_day: date
     kind: str = Field(
         description="suspend | unsuspend | bury | paper_status | paper_note | deck_scheduler"
-        " | deck_options | study_more"
+        " | deck_options | study_more | card_add | card_edit | card_base | card_retire"
+        " | card_restore | flag | unflag | undo | deck_create | deck_title | deck_retire"
+        " | deck_unretire | deck_purge | paper_add | draft_accept | draft_drop"
     )
     target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")
     value: str = Field(
         default="",
         sa_column=Column(String, nullable=False, server_default=""),
-        description="bury: the day it comes back; paper_status: the status; paper_note: the note",
+        description="bury: the day it comes back; paper_status: the status; paper_note: the "
+        "note; card_add/card_edit/card_base: the card's fields as JSON; undo: the uid taken back",
+    )
+    action: str | None = Field(
+        default=None,
+        description="the uid of the action it belongs to (its first event, or an answer)",
+    )
+    after_answer: str | None = Field(
+        default=None, description="the uid of the newest review_log row when it was written"
     )
 
 
@@ -243,7 +271,7 @@ class DayDone(SQLModel, table=True):
 
 class DeckDayDone(SQLModel, table=True):
     """Reviews and new cards answered in each deck on each study day, undos taken
-    off, kept by triggers (migration 0010): each deck's daily limits (its options,
+    off, kept by triggers (migration 0012): each deck's daily limits (its options,
     "study more") read a few rows."""
 
     __tablename__ = "deck_day_done"
@@ -267,3 +295,30 @@ class CardRendered(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("card.id", ondelete="CASCADE"), primary_key=True)
     )
     text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Draft(SQLModel, table=True):
+    """A card drafted from a paper's LaTeX source (issue 12 item 5), waiting for the
+    user: never in the review queue. Accepting one makes a real card (``card_ref``);
+    the status is the replay of its draft_accept/draft_drop events."""
+
+    __tablename__ = "draft"
+    __table_args__ = (Index("ix_draft_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="SET NULL"), nullable=True),
+    )
+    deck_id: str = Field(
+        sa_column=Column(String, ForeignKey("deck.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(description="equation | statement | abstract")
+    front: str = Field(sa_column=Column(Text, nullable=False))
+    back: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = ""
+    origin: str = Field(default="", description="the LaTeX source it was drafted from")
+    status: str = Field(default="pending", description="pending | accepted | dropped")
+    card_ref: str = Field(default="", description="the card accepting it made (deck-id/card-id)")
+    created_at: str = ""
+    decided_at: str | None = None

@@ -32,9 +32,12 @@ from studykb.tui.messages import (
     CardRated,
     CardSuspended,
     CardUnsuspended,
+    DeckCreated,
     DeckLimitsChanged,
     DeckSchedulerChanged,
+    DraftsDecided,
     ImportFinished,
+    PaperAdded,
     PaperStatusChanged,
     SessionFinished,
 )
@@ -114,6 +117,11 @@ class StudyApp(App[None]):
             self.search_themes()
         elif destination == "cards":
             self.open_cards()
+        elif destination == "drafts":
+            from studykb.tui.screens.drafts import DraftsScreen
+
+            if not isinstance(self.screen, DraftsScreen):
+                self.push_screen(DraftsScreen())
         else:
             from studykb.tui.screens.papers import PapersScreen
             from studykb.tui.screens.settings import SettingsScreen
@@ -286,6 +294,9 @@ class StudyApp(App[None]):
     @on(ImportFinished)
     @on(DeckSchedulerChanged)
     @on(DeckLimitsChanged)
+    @on(DraftsDecided)
+    @on(DeckCreated)
+    @on(PaperAdded)
     def _data_changed(self) -> None:
         self.changes += 1
 

@@ -89,3 +89,28 @@ class DeckLimitsChanged(Message):
     def __init__(self, deck_id: str) -> None:
         super().__init__()
         self.deck_id = deck_id
+
+
+class DraftsDecided(Message):
+    """A draft was accepted (a card was made) or dropped."""
+
+    def __init__(self, draft_id: int, status: str) -> None:
+        super().__init__()
+        self.draft_id = draft_id
+        self.status = status
+
+
+class DeckCreated(Message):
+    """An empty deck was created for a paper (the papers screen's `c`)."""
+
+    def __init__(self, deck_id: str) -> None:
+        super().__init__()
+        self.deck_id = deck_id
+
+
+class PaperAdded(Message):
+    """A paper was added to the reading list by hand."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__()
+        self.slug = slug

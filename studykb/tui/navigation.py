@@ -75,12 +75,14 @@ SETTINGS = Entry("settings", "Settings", "Daily limits and the hour a study day 
 HOME = Entry("home", "Home", "Back to the deck list")
 HELP = Entry("help", "Keys", "Every key on this screen", "question_mark")
 THEME = Entry("theme", "Theme…", "Choose the colours; kept in config.toml for the next start")
+DRAFTS = Entry("drafts", "Drafts", "Cards drafted from a paper's LaTeX source: accept or drop them")
 
 DESTINATIONS: tuple[Entry, ...] = (
     REVIEW_ALL,
     PAPERS,
     STATS,
     CARDS,
+    DRAFTS,
     IMPORT,
     SETTINGS,
     HOME,
@@ -150,6 +152,8 @@ SCREEN_TITLES: dict[str, str] = {
     "deck-options": "Deck options",
     "study-more": "Study more",
     "confirm": "Confirm",
+    "drafts": "Drafts",
+    "add-paper": "Add a paper",
 }
 SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
@@ -244,8 +248,43 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         Entry("note", "Note", "Write a short personal note", "n", "note"),
         Entry("review-paper", "Review deck", "Review this paper's deck", "enter", "review"),
         Entry("filter", "Filter", "Narrow the list by text", "slash", "filter"),
+        Entry(
+            "new-deck",
+            "New deck",
+            "Create an empty deck for the highlighted paper (as `studykb new-deck`)",
+            "c",
+            "new_deck",
+            short="Deck",
+        ),
+        Entry(
+            "add-paper",
+            "Add paper",
+            "Add a paper to the reading list: title, URL, worth reading",
+            "A",
+            "add_paper",
+            show=False,
+        ),
+        Entry(
+            "papers-drafts",
+            "Drafts",
+            "Cards drafted from papers' LaTeX sources (`studykb draft`)",
+            "d",
+            "app.go('drafts')",
+        ),
         Entry("papers-back", "Back", "Back (or clear the filter)", "escape", "leave"),
     ),
+    "drafts": (
+        Entry(
+            "drafts-accept",
+            "Accept",
+            "Make a card of this draft: it joins its deck's new cards",
+            "a",
+            "accept",
+        ),
+        Entry("drafts-drop", "Drop", "Drop this draft (it is not drafted again)", "x", "drop"),
+        Entry("drafts-back", "Back", "Back to the papers", "escape", "leave"),
+    ),
+    "add-paper": (Entry("add-paper-cancel", "Cancel", "Add nothing", "escape", "cancel"),),
     "cards": (
         Entry(
             "cards-search",

@@ -227,3 +227,23 @@ def test_study_more_at_80x24(snap_compare, tree_store: Store, make_app, tmp_path
 def test_study_more_at_120x40(snap_compare, tree_store: Store, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _tree(tree_store, tmp_path / "more")
     assert snap_compare(make_app(tree_store), terminal_size=(120, 40), press=["down", "m"])
+
+
+LATEX_PAPER = Path(__file__).parents[1] / "data" / "latex" / "paper"
+
+
+async def _open_drafts(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, StudyApp)
+    app.collection.drafts.draft(LATEX_PAPER, "ddim")
+    await pilot.press("p", "d")
+    await pilot.press("j", "j", "j", "j", "j")  # the first equation: math in the preview
+    await _settle(pilot)
+
+
+def test_drafts_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_open_drafts)
+
+
+def test_drafts_at_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_open_drafts)

@@ -128,6 +128,9 @@ WRITE_MESSAGES = [
     messages.ImportFinished(True, ["imported"]),
     messages.DeckSchedulerChanged("toy", "fsrs", 4),
     messages.DeckLimitsChanged("toy"),
+    messages.DraftsDecided(1, "accepted"),
+    messages.DeckCreated("toy-2"),
+    messages.PaperAdded("flow-matching"),
 ]
 
 

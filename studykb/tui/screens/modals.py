@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -57,6 +58,56 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(self.query_one("#note-input", Input).value.strip())
 
     @on(Button.Pressed, "#note-cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPaper:
+    title: str
+    url: str
+    worth_reading: int | None
+
+
+class AddPaperModal(ModalScreen[NewPaper | None]):
+    """A paper added to the reading list by hand: title, URL, worth reading (1-3)."""
+
+    NAVIGATION = "add-paper"
+    BINDINGS = navigation.bindings(NAVIGATION)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="add-paper-dialog"):
+            yield Label("Add a paper to the reading list", classes="dialog-title")
+            yield Input(placeholder="Title", id="add-paper-title", max_length=300)
+            yield Input(placeholder="URL (https://arxiv.org/abs/…)", id="add-paper-url")
+            yield Input(
+                placeholder="Worth reading: 1, 2 or 3 (optional)",
+                id="add-paper-wr",
+                restrict=r"[1-3]?",
+                max_length=1,
+            )
+            yield Static(id="add-paper-problem", classes="subtle")
+            with Horizontal(classes="buttons"):
+                yield Button("Add", variant="primary", id="add-paper-save")
+                yield Button("Cancel", id="add-paper-cancel-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#add-paper-title", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#add-paper-save")
+    def _save(self) -> None:
+        title = self.query_one("#add-paper-title", Input).value.strip()
+        url = self.query_one("#add-paper-url", Input).value.strip()
+        wr = self.query_one("#add-paper-wr", Input).value.strip()
+        if not title or not url:
+            missing = "a title" if not title else "a URL"
+            self.query_one("#add-paper-problem", Static).update(f"The paper needs {missing}.")
+            self.query_one("#add-paper-title" if not title else "#add-paper-url", Input).focus()
+            return
+        self.dismiss(NewPaper(title, url, int(wr) if wr else None))
+
+    @on(Button.Pressed, "#add-paper-cancel-button")
     def action_cancel(self) -> None:
         self.dismiss(None)
 

@@ -12,10 +12,10 @@ from studykb.app.views import PaperRow
 from studykb.core.reading import READING_STATUSES
 from studykb.render.safe_text import neutralise
 from studykb.tui import navigation
-from studykb.tui.messages import PaperStatusChanged
+from studykb.tui.messages import DeckCreated, PaperAdded, PaperStatusChanged
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.screens.home import distinct_titles, stars
-from studykb.tui.screens.modals import NoteModal
+from studykb.tui.screens.modals import AddPaperModal, NewPaper, NoteModal
 from studykb.tui.text import card_markdown, plain
 from studykb.tui.widgets.footer import StudyFooter
 
@@ -251,3 +251,36 @@ class PapersScreen(StudyScreen):
             self._fit_height()
             return
         self.app.pop_screen()
+
+    def action_new_deck(self) -> None:
+        """An empty deck for the highlighted paper (`studykb new-deck PAPER`)."""
+        paper = self.selected()
+        if paper is None:
+            return
+        made = self.guarded(lambda: self.collection.decks.new_deck(paper.slug))
+        if made is None:
+            return
+        self.notify(made.sentence, timeout=3, markup=False)
+        self.post_message(DeckCreated(made.deck_id))
+        self.reload()
+
+    def action_add_paper(self) -> None:
+        def add(new: NewPaper | None) -> None:
+            if new is None:
+                return
+            slug = self.guarded(
+                lambda: self.collection.decks.add_paper(new.title, new.url, new.worth_reading)
+            )
+            if slug is None:
+                return
+            self.notify(f"Added {new.title} to the reading list", timeout=3, markup=False)
+            self.post_message(PaperAdded(slug))
+            self.reload()
+            keys = [p.slug for p in self.rows if self._matches(p, self._needle())]
+            if slug in keys:
+                self.query_one("#papers-table", DataTable).move_cursor(row=keys.index(slug))
+
+        self.app.push_screen(AddPaperModal(), add)
+
+    def _needle(self) -> str:
+        return self.query_one("#papers-filter", Input).value

@@ -4,16 +4,16 @@ transaction as the answer or undo, like ``day_done`` (0008). Each deck's daily
 limits (issue 16 item 13: deck options, "study more") then read a few rows.
 `studykb check` compares it with a recount from the log, `--repair` rebuilds it.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
