@@ -382,3 +382,28 @@ def test_practice_answers_are_logged_and_change_no_schedule(
     out = tmp_path / "b.json"
     write_json_backup(col._store, out)
     check_backup(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_a_backup_whose_cards_differ_from_their_events_is_refused(
+    col: Collection, tmp_path: Path
+) -> None:
+    from studykb.app.exports import write_json_backup
+    from studykb.storage.backup_json import check_backup
+
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine."))
+    col.authoring.retire(["toy/two"])
+    out = tmp_path / "b.json"
+    write_json_backup(col._store, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    check_backup(data)
+    for card in data["cards"]:
+        if card["key"] == "one":
+            card["front"] = "Tampered?"
+        if card["key"] == "two":
+            card["retired_at"] = None
+    with pytest.raises(BadInputError) as err:
+        check_backup(data)
+    assert sorted(p.split(": ")[1] for p in err.value.problems) == [
+        "front/back/tags/source",
+        "retired_at",
+    ]
