@@ -94,6 +94,12 @@ class AuthoringStore(CardStore, AnswerLog):
             for r in rows
         ]
 
+    def note_key_of(self, card_id: int) -> str:
+        row = self.conn.execute("SELECT note_key FROM card WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        return str(row[0])
+
     def key_taken(self, deck_id: str, key: str) -> bool:
         return (
             self.conn.execute(

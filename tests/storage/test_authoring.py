@@ -407,3 +407,17 @@ def test_a_backup_whose_cards_differ_from_their_events_is_refused(
         "front/back/tags/source",
         "retired_at",
     ]
+
+
+def test_a_card_whose_id_ends_in_rev_is_its_own_note(col: Collection, tmp_path: Path) -> None:
+    deck = tmp_path / "rev.toml"
+    deck.write_text(
+        '[deck]\nid = "rev"\ntitle = "R"\n\n[[cards]]\nid = "x-rev"\nfront = "F"\nback = "B"\n'
+        '\n[[cards]]\nid = "y"\nfront = "Y"\nback = "Z"\nreversed = true\n'
+    )
+    col._store.repo.import_decks(read_decks([deck]))
+    assert col.authoring.fields("rev/x-rev") == CardFields("F", "B")
+    assert col.authoring.edit("rev/x-rev", CardFields("F2", "B")).refs == ("rev/x-rev",)
+    assert col.authoring.fields("rev/y-rev") == CardFields("Y", "Z", kind="reversed")
+    assert col.review.card("rev/y-rev").question == "Z"
+    _check_ok(col)
