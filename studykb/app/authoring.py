@@ -20,7 +20,7 @@ from studykb.core import cloze
 from studykb.core.specs import CardSpec
 from studykb.decks.toml_deck import REVERSED_SUFFIX, toml_string, toml_text
 from studykb.errors import BadInputError, NotFoundError
-from studykb.storage.authoring import HistoryEntry, NoteCard
+from studykb.storage.authoring import HistoryEntry, NoteCard, Undone
 
 CardKind = Literal["basic", "reversed", "cloze"]
 KINDS: tuple[str, ...] = get_args(CardKind)
@@ -201,6 +201,12 @@ class Authoring(UseCases):
     def undo_last(self) -> str | None:
         """Take back the last action of any kind (answer, suspend, bury, flag, edit,
         add, retire): "Undone: edit of ddim/eta-role"; None if there is nothing."""
+        undone = self.undo_last_action()
+        return None if undone is None else undone.sentence
+
+    def undo_last_action(self) -> Undone | None:
+        """The same, saying also what it was and which cards it touched (an answer's
+        card id, so that review can show that card again)."""
         with self._writing():
             return self._repo.undo_last()
 
@@ -345,4 +351,4 @@ def _line_of(text: str, name: str) -> int:
     return 1
 
 
-__all__ = ["Authoring", "CardFields", "CardHistory", "CardKind", "Saved"]
+__all__ = ["Authoring", "CardFields", "CardHistory", "CardKind", "Saved", "Undone"]

@@ -421,3 +421,13 @@ def test_a_card_whose_id_ends_in_rev_is_its_own_note(col: Collection, tmp_path: 
     assert col.authoring.fields("rev/y-rev") == CardFields("Y", "Z", kind="reversed")
     assert col.review.card("rev/y-rev").question == "Z"
     _check_ok(col)
+
+
+def test_undo_last_action_names_the_answers_card(col: Collection) -> None:
+    card = col.review.card("toy/one")
+    col.review.answer(card.id, 3)
+    col.authoring.set_flagged(["toy/two"], True)
+    undone = col.authoring.undo_last_action()
+    assert undone is not None and (undone.what, undone.refs) == ("flag", ("toy/two",))
+    undone = col.authoring.undo_last_action()
+    assert undone is not None and (undone.what, undone.card_id) == ("answer", card.id)
