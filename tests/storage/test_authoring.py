@@ -242,10 +242,11 @@ def test_a_reimport_keeps_the_local_edit_and_reports_it(col: Collection, small_d
     assert not col.review.card("toy/two").retired
     assert col.review.card("toy/two").answer == "Answer two, v2."
     _check_ok(col)
-    # What --theirs took is one action: undo gives both cards back as you had them.
-    assert col.authoring.undo_last() == "Undone: edit of 2 cards"
+    # What --theirs took is one action: undo gives the cards back as you had them.
+    assert col.authoring.undo_last() == "Undone: edit of 3 cards"
     assert col.review.card("toy/one").question == "Mine?"
     assert col.review.card("toy/two").retired
+    assert not col.review.card(added).retired
     _check_ok(col)
 
 
