@@ -27,6 +27,7 @@ from studykb.core import cloze
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.render.safe_text import neutralise
 from studykb.storage.base import RepositoryBase
+from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
 
 BrowseState = Literal["new", "learning", "young", "mature", "suspended", "buried", "retired"]
@@ -242,10 +243,13 @@ class CardSearch(RepositoryBase):
         limit: int | None = None,
         flagged: bool = False,
         leech: bool = False,
+        failed_today: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` and every filter, in ``sort``
         order. Retired cards only when ``state`` asks for them. ``flagged``: only
-        flagged cards; ``leech``: only cards tagged leech."""
+        flagged cards; ``leech``: only cards tagged leech; ``failed_today``: only
+        cards forgotten today (an answer that stands graded below 3 under SM-2, Again
+        under FSRS): practice mode's selections."""
         if deck_id is not None:
             self._require_deck(deck_id)
         conditions = [_STATE_SQL[state] if state is not None else "c.retired_at IS NULL"]
@@ -260,6 +264,12 @@ class CardSearch(RepositoryBase):
             conditions.append("c.flagged = 1")
         if leech:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')")
+        if failed_today:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM review_log r WHERE r.card_id = c.id "
+                f"AND r.study_day = :today AND {LIVE_ANSWER} "
+                "AND r.quality < CASE r.scheduler WHEN 'sm2' THEN 3 ELSE 2 END)"
+            )
         phrases = fts_queries(match_phrases(query))
         for n, phrase in enumerate(phrases):
             conditions.append(f"c.id IN ({_matching(n, phrase)})")

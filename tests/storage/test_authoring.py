@@ -432,3 +432,23 @@ def test_undo_last_action_names_the_answers_card(col: Collection) -> None:
     assert undone is not None and (undone.what, undone.refs) == ("flag", ("toy/two",))
     undone = col.authoring.undo_last_action()
     assert undone is not None and (undone.what, undone.card_id) == ("answer", card.id)
+
+
+def test_practice_selections_flagged_leech_failed_today(col: Collection) -> None:
+    col.review.answer("toy/one", 1)  # forgotten today
+    col.review.answer("toy/two", 4)
+    col.authoring.set_flagged(["toy/eq:c1"], True)
+    col.authoring.edit("toy/eq:c1", CardFields("{{c1::A}} {{c2::B}}", "", ("leech",), kind="cloze"))
+
+    def refs(**filters: bool) -> list[str]:
+        return [r.ref for r in col.browser.search(**filters).rows]  # type: ignore[arg-type]
+
+    assert refs(failed_today=True) == ["toy/one"]
+    assert refs(flagged=True) == ["toy/eq:c1"]
+    assert [r.flagged for r in col.browser.search(flagged=True).rows] == [True]
+    assert sorted(refs(leech=True)) == ["toy/eq:c1", "toy/eq:c2"]
+    col.authoring.undo_last()  # the edit
+    col.authoring.undo_last()  # the flag
+    col.authoring.undo_last()  # toy/two's answer
+    col.authoring.undo_last()  # toy/one's answer: no longer failed today
+    assert refs(failed_today=True) == []
