@@ -260,14 +260,21 @@ class CardSearch(RepositoryBase):
         if tag is not None:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
             params["tag"] = tag
+        # These select few cards, each found through an index (the flagged cards'
+        # partial index, the tags' full-text index, the log's day index): every match
+        # is read and sorted rather than the due index walked.
+        few = flagged or leech or failed_today
         if flagged:
             conditions.append("c.flagged = 1")
         if leech:
-            conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')")
+            conditions.append(
+                "c.id IN (SELECT rowid FROM card_fts WHERE card_fts MATCH 'tags : leech') "
+                "AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')"
+            )
         if failed_today:
             conditions.append(
-                "EXISTS (SELECT 1 FROM review_log r WHERE r.card_id = c.id "
-                f"AND r.study_day = :today AND {LIVE_ANSWER} "
+                "c.id IN (SELECT r.card_id FROM review_log r "
+                f"WHERE r.study_day = :today AND {LIVE_ANSWER} "
                 "AND r.quality < CASE r.scheduler WHEN 'sm2' THEN 3 ELSE 2 END)"
             )
         phrases = fts_queries(match_phrases(query))
@@ -279,7 +286,7 @@ class CardSearch(RepositoryBase):
         counted = "card c" + (" JOIN card_state s ON s.card_id = c.id" if "s." in where else "")
         cursor = named(self.conn)
         dense = bool(phrases) and self._dense(phrases)
-        walk = sort == "due" and limit is not None and (dense or not phrases)
+        walk = sort == "due" and limit is not None and (dense or not phrases) and not few
         if walk:
             # Walk the due index in order (new cards after) and stop: at the limit, or
             # for many matches at the count's bound (past it, "1,000+ cards").
