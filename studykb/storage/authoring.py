@@ -21,7 +21,7 @@ from studykb.storage.card_events import (
     undo_events,
 )
 from studykb.storage.cards import CardStore
-from studykb.storage.counts import LIVE_ANSWER
+from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import ActionGroup, change_suspended
 from studykb.storage.log import AnswerLog
@@ -71,6 +71,16 @@ class HistoryEntry:
     undone: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """What an undo took back."""
+
+    sentence: str  # "Undone: edit of ddim/eta-role", "Undone: answer to ddim/x (grade 4)"
+    what: str  # answer, practice answer, edit, add, retire, restore, suspend, ... flag
+    refs: tuple[str, ...]  # the cards it touched
+    card_id: int | None = None  # an answer's card (review shows it again)
+
+
 class AuthoringStore(CardStore, AnswerLog):
     """The repository's part for authoring."""
 
@@ -93,6 +103,12 @@ class AuthoringStore(CardStore, AnswerLog):
             )
             for r in rows
         ]
+
+    def note_key_of(self, card_id: int) -> str:
+        row = self.conn.execute("SELECT note_key FROM card WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        return str(row[0])
 
     def key_taken(self, deck_id: str, key: str) -> bool:
         return (
@@ -261,6 +277,7 @@ class AuthoringStore(CardStore, AnswerLog):
                     (now, card_id),
                 )
                 group.append(self.conn, moment, "card_restore", str(row["ref"]))
+                self._forget_file(str(row["deck_id"]))
                 changed += 1
             return changed
 
@@ -329,6 +346,7 @@ class AuthoringStore(CardStore, AnswerLog):
             )
             keep_base(self.conn, moment, ref, content)
             set_content(self.conn, card_id, tagged, now)
+            self._forget_file(ref.partition("/")[0])
             append_content(self.conn, moment, group, "card_edit", ref, tagged, by=LEECH_TAG)
             suspended = suspend and not row["suspended"]
             if suspended:
@@ -343,10 +361,10 @@ class AuthoringStore(CardStore, AnswerLog):
             )
 
     # ------------------------------------------------------------------ undo
-    def undo_last(self) -> str | None:
+    def undo_last(self) -> Undone | None:
         """Take back the last action of any kind that stands: an answer (a void row,
         and the events it wrote with it) or the events of one action (undo events).
-        Returns "Undone: edit of deck/card", or None when there is nothing to undo."""
+        Returns what was undone ("Undone: edit of deck/card"), None if nothing."""
         with write_transaction(self.conn):
             db = named(self.conn)
             event = db.execute(
@@ -359,7 +377,8 @@ class AuthoringStore(CardStore, AnswerLog):
             ).fetchone()
             answer = db.execute(
                 "SELECT r.seq, r.uid FROM review_log r "
-                f"WHERE {LIVE_ANSWER} ORDER BY r.seq DESC LIMIT 1"
+                f"WHERE ({LIVE_ANSWER} OR (r.kind = 'practice' AND {NOT_VOIDED})) "
+                "ORDER BY r.seq DESC LIMIT 1"
             ).fetchone()
             if event is None and answer is None:
                 return None
@@ -407,20 +426,27 @@ class AuthoringStore(CardStore, AnswerLog):
             what = targets[0] if len(targets) == 1 else f"{len(targets)} cards"
             if kind in ("card_edit", "card_add") and len(targets) > 1:
                 what = _note_ref(targets)
-            return f"Undone: {_VERBS.get(kind, kind)} of {what}"
+            verb = _VERBS.get(kind, kind)
+            return Undone(f"Undone: {verb} of {what}", verb, tuple(targets))
 
-    def _undo_answer(self, uid: str) -> str:
+    def _undo_answer(self, uid: str) -> Undone:
         row = (
             named(self.conn)
             .execute(
-                "SELECT r.quality, r.card_ref, c.deck_id || '/' || c.key AS ref "
+                "SELECT r.quality, r.kind, r.card_id, c.deck_id || '/' || c.key AS ref "
                 "FROM review_log r JOIN card c ON c.id = r.card_id WHERE r.uid = ?",
                 (uid,),
             )
             .fetchone()
         )
         self.undo(uid)
-        return f"Undone: answer to {row['ref']} (grade {row['quality']})"
+        what = "practice answer" if row["kind"] == "practice" else "answer"
+        return Undone(
+            f"Undone: {what} to {row['ref']} (grade {row['quality']})",
+            what,
+            (str(row["ref"]),),
+            int(row["card_id"]),
+        )
 
 
 def _note_ref(targets: Sequence[str]) -> str:
@@ -432,4 +458,4 @@ def _note_ref(targets: Sequence[str]) -> str:
     return f"{len(targets)} cards"
 
 
-__all__ = ["BY_FILE", "LEECH_TAG", "AuthoringStore", "HistoryEntry", "NoteCard"]
+__all__ = ["BY_FILE", "LEECH_TAG", "AuthoringStore", "HistoryEntry", "NoteCard", "Undone"]

@@ -91,6 +91,8 @@ class Card(SQLModel, table=True):
         UniqueConstraint("deck_id", "key", name="uq_card_deck_key"),
         # The few buried cards, found at once (the day's counts take them back out).
         Index("ix_card_buried", "buried_until", sqlite_where=text("buried_until IS NOT NULL")),
+        # The few flagged cards (the browser's filter), found at once.
+        Index("ix_card_flagged", "id", sqlite_where=text("flagged = 1")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -212,7 +214,11 @@ class Event(SQLModel, table=True):
     (see storage.events): the card and paper columns are always its replay."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_target", "target", "seq"),)
+    __table_args__ = (
+        Index("ix_event_target", "target", "seq"),
+        # The events of one action (undo takes them back together), found at once.
+        Index("ix_event_action", "action", sqlite_where=text("action IS NOT NULL")),
+    )
 
     seq: int | None = Field(default=None, primary_key=True)
     uid: str = Field(sa_column=Column(String, unique=True, nullable=False))
