@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from studykb.core import cloze
 from studykb.render.latex import math_to_unicode
 from studykb.render.safe_text import neutralise
 
@@ -10,3 +13,32 @@ def card_markdown(text: str) -> str:
     """Markdown for a card face (or a paper's description): math as Unicode,
     controls neutralised."""
     return math_to_unicode(neutralise(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """One card a note makes, as review asks it: the question, then the answer."""
+
+    label: str  # "c1" for a cloze deletion, "back → front" for a reversed note's second card
+    question: str
+    answer: str
+
+
+def note_faces(kind: str, front: str, back: str) -> list[Face]:
+    """The cards a note's fields make, each with the sides review shows (the same
+    sides storage gives a card: a cloze deletion hidden as ``[...]`` on the question
+    and shown in brackets on the answer, the note's back under it). Raises
+    cloze.ClozeError for a malformed cloze."""
+    if kind == "cloze":
+        return [
+            Face(
+                f"c{n}",
+                cloze.front(front, n),
+                cloze.back(front, n) + (f"\n\n{back}" if back else ""),
+            )
+            for n in cloze.numbers(front)
+        ]
+    faces = [Face("front → back", front, back)]
+    if kind == "reversed":
+        faces.append(Face("back → front", back, front))
+    return faces

@@ -3,6 +3,8 @@ its whole history beside the list, and suspend or bury one card or many."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +24,14 @@ from studykb.app.views import (
 from studykb.render.safe_text import neutralise
 from studykb.render.words import plural
 from studykb.tui import navigation
-from studykb.tui.messages import CardBuried, CardSuspended, CardUnsuspended
+from studykb.tui.messages import (
+    CardBuried,
+    CardSaved,
+    CardsFlagged,
+    CardsRetired,
+    CardSuspended,
+    CardUnsuspended,
+)
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import card_markdown, plain
 from studykb.tui.widgets.footer import StudyFooter
@@ -37,6 +46,9 @@ STATE_STYLE = {
     "retired": "dim strike",
 }
 MARK = "●"
+
+if TYPE_CHECKING:
+    from studykb.app.authoring import Saved
 
 
 class CardBrowserScreen(StudyScreen):
@@ -276,6 +288,9 @@ class CardBrowserScreen(StudyScreen):
             text.append(row.state, style=STATE_STYLE.get(row.state, ""))
             if row.due is not None:
                 text.append(f" · due {row.due.isoformat()}")
+        if detail.card.flagged:
+            text.append(" · ")
+            text.append("⚑ flagged", style="bold #e5c07b")
         return text
 
     def _meta(self, detail: CardDetail) -> Text:
@@ -383,6 +398,82 @@ class CardBrowserScreen(StudyScreen):
         self.notify(f"Buried {_named(rows)} until {until.isoformat()}.", timeout=3, markup=False)
         self.marked.clear()
         self.reload()
+
+    def action_edit_card(self) -> None:
+        """`e`: the highlighted card in the editor (its history kept)."""
+        row = self.highlighted()
+        if row is None:
+            return
+        fields = self.guarded(lambda: self.collection.authoring.fields(row.ref))
+        if fields is None:
+            return
+        from studykb.tui.screens.editor import EditorModal
+
+        def saved(result: Saved | None) -> None:
+            if result is None:
+                return
+            self.post_message(CardSaved(result.refs, result.sentence))
+            self.notify(result.sentence, timeout=3, markup=False)
+            self._start_rendering()  # the new text's math, searchable as shown
+            self.reload(highlight=row.id)
+            self.show_detail()
+
+        self.app.push_screen(EditorModal(fields, ref=row.ref), saved)
+
+    def action_flag(self) -> None:
+        """`f`: flag the cards to fix later; if every one is flagged already, unflag them."""
+        rows = self.targets()
+        if not rows:
+            return
+        views = self.guarded(lambda: self.collection.browser.views([r.id for r in rows]))
+        if views is None:
+            return
+        flagged = not all(v.flagged for v in views)
+        refs = [r.ref for r in rows]
+        if self.guarded(lambda: self.collection.authoring.set_flagged(refs, flagged)) is None:
+            return
+        self.post_message(CardsFlagged(tuple(refs), flagged))
+        if flagged:
+            note = f"Flagged {_named(rows)}; f again unflags."
+        else:
+            note = f"Unflagged {_named(rows)}."
+        self.notify(note, timeout=3, markup=False)
+        self.marked.clear()
+        self.reload()
+        self.show_detail()
+
+    def action_retire(self) -> None:
+        """`R`: retire the cards (asks first): out of review, their history kept; u
+        brings them back."""
+        rows = self.targets()
+        if not rows:
+            return
+        from studykb.tui.screens.deck_options import ConfirmModal
+
+        refs = [r.ref for r in rows]
+        question = (
+            f"Retire {_named(rows)}? Retired cards leave review; their history is kept, "
+            "and u (undo) brings them back."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.guarded(lambda: self.collection.authoring.retire(refs)) is None:
+                return
+            self.post_message(CardsRetired(tuple(refs)))
+            self.notify(f"Retired {_named(rows)}; u brings them back.", timeout=4, markup=False)
+            self.marked.clear()
+            self.reload()
+
+        self.app.push_screen(ConfirmModal(question, "Retire", "Keep"), answered)
+
+    def action_undo_last(self) -> None:
+        """`u`: take back the last action of any kind; the list shows the result."""
+        if self.undo_last_action() is not None:
+            self._start_rendering()
+            self.reload()
+            self.show_detail()
 
 
 def tail(ref: str, width: int) -> str:
