@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from studykb.app.authoring import Authoring
 from studykb.app.browse import Browser
 from studykb.app.formats import PreparedImport
 from studykb.app.library import Library, known_deck_files, prepare_import
@@ -33,6 +34,7 @@ class Collection:
         self.maintenance = Maintenance(store)
         self.schedulers = Schedulers(store)
         self.browser = Browser(store)
+        self.authoring = Authoring(store)
 
     @property
     def path(self) -> Path:

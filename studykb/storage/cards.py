@@ -27,6 +27,7 @@ class CardStore(RepositoryBase):
                    c.kind AS kind, c.cloze_number AS cloze_number, c.front AS front,
                    c.back AS back, c.tags AS tags, c.source AS source,
                    p.title AS paper_title, p.url AS paper_url, c.suspended AS suspended,
+                   c.flagged AS flagged,
                    c.retired_at AS retired_at,
                    s.scheduler AS scheduler, {state_columns("s")}
             FROM card c JOIN deck d ON d.id = c.deck_id
@@ -63,6 +64,7 @@ class CardStore(RepositoryBase):
             paper_title=row["paper_title"],
             paper_url=row["paper_url"],
             suspended=bool(row["suspended"]),
+            flagged=bool(row["flagged"]),
             retired=row["retired_at"] is not None,
             state=decode_named(row),
             scheduler=str(row["scheduler"]),

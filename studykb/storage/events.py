@@ -17,24 +17,50 @@ from studykb.core.studyday import Moment
 from studykb.storage.base import _new_uid
 from studykb.storage.db import named
 
-EventKind = Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+EventKind = Literal[
+    "suspend",
+    "unsuspend",
+    "bury",
+    "paper_status",
+    "paper_note",
+    "deck_scheduler",
+    # authoring (storage.authoring): a card's content, retirement and flag
+    "card_add",
+    "card_edit",
+    "card_base",
+    "card_retire",
+    "card_restore",
+    "flag",
+    "unflag",
+    # takes back the event its value names (the state is the replay without it)
+    "undo",
+]
 PAPER_TARGET_PREFIX = "paper:"
 
+# after_answer: the newest log row, so that answers and events have one order.
 _INSERT_EVENT = """
-INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value, action,
+                   after_answer)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT uid FROM review_log ORDER BY seq DESC LIMIT 1))
 """
+
+# An event not taken back by an undo event (which names its target too: the
+# (target, seq) index finds it).
+LIVE_EVENT = (
+    "NOT EXISTS (SELECT 1 FROM event u WHERE u.target = e.target AND u.kind = 'undo' "
+    "AND u.value = e.uid)"
+)
 
 # What each card and paper's events say its state is (the last event of each kind
 # wins, by seq; the (target, seq) index finds it at once).
-EXPECTED_SUSPENDED = """
+EXPECTED_SUSPENDED = f"""
 COALESCE((SELECT e.kind = 'suspend' FROM event e
           WHERE e.target = c.deck_id || '/' || c.key AND e.kind IN ('suspend', 'unsuspend')
-          ORDER BY e.seq DESC LIMIT 1), 0)
+          AND {LIVE_EVENT} ORDER BY e.seq DESC LIMIT 1), 0)
 """
-EXPECTED_BURIED_UNTIL = """
+EXPECTED_BURIED_UNTIL = f"""
 (SELECT e.value FROM event e
- WHERE e.target = c.deck_id || '/' || c.key AND e.kind = 'bury'
+ WHERE e.target = c.deck_id || '/' || c.key AND e.kind = 'bury' AND {LIVE_EVENT}
  ORDER BY e.seq DESC LIMIT 1)
 """
 EXPECTED_STATUS = """
@@ -99,10 +125,17 @@ def seed_events(conn: sqlite3.Connection, at: str, utc_offset_minutes: int, stud
 
 
 def append_event(
-    conn: sqlite3.Connection, moment: Moment, kind: EventKind, target: str, value: str = ""
+    conn: sqlite3.Connection,
+    moment: Moment,
+    kind: EventKind,
+    target: str,
+    value: str = "",
+    *,
+    action: str | None = None,
 ) -> str:
     """Append one event, inside the caller's transaction (the one writer of event
-    rows besides the seeds); returns its uid."""
+    rows besides the seeds); returns its uid. ``action``: the uid of the action it
+    belongs to (its first event, or an answer), for undo; None: its own."""
     uid = _new_uid()
     conn.execute(
         _INSERT_EVENT,
@@ -114,9 +147,31 @@ def append_event(
             kind,
             target,
             value,
+            action,
         ),
     )
     return uid
+
+
+class ActionGroup:
+    """Events written together as one action, taken back together by undo: the
+    first is the action (its uid), the others name it."""
+
+    def __init__(self, action: str | None = None) -> None:
+        self.uid = action
+
+    def append(
+        self,
+        conn: sqlite3.Connection,
+        moment: Moment,
+        kind: EventKind,
+        target: str,
+        value: str = "",
+    ) -> str:
+        uid = append_event(conn, moment, kind, target, value, action=self.uid)
+        if self.uid is None:
+            self.uid = uid
+        return uid
 
 
 def card_target(conn: sqlite3.Connection, card_id: int) -> str | None:
@@ -130,7 +185,11 @@ def card_target(conn: sqlite3.Connection, card_id: int) -> str | None:
 
 
 def change_suspended(
-    conn: sqlite3.Connection, card_id: int, suspended: bool, moment: Moment
+    conn: sqlite3.Connection,
+    card_id: int,
+    suspended: bool,
+    moment: Moment,
+    group: ActionGroup | None = None,
 ) -> bool | None:
     """Set a card's flag and record the event when it changes (inside the caller's
     transaction). None when there is no such card, else whether it changed."""
@@ -149,5 +208,7 @@ def change_suspended(
         "UPDATE card SET suspended = ?, updated_at = ? WHERE id = ?",
         (int(suspended), moment.utc.isoformat(timespec="seconds"), card_id),
     )
-    append_event(conn, moment, "suspend" if suspended else "unsuspend", str(row["ref"]))
+    (group or ActionGroup()).append(
+        conn, moment, "suspend" if suspended else "unsuspend", str(row["ref"])
+    )
     return True

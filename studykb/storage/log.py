@@ -19,6 +19,7 @@ from studykb.core.scheduling.replay import LogKind, answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import BadInputError, NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase, _new_uid
+from studykb.storage.card_events import undo_answer_events
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
@@ -227,6 +228,8 @@ class AnswerLog(RepositoryBase):
             )
             # The state is the replay of the log, now without the answer taken back.
             rebuild_card(self.conn, card_id, scheduler)
+            # And the events it wrote with it (a leech tag) are taken back with it.
+            undo_answer_events(self.conn, moment, answer.uid, self._now_utc())
         return answer
 
     def append_history(self, rows: Sequence[LogRow], states: dict[int, Sm2State]) -> None:

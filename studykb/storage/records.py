@@ -39,6 +39,7 @@ class CardView:
     suspended: bool
     retired: bool
     scheduler: str = "sm2"
+    flagged: bool = False  # marked to fix later (issue 12 item 6)
 
     @property
     def ref(self) -> str:

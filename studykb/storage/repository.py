@@ -9,6 +9,7 @@ previous state together (the log only grows).
 
 from __future__ import annotations
 
+from studykb.storage.authoring import AuthoringStore
 from studykb.storage.base import DAY_STARTS_KEY, RepositoryBase
 from studykb.storage.cards import CardStore
 from studykb.storage.check import Checks
@@ -45,6 +46,7 @@ __all__ = [
 
 
 class Repository(
+    AuthoringStore,
     Checks,
     CardStore,
     CardSearch,

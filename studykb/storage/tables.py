@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from studykb.storage.db import SCHEMA_HEAD  # one place: db.py, light enough for `due`
@@ -95,6 +105,11 @@ class Card(SQLModel, table=True):
     position: int = 0
     content_hash: str = ""
     suspended: bool = False
+    flagged: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=text("0")),
+        description="the replay of its flag/unflag events: marked to fix later",
+    )
     buried_until: date | None = None
     retired_at: str | None = None
     created_at: str = ""
@@ -201,12 +216,23 @@ class Event(SQLModel, table=True):
     at: str = Field(description="ISO-8601 UTC, with milliseconds")
     utc_offset_minutes: int
     study_day: date
-    kind: str = Field(description="suspend | unsuspend | bury | paper_status | paper_note")
+    kind: str = Field(
+        description="suspend | unsuspend | bury | paper_status | paper_note | deck_scheduler | "
+        "card_add | card_edit | card_base | card_retire | card_restore | flag | unflag | undo"
+    )
     target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")
     value: str = Field(
         default="",
         sa_column=Column(String, nullable=False, server_default=""),
-        description="bury: the day it comes back; paper_status: the status; paper_note: the note",
+        description="bury: the day it comes back; paper_status: the status; paper_note: the "
+        "note; card_add/card_edit/card_base: the card's fields as JSON; undo: the uid taken back",
+    )
+    action: str | None = Field(
+        default=None,
+        description="the uid of the action it belongs to (its first event, or an answer)",
+    )
+    after_answer: str | None = Field(
+        default=None, description="the uid of the newest review_log row when it was written"
     )
 
 
