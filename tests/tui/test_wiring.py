@@ -106,14 +106,13 @@ async def test_help_lists_exactly_the_registry_entries(toy_store: Store, make_ap
         await pilot.press("question_mark")
         await pilot.pause()
         grades = {f"grade-{q}" for q in range(6)}
-        # Before the answer is shown: no grades, no undo (nothing answered yet).
-        assert [row[1:] for row in app.screen.rows] == _expected_help(
-            "review", hidden=grades | {"undo"}
-        )
+        # Before the answer is shown: no grades; undo is there (it takes back the last
+        # action of any kind, not only this session's answers: issue 12 item 7).
+        assert [row[1:] for row in app.screen.rows] == _expected_help("review", hidden=grades)
         await pilot.press("escape", "space", "question_mark")
         await pilot.pause()
         assert [row[1:] for row in app.screen.rows] == _expected_help(
-            "review", hidden={"reveal", "reveal-enter", "undo"}
+            "review", hidden={"reveal", "reveal-enter"}
         )
 
 
@@ -127,6 +126,10 @@ WRITE_MESSAGES = [
     messages.PaperStatusChanged(1, "read"),
     messages.ImportFinished(True, ["imported"]),
     messages.DeckSchedulerChanged("toy", "fsrs", 4),
+    messages.CardSaved(("toy/one",), "Edited toy/one"),
+    messages.CardsFlagged(("toy/one",), True),
+    messages.CardsRetired(("toy/one",)),
+    messages.ActionUndone("Undone: edit of toy/one"),
 ]
 
 
