@@ -64,6 +64,11 @@ def with_errors(text: str, problems: list[str]) -> str:
     return comment + without_errors(text)
 
 
+def is_empty(text: str) -> bool:
+    """Nothing but blank lines and comments: the user emptied the file to cancel."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
 def _one_line(line: str) -> str:
     return re.sub(r"[\r\n]+", " ", line)
 
@@ -104,6 +109,8 @@ def edit_externally(
                 edited = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 return Outcome(None, f"Cannot read the edited card back ({exc}); nothing saved.")
+            if is_empty(edited):
+                return Outcome(None, f"Emptied: edit of {ref} cancelled; nothing saved.")
             if without_errors(edited) == without_errors(document):
                 if problems:
                     return Outcome(None, f"Edit of {ref} given up; nothing saved.")
