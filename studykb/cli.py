@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from studykb.core.studyday import Moment
 
 F = TypeVar("F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 class Context:
@@ -233,6 +234,12 @@ transaction.
     "that they do not hold (by default they only add and update; deck files and JSON "
     "backups are whole decks and always do).",
 )
+@click.option(
+    "--theirs",
+    is_flag=True,
+    help="Cards you edited or retired here take the file's version (by default yours is "
+    "kept and listed); each is an edit you can undo.",
+)
 @pass_ctx
 def import_(
     ctx: Context,
@@ -241,6 +248,7 @@ def import_(
     dry_run: bool,
     with_scheduling: bool,
     retire_missing: bool,
+    theirs: bool,
 ) -> None:
     from dataclasses import replace
 
@@ -266,7 +274,7 @@ def import_(
         click.echo(f"warning: {_safe(warning)}", err=True)
     # A JSON backup goes into an empty database: the bundled decks are not added first.
     collection = ctx.collection(seed_bundled=False if prepared.backups else None)
-    for line in collection.library.apply(prepared, dry_run=dry_run):
+    for line in collection.library.apply(prepared, dry_run=dry_run, theirs=theirs):
         click.echo(_safe(line))
 
 
@@ -624,6 +632,8 @@ _BROWSE_SORTS = ("due", "added", "lapses", "ease", "last")
 @click.option("--deck", "deck_id", help="Only this deck.")
 @click.option("--state", type=click.Choice(_BROWSE_STATES), help="Only cards in this state.")
 @click.option("--tag", help="Only cards with this tag.")
+@click.option("--flagged", is_flag=True, help="Only cards flagged to fix (`studykb flag`).")
+@click.option("--leech", is_flag=True, help="Only leeches (cards tagged leech).")
 @click.option("--sort", type=click.Choice(_BROWSE_SORTS), default="due", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
@@ -634,6 +644,8 @@ def cards(
     deck_id: str | None,
     state: Any,
     tag: str | None,
+    flagged: bool,
+    leech: bool,
     sort: Any,
     as_json: bool,
 ) -> None:
@@ -651,7 +663,9 @@ def cards(
     pending = collection.browser.math_pending()
     if pending > 2_000:  # once, after an upgrade or a large import: say why it waits
         click.echo(f"indexing the math of {pending:,} cards for search (once)…", err=True)
-    page = collection.browser.search(words, deck_id=deck_id, state=state, tag=tag, sort=sort)
+    page = collection.browser.search(
+        words, deck_id=deck_id, state=state, tag=tag, sort=sort, flagged=flagged, leech=leech
+    )
     if as_json:
         from studykb.app.schedulers import state_fields
 
@@ -671,6 +685,7 @@ def cards(
                     "state": row.state,
                     "due": row.due.isoformat() if row.due else None,
                     "lapses": row.lapses,
+                    "flagged": row.flagged,
                     "scheduler": row.scheduler,
                     "schedule": state_fields(view, now),
                 }
@@ -740,6 +755,8 @@ def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
             f"{result.kind} {result.uid}: S={after.stability:.2f}d D={after.difficulty:.2f} "
             f"{after.phase} due {due_at} UTC"
         )
+    if result.message:
+        click.echo(_safe(result.message))
 
 
 @cli.command()
@@ -769,9 +786,258 @@ def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None
 @cli.command()
 @pass_ctx
 def undo(ctx: Context) -> None:
-    """Undo the last answer."""
-    undone = ctx.collection().review.undo()
-    click.echo("Nothing to undo." if undone is None else f"undone {undone.uid}")
+    """Take back the last action of any kind (answer, suspend, bury, flag, edit, add,
+    retire); run it again to take back the one before."""
+    said = ctx.collection().authoring.undo_last()
+    click.echo("Nothing to undo." if said is None else _safe(said))
+
+
+# ---------------------------------------------------------------------- writing cards
+
+
+def _refs_or_bad(command: str, run: Callable[[], _T]) -> _T:
+    """Bad input to a writing command (no such card or deck) is one line, exit 2."""
+    from studykb.errors import NotFoundError
+
+    try:
+        return run()
+    except NotFoundError as exc:
+        raise BadInputError([f"studykb {command}: {exc.message}"]) from exc
+
+
+def _tags(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("deck_id", metavar="DECK")
+@click.option("--front", required=True, help="The question (a cloze card's text, with --cloze).")
+@click.option("--back", default="", help="The answer (a cloze card's extra, optional).")
+@click.option("--tags", help="Comma-separated tags: a,b.")
+@click.option("--source", default="", help="Where in the paper: section, equation.")
+@click.option(
+    "--kind",
+    type=click.Choice(["basic", "reversed", "cloze"]),
+    default="basic",
+    show_default=True,
+    help="reversed: also asked back to front (a second card, ID-rev); cloze: {{c1::...}}.",
+)
+@pass_ctx
+def add(
+    ctx: Context,
+    deck_id: str,
+    front: str,
+    back: str,
+    tags: str | None,
+    source: str,
+    kind: Any,
+) -> None:
+    """Add a card to DECK; prints its reference (deck-id/card-id)."""
+    from studykb.app.authoring import CardFields
+
+    fields = CardFields(front, back, _tags(tags) or (), source, kind)
+    authoring = ctx.collection().authoring
+    saved = _refs_or_bad("add", lambda: authoring.add(deck_id, fields))
+    for ref in saved.refs:
+        click.echo(_safe(ref))
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("card")
+@click.option("--front", help="New question (a cloze card: its text).")
+@click.option("--back", help="New answer.")
+@click.option("--tags", help="New comma-separated tags: a,b (empty: none).")
+@click.option("--source", help="New source.")
+@pass_ctx
+def edit(
+    ctx: Context,
+    card: str,
+    front: str | None,
+    back: str | None,
+    tags: str | None,
+    source: str | None,
+) -> None:
+    """Edit CARD (deck-id/card-id), keeping its history: the fields given, or with none
+    the card as TOML in $VISUAL/$EDITOR (a bad edit reopens it with the error on top;
+    an unchanged or emptied file cancels). Undoable with `studykb undo`."""
+    from dataclasses import replace
+
+    authoring = ctx.collection().authoring
+    current = _refs_or_bad("edit", lambda: authoring.fields(card))
+    if front is None and back is None and tags is None and source is None:
+        _edit_in_editor(ctx, card)
+        return
+    fields = replace(
+        current,
+        front=current.front if front is None else front,
+        back=current.back if back is None else back,
+        tags=current.tags if tags is None else (_tags(tags) or ()),
+        source=current.source if source is None else source,
+    )
+    click.echo(_safe(authoring.edit(card, fields).sentence))
+
+
+def _edit_in_editor(ctx: Context, card: str) -> None:
+    """The card as TOML in $VISUAL/$EDITOR until it is valid, unchanged or emptied."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    authoring = ctx.collection().authoring
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise BadInputError(
+            ["studykb edit: set $VISUAL or $EDITOR, or give --front/--back/--tags/--source"]
+        )
+    original = authoring.to_toml(card)
+    text = original
+    with tempfile.TemporaryDirectory(prefix="studykb-edit-") as folder:
+        path = Path(folder) / (card.replace("/", "_").replace(":", "_") + ".toml")
+        while True:
+            path.write_text(text, encoding="utf-8")
+            try:
+                done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            except OSError as exc:
+                raise StudykbError(f"studykb edit: cannot run {editor!r}: {exc.strerror}") from exc
+            if done.returncode != 0:
+                raise StudykbError(
+                    f"studykb edit: {editor} exited with {done.returncode}; nothing saved"
+                )
+            edited = path.read_text(encoding="utf-8")
+            body = _without_error_comments(edited)
+            if body == original or not _meaningful(body):
+                click.echo(f"No change to {_safe(card)}.")
+                return
+            try:
+                fields = authoring.from_toml(body, card)
+                click.echo(_safe(authoring.edit(card, fields).sentence))
+                return
+            except BadInputError as exc:
+                # Reopened with the problems on top, as comments; nothing was saved.
+                header = "".join(f"# error: {p}\n" for p in exc.problems)
+                text = header + body
+
+
+_ERROR_COMMENT = "# error: "
+
+
+def _without_error_comments(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(_ERROR_COMMENT):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def _meaningful(text: str) -> bool:
+    """Whether a file holds anything but comments and blank lines."""
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("cards", nargs=-1, required=True)
+@pass_ctx
+def retire(ctx: Context, cards: tuple[str, ...]) -> None:
+    """Retire cards (deck-id/card-id): hidden from review, history kept; `studykb undo`
+    brings them back."""
+    authoring = ctx.collection().authoring
+    n = _refs_or_bad("retire", lambda: authoring.retire(list(cards)))
+    click.echo(f"retired {plural(n, 'card')}")
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("cards", nargs=-1, required=True)
+@pass_ctx
+def flag(ctx: Context, cards: tuple[str, ...]) -> None:
+    """Flag cards to fix later (`studykb cards --flagged` lists them)."""
+    authoring = ctx.collection().authoring
+    n = _refs_or_bad("flag", lambda: authoring.set_flagged(list(cards), True))
+    click.echo(f"flagged {plural(n, 'card')}")
+
+
+@cli.command(cls=_OneLineUsage)
+@click.argument("cards", nargs=-1, required=True)
+@pass_ctx
+def unflag(ctx: Context, cards: tuple[str, ...]) -> None:
+    """Take the flag off cards."""
+    authoring = ctx.collection().authoring
+    n = _refs_or_bad("unflag", lambda: authoring.set_flagged(list(cards), False))
+    click.echo(f"unflagged {plural(n, 'card')}")
+
+
+@cli.command("card", cls=_OneLineUsage)
+@click.argument("ref", metavar="CARD")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def card_(ctx: Context, ref: str, as_json: bool) -> None:
+    """One card (deck-id/card-id) with its whole history: each answer's study day,
+    grade, interval after and kind."""
+    collection = ctx.collection()
+    authoring = collection.authoring
+    found = _refs_or_bad("card", lambda: authoring.history(ref))
+    card = found.card
+    history = [
+        {
+            "study_day": a.study_day,
+            "answered_at": a.answered_at,
+            "grade": a.grade,
+            "interval_after": a.interval_after,
+            "due_after": a.due_after,
+            "kind": a.kind,
+            "scheduler": a.scheduler,
+            "undone": a.undone,
+        }
+        for a in found.answers
+    ]
+    if as_json:
+        fields = authoring.fields(ref)
+        _print_json(
+            {
+                **_card_json(card, collection.review.moment()),
+                "front": fields.front,
+                "back": fields.back,
+                "note_kind": fields.kind,
+                "paper": card.paper_title,
+                "suspended": card.suspended,
+                "flagged": card.flagged,
+                "retired": card.retired,
+                "history": history,
+            }
+        )
+        return
+    flags = [
+        n
+        for n, on in (
+            ("suspended", card.suspended),
+            ("flagged", card.flagged),
+            ("retired", card.retired),
+        )
+        if on
+    ]
+    click.echo(
+        f"{_safe(card.ref)}  ({_safe(card.deck_title)}){'  ' + ', '.join(flags) if flags else ''}"
+    )
+    if card.paper_title:
+        click.echo(
+            f"paper:  {_safe(card.paper_title)}"
+            + (f", {_safe(card.source)}" if card.source else "")
+        )
+    elif card.source:
+        click.echo(f"source: {_safe(card.source)}")
+    if card.tags:
+        click.echo(f"tags:   {_safe(', '.join(card.tags))}")
+    click.echo(f"front:  {_safe(card.question)}")
+    click.echo(f"back:   {_safe(card.answer)}")
+    if not history:
+        click.echo("history: none yet")
+        return
+    click.echo("history: study day  grade  interval after  kind")
+    for a in found.answers:
+        undone = "  (undone)" if a.undone else ""
+        grade = "-" if a.kind == "void" else str(a.grade)
+        click.echo(f"         {a.study_day}  {grade:>5}  {a.interval_after:>13}d  {a.kind}{undone}")
 
 
 @cli.command()

@@ -22,6 +22,9 @@ DESCRIPTIONS = {
 }
 # The settings above are numbers the settings screen edits; the TUI keeps these two.
 THEME_DESCRIPTION = "The TUI's colour theme (chosen with ctrl+p → Theme…)"
+LEECH_DESCRIPTION = (
+    "A card lapsed leech_lapses times (0: never) is tagged leech, and suspended if leech_suspend"
+)
 KEYMAP_DESCRIPTION = "Your keys: binding id = keys (comma-separated); `?` lists the ids' actions"
 
 
@@ -33,6 +36,9 @@ class Settings:
     theme: str | None = None  # None: Textual's default
     # binding id -> keys, as Textual's App.set_keymap takes it (issue 16 item 12)
     keymap: dict[str, str] = field(default_factory=dict)
+    # A card that has lapsed this many times is tagged leech (0: never); and suspended?
+    leech_lapses: int = 8
+    leech_suspend: bool = False
 
     @property
     def limits(self) -> Limits:
@@ -51,6 +57,8 @@ def validate_settings(data: dict[str, Any], origin: str) -> Settings:
         day_start_hour: int = Field(default=4, ge=0, le=23)
         theme: str | None = Field(default=None, min_length=1, max_length=64)
         keymap: dict[str, str] = Field(default_factory=dict)
+        leech_lapses: int = Field(default=8, ge=0, le=1000)
+        leech_suspend: bool = False
 
     try:
         model = _SettingsFile.model_validate(data)
@@ -92,6 +100,12 @@ def save_settings(settings: Settings, path: Path) -> None:
         lines.append(f"{name} = {getattr(settings, name)}")
     if settings.theme is not None:
         lines += [f"# {THEME_DESCRIPTION}", f"theme = {_toml_string(settings.theme)}"]
+    if (settings.leech_lapses, settings.leech_suspend) != (8, False):
+        lines += [
+            f"# {LEECH_DESCRIPTION}",
+            f"leech_lapses = {settings.leech_lapses}",
+            f"leech_suspend = {str(settings.leech_suspend).lower()}",
+        ]
     if settings.keymap:
         lines += ["", f"# {KEYMAP_DESCRIPTION}", "[keymap]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in settings.keymap.items()]

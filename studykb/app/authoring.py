@@ -8,7 +8,6 @@ The contract with the TUI is AUTHORING_API.md.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -19,12 +18,12 @@ from studykb.app.store import UseCases
 from studykb.app.views import CardView
 from studykb.core import cloze
 from studykb.core.specs import CardSpec
+from studykb.decks.toml_deck import REVERSED_SUFFIX, toml_string, toml_text
 from studykb.errors import BadInputError, NotFoundError
 from studykb.storage.authoring import HistoryEntry, NoteCard
 
 CardKind = Literal["basic", "reversed", "cloze"]
 KINDS: tuple[str, ...] = get_args(CardKind)
-REVERSED_SUFFIX = "-rev"  # the back-to-front card of a reversed note (as from Anki)
 MAX_FIELD_CHARS = 20_000
 MAX_SOURCE_CHARS = 1000
 MAX_TAGS = 50
@@ -216,11 +215,11 @@ class Authoring(UseCases):
             "# Edit and save. An unchanged or emptied file cancels; nothing is half saved.",
             "# kind: basic, reversed (two cards: front to back and back to front) or cloze",
             "# (a cloze card's text, with {{c1::...}}, is in front).",
-            f"kind = {_toml_string(fields.kind)}",
-            f"front = {_toml_text(fields.front)}",
-            f"back = {_toml_text(fields.back)}",
-            f"tags = [{', '.join(_toml_string(t) for t in fields.tags)}]",
-            f"source = {_toml_text(fields.source)}",
+            f"kind = {toml_string(fields.kind)}",
+            f"front = {toml_text(fields.front)}",
+            f"back = {toml_text(fields.back)}",
+            f"tags = [{', '.join(toml_string(t) for t in fields.tags)}]",
+            f"source = {toml_text(fields.source)}",
         ]
         return "\n".join(lines) + "\n"
 
@@ -341,20 +340,6 @@ def _new_note_key(taken: Callable[[str], bool]) -> str:
         if not taken(key) and not taken(key + REVERSED_SUFFIX):
             return key
     raise RuntimeError("no free card key")  # pragma: no cover: 2**64 keys
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's for these characters)."""
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _toml_text(text: str) -> str:
-    """A field's text: a multi-line literal string (LaTeX's backslashes as written)
-    when it can be one, else a basic string."""
-    plain = all(ch in "\n\t" or (ch >= " " and ch != "\x7f") for ch in text)
-    if plain and "'''" not in text and not text.endswith("'") and ("\n" in text or "\\" in text):
-        return f"'''\n{text}'''"
-    return _toml_string(text)
 
 
 def _line_of(text: str, name: str) -> int:

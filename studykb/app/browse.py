@@ -7,6 +7,7 @@ from datetime import date
 
 from studykb.app.store import UseCases
 from studykb.app.views import BrowseSort, BrowseState, CardDetail, CardPage, CardView
+from studykb.storage.events import ActionGroup
 
 
 class Browser(UseCases):
@@ -22,17 +23,27 @@ class Browser(UseCases):
         sort: BrowseSort = "due",
         limit: int | None = None,
         refresh: bool = True,
+        flagged: bool = False,
+        leech: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` (as a prefix, the last one) in
         their text as written or as shown, and every filter, in ``sort`` order.
         ``refresh``: first render the math of cards new or changed since the last
-        search (a screen searching at each keystroke asks for it once, when opened)."""
+        search (a screen searching at each keystroke asks for it once, when opened).
+        ``flagged``/``leech``: only cards flagged to fix, only cards tagged leech."""
         repo = self._repo
         if refresh and self.math_pending():  # new or changed cards: render them first
             self.render_math()
         with self._reading():
             return repo.search_cards(
-                query, deck_id=deck_id, state=state, tag=tag, sort=sort, limit=limit
+                query,
+                deck_id=deck_id,
+                state=state,
+                tag=tag,
+                sort=sort,
+                limit=limit,
+                flagged=flagged,
+                leech=leech,
             )
 
     def math_pending(self) -> int:
@@ -68,7 +79,8 @@ class Browser(UseCases):
         """Hide cards until the next study day, all or none; the day they come back."""
         repo = self._repo
         until = None
+        group = ActionGroup()  # one action: undo takes them all back
         with self._writing():
             for card_id in card_ids:
-                until = repo.bury(card_id)
+                until = repo.bury(card_id, group)
         return until

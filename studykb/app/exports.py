@@ -30,6 +30,30 @@ def write_text_export(store: Store, out: Path, separator: str, deck_id: str | No
     return sum(len(d.notes) for d in decks)
 
 
+def write_toml_deck(store: Store, out: Path, deck_id: str | None) -> int:
+    """One deck as a deck file that imports back to the same content (checked by
+    reading it back before it is written), via a temporary file and rename."""
+    from studykb.decks.toml_deck import deck_toml, parse_deck_bytes
+    from studykb.errors import BadInputError
+    from studykb.settings import atomic_write_text
+
+    if deck_id is None:
+        raise BadInputError([f"{out}: a deck file holds one deck: name it with --deck ID"])
+    [deck] = export_decks(store, deck_id)
+    text = deck_toml(deck)
+    try:
+        parse_deck_bytes(text.encode("utf-8"), str(out))
+    except BadInputError as exc:
+        raise BadInputError(
+            [f"deck {deck_id} cannot be written as a deck file: {exc.problems[0]}"]
+        ) from exc
+    try:
+        atomic_write_text(out, text)
+    except OSError as exc:
+        raise StudykbError(describe_file_error(out, exc)) from exc
+    return len(deck.notes)
+
+
 def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     """Active notes of every deck (or one), for the package and text exporters."""
     import json

@@ -263,6 +263,13 @@ def _write_apkg(store: Store, out: Path, deck_id: str | None) -> str:
     return f"exported {plural(notes, 'note')} ({plural(cards, 'card')}) to {out}"
 
 
+def _write_toml(store: Store, out: Path, deck_id: str | None) -> str:
+    from studykb.app.exports import write_toml_deck
+
+    n = write_toml_deck(store, out, deck_id)
+    return f"exported deck {deck_id}: {plural(n, 'note')} to {out}"
+
+
 JSON_BACKUP = ExportFormat(
     "json",
     (".json",),
@@ -287,6 +294,13 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         one_deck=True,
     ),
     ExportFormat("apkg", (".apkg",), "an Anki package", _write_apkg, one_deck=True),
+    ExportFormat(
+        "toml",
+        (".toml",),
+        "one deck (--deck ID) as a deck file, your edits included; imports back the same",
+        _write_toml,
+        one_deck=True,
+    ),
 )
 
 _EXPORT_BY_NAME = {f.name: f for f in EXPORT_FORMATS}

@@ -134,8 +134,11 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
-    """Apply a prepared import; one report line per file."""
+def apply_import(
+    repo: Repository, prepared: PreparedImport, *, dry_run: bool = False, theirs: bool = False
+) -> list[str]:
+    """Apply a prepared import; one report line per file. Cards you edited here keep
+    your version (listed) unless ``theirs``."""
     prefix = "would import" if dry_run else "imported"
     lines = [
         f"{f.source}: {prefix} deck {f.deck_id}: 0 added, 0 updated, {f.cards} unchanged, "
@@ -143,7 +146,7 @@ def apply_import(repo: Repository, prepared: PreparedImport, *, dry_run: bool = 
         for f in prepared.unchanged
     ]
     if prepared.decks:
-        for report in repo.import_decks(prepared.decks, dry_run=dry_run):
+        for report in repo.import_decks(prepared.decks, dry_run=dry_run, theirs=theirs):
             lines.append(f"{report.source}: {prefix} deck {report.deck_id}: {report.summary()}")
     if prepared.schedules and not dry_run:
         carried, kept = repo.carry_over_schedules(prepared.schedules)
@@ -220,13 +223,16 @@ class Library(UseCases):
         with self._reading():
             return self._repo.deck_summaries()
 
-    def apply(self, prepared: PreparedImport, *, dry_run: bool = False) -> list[str]:
+    def apply(
+        self, prepared: PreparedImport, *, dry_run: bool = False, theirs: bool = False
+    ) -> list[str]:
         """Apply a prepared import as one unit of work (after a backup, unless it is a
-        dry run, which rolls everything back); one report line per file."""
+        dry run, which rolls everything back); one report line per file. A card you
+        edited here keeps your version (the line says which) unless ``theirs``."""
         if not dry_run:
             backup_before(self._repo, self._store.path, "import")
         with self._writing(dry_run=dry_run):
-            return apply_import(self._repo, prepared, dry_run=dry_run)
+            return apply_import(self._repo, prepared, dry_run=dry_run, theirs=theirs)
 
     def export(self, out: Path, fmt: str | None = None, deck_id: str | None = None) -> str:
         """Write ``out`` (a temporary file, fsynced, renamed); returns what was written."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from studykb.app.schedulers import waits
@@ -21,6 +22,7 @@ from studykb.core.scheduler import QUALITIES, drilled_again_today
 from studykb.core.scheduling.replay import answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import StudykbError
+from studykb.storage.events import ActionGroup
 
 
 class Review(UseCases):
@@ -152,9 +154,18 @@ class Review(UseCases):
     def answer(self, card: int | str, grade: int, answer_ms: int = 0) -> Answer:
         """Grade a card (by id, or by reference); durable when this returns."""
         repo = self._repo
+        settings = self._store.settings
         with self._writing():
             card_id = repo.find_card(card) if isinstance(card, str) else card
-            return repo.answer(card_id, grade, answer_ms)
+            answer = repo.answer(card_id, grade, answer_ms)
+            # A leech is tagged (and maybe suspended) in the same unit of work.
+            if answer.after.lapses > answer.before.lapses:
+                message = repo.mark_leech(
+                    card_id, answer.uid, settings.leech_lapses, settings.leech_suspend
+                )
+                if message is not None:
+                    return replace(answer, message=message)
+            return answer
 
     def undo(self, uid: str | None = None) -> Answer | None:
         """Take back the newest answer (or the one named); None if there is none."""
@@ -166,8 +177,9 @@ class Review(UseCases):
         repo = self._repo
         with self._writing():
             ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
+            group = ActionGroup()  # one action: undo takes them all back
             for card_id in ids:
-                repo.set_suspended(card_id, True)
+                repo.set_suspended(card_id, True, group)
             return [repo.card(i) for i in ids]
 
     def unsuspend(
@@ -179,8 +191,9 @@ class Review(UseCases):
             ids = [repo.find_card(c) if isinstance(c, str) else c for c in cards]
             if deck_id is not None:
                 ids += repo.suspended_cards(deck_id)
+            group = ActionGroup()
             for card_id in ids:
-                repo.set_suspended(card_id, False)
+                repo.set_suspended(card_id, False, group)
             return [repo.card(i) for i in ids]
 
     def bury(self, card_id: int) -> date:

@@ -121,12 +121,20 @@ class ImportReport:
     unchanged: int = 0
     retired: int = 0
     notes: list[str] = field(default_factory=list)
+    # Cards you edited (or retired) here that the file has otherwise: your version kept
+    # (``--theirs`` takes the file's).
+    kept: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
+        if self.kept:
+            shown = ", ".join(self.kept[:10])
+            more = f" and {len(self.kept) - 10} more" if len(self.kept) > 10 else ""
+            text += f"; kept your version: {shown}{more} (--theirs takes the file's)"
+        return text
 
 
 @dataclass(frozen=True, slots=True)

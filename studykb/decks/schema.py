@@ -67,6 +67,8 @@ class CardEntry(_Strict):
         default_factory=list, max_length=50
     )
     source: ShortText = ""
+    # A basic card that is also asked back to front: a second card, ID-rev.
+    reversed: bool = False
     # Lint rules this card is exempt from (e.g. "two-asks" on a front that reads as two
     # asks but is one fact); read only by `studykb lint`, which checks the names.
     lint_ignore: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]{0,39}$")]] = Field(

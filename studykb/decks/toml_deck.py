@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 import rtoml
 
 from studykb.core import cloze
-from studykb.core.specs import CardSpec, DeckSpec, PaperSpec
+from studykb.core.specs import CardSpec, DeckSpec, ExportDeck, PaperSpec
 from studykb.decks.files import decode_text, read_capped
 from studykb.errors import BadInputError
+
+REVERSED_SUFFIX = "-rev"  # the back-to-front card of a reversed note
 
 # The schema (pydantic) loads when a deck is parsed: listing deck files, which every
 # start does for the bundled decks, needs none of it.
@@ -49,6 +51,9 @@ def _message(error: Any) -> str:
 def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardSpec]:
     tags = tuple(entry.tags)
     if entry.text is not None:
+        if entry.reversed:
+            problems.append(f"{where}: reversed: a cloze card cannot be reversed")
+            return []
         if entry.front is not None:
             problems.append(f"{where}: front: a cloze card has `text`, not `front`")
             return []
@@ -88,7 +93,7 @@ def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardS
     except cloze.ClozeError as exc:
         problems.append(f"{where}: front: {exc}")
         return []
-    return [
+    specs = [
         CardSpec(
             key=entry.id,
             note_key=entry.id,
@@ -99,6 +104,20 @@ def _card_specs(entry: CardEntry, where: str, problems: list[str]) -> list[CardS
             source=entry.source,
         )
     ]
+    if entry.reversed:
+        # Asked back to front too: a second card, ID-rev (as a reversed Anki note).
+        specs.append(
+            CardSpec(
+                key=entry.id + REVERSED_SUFFIX,
+                note_key=entry.id,
+                kind="basic",
+                front=entry.back,
+                back=entry.front,
+                tags=tags,
+                source=entry.source,
+            )
+        )
+    return specs
 
 
 def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
@@ -130,6 +149,12 @@ def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
             continue
         seen[entry.id] = index
         specs.extend(_card_specs(entry, where, problems))
+    reversed_keys = {e.id + REVERSED_SUFFIX: e.id for e in deck.cards if e.reversed}
+    for key, note in reversed_keys.items():
+        if key in seen:
+            problems.append(
+                f"{name}: card {key}: id: also the reversed card of card {note} (reversed = true)"
+            )
     if len(specs) > MAX_CARDS_PER_FILE:  # the schema counts entries; a cloze entry is many
         problems.append(
             f"{name}: more than {MAX_CARDS_PER_FILE} cards (each cloze deletion is a card)"
@@ -158,6 +183,69 @@ def parse_deck_bytes(raw: bytes, name: str) -> DeckSpec:
         cards=tuple(specs),
         file_hash=file_hash(raw),
     )
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string holding exactly ``text`` (JSON's escapes are TOML's, and
+    DEL, which JSON leaves as it is, is escaped too)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def toml_text(text: str) -> str:
+    """A field's text: a multi-line literal string when it can be one (LaTeX's
+    backslashes and the lines as written), else a basic string."""
+    plain = all(ch in "\n\t" or (" " <= ch != "\x7f") for ch in text)
+    if (
+        plain
+        and "\r" not in text
+        and "'''" not in text
+        and not text.endswith("'")
+        and ("\n" in text or "\\" in text)
+    ):
+        return f"'''\n{text}'''"
+    return toml_string(text)
+
+
+def deck_toml(deck: ExportDeck) -> str:
+    """A deck file (this module's format) holding the deck's live notes: importing it
+    gives the same deck, cards and content (a reversed note as ``reversed = true``)."""
+    lines = ["[deck]", f"id = {toml_string(deck.deck_id)}", f"title = {toml_string(deck.title)}"]
+    if deck.description:
+        lines.append(f"description = {toml_string(deck.description)}")
+    paper = deck.paper
+    if paper is not None:
+        lines += ["", "[paper]", f"title = {toml_string(paper.title)}"]
+        lines.append(f"url = {toml_string(paper.url)}")
+        if paper.authors:
+            lines.append(f"authors = [{', '.join(toml_string(a) for a in paper.authors)}]")
+        if paper.year is not None:
+            lines.append(f"year = {paper.year}")
+        if paper.worth_reading is not None:
+            lines.append(f"worth_reading = {paper.worth_reading}")
+        if paper.section:
+            lines.append(f"section = {toml_string(paper.section)}")
+        if paper.after:
+            lines.append(f"after = [{', '.join(toml_string(a) for a in paper.after)}]")
+        if paper.description:
+            lines.append(f"description = {toml_text(paper.description)}")
+    for note in deck.notes:
+        lines += ["", "[[cards]]", f"id = {toml_string(note.key)}"]
+        if note.kind == "cloze":
+            lines.append(f"text = {toml_text(note.front)}")
+            if note.back:
+                lines.append(f"back = {toml_text(note.back)}")
+        else:
+            lines.append(f"front = {toml_text(note.front)}")
+            lines.append(f"back = {toml_text(note.back)}")
+            if any(c.key == note.key + REVERSED_SUFFIX for c in note.cards):
+                lines.append("reversed = true")
+        if note.tags:
+            lines.append(f"tags = [{', '.join(toml_string(t) for t in note.tags)}]")
+        if note.source:
+            lines.append(f"source = {toml_string(note.source)}")
+    return "\n".join(lines) + "\n"
 
 
 def file_hash(raw: bytes) -> str:

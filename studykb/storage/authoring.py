@@ -352,6 +352,8 @@ class AuthoringStore(CardStore, AnswerLog):
             event = db.execute(
                 "SELECT e.seq, e.uid, e.kind, e.target, e.action, e.after_answer FROM event e "
                 f"WHERE e.kind IN ({', '.join(repr(k) for k in UNDOABLE_KINDS)}) "
+                # an import's retire/restore is the file's doing, not an action of yours
+                f"AND e.value != '{BY_FILE}' "
                 "AND NOT EXISTS (SELECT 1 FROM event u WHERE u.target = e.target "
                 "AND u.kind = 'undo' AND u.value = e.uid) ORDER BY e.seq DESC LIMIT 1"
             ).fetchone()

@@ -243,6 +243,7 @@ class CardRow(_Row):
     position: Position = 0
     content_hash: Hash = ""
     suspended: Flag = 0
+    flagged: Flag = 0  # schema 0010
     buried_until: Day | None = None
     retired_at: Moment | None = None
     created_at: Moment = ""
@@ -281,7 +282,22 @@ class EventRow(_Row):
     at: Annotated[str, AfterValidator(_aware_moment)]
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
-    kind: Literal["suspend", "unsuspend", "bury", "paper_status", "paper_note", "deck_scheduler"]
+    kind: Literal[
+        "suspend",
+        "unsuspend",
+        "bury",
+        "paper_status",
+        "paper_note",
+        "deck_scheduler",
+        "card_add",
+        "card_edit",
+        "card_base",
+        "card_retire",
+        "card_restore",
+        "flag",
+        "unflag",
+        "undo",
+    ]
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
 
@@ -397,8 +413,9 @@ def _check_row(
     if len(problems) > found:
         return None
     # Strict validation took every value as given (no conversions): keep the row as it is.
-    if isinstance(known.get("suspended"), bool):
-        known["suspended"] = int(known["suspended"])
+    for flag in ("suspended", "flagged"):
+        if isinstance(known.get(flag), bool):
+            known[flag] = int(known[flag])
     if isinstance(row, CardRow):
         known["state"] = _legacy_easiness(dict(known["state"]), "", raw, section, index, problems)
     elif isinstance(row, LogRow):
@@ -532,9 +549,15 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
     """Every card's suspended flag and buried day, and every paper's status and note,
     is the replay of its events (the last of each kind), as `studykb check` demands."""
     last: dict[tuple[str, str], str] = {}
+    undone = {e.get("value", "") for e in rows["events"] if e["kind"] == "undo"}
     for event in rows["events"]:
         kind = event["kind"]
+        if kind == "undo" or event["uid"] in undone:
+            continue  # taken back: the replay leaves it out
         group = "suspended" if kind in ("suspend", "unsuspend") else kind
+        if kind in ("flag", "unflag"):
+            last[("flag", event["target"])] = kind
+            continue
         last[(group, event["target"])] = "1" if kind == "suspend" else event.get("value", "")
     for index, card in enumerate(rows["cards"]):
         ref = f"{card['deck']}/{card['key']}"
@@ -546,6 +569,8 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             )
         if card.get("buried_until") != last.get(("bury", ref)):
             yield f"cards[{index}] ({ref}): buried_until: differs from the replay of its events"
+        if bool(card.get("flagged", 0)) != (last.get(("flag", ref)) == "flag"):
+            yield f"cards[{index}] ({ref}): flagged: differs from the replay of its events"
     for index, paper in enumerate(rows["papers"]):
         target = PAPER_TARGET_PREFIX + paper["slug"]
         for column, kind, default in (

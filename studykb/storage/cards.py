@@ -9,7 +9,7 @@ from studykb.core import cloze
 from studykb.errors import NotFoundError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import named, write_transaction
-from studykb.storage.events import append_event, card_target, change_suspended
+from studykb.storage.events import ActionGroup, card_target, change_suspended
 from studykb.storage.records import CardView
 from studykb.storage.states import decode_named, state_columns
 
@@ -87,10 +87,14 @@ class CardStore(RepositoryBase):
             raise NotFoundError(f"no card {ref!r}")
         return int(row["id"])
 
-    def set_suspended(self, card_id: int, suspended: bool = True) -> None:
-        """Suspend or bring back a card; a change is recorded as an event with it."""
+    def set_suspended(
+        self, card_id: int, suspended: bool = True, group: ActionGroup | None = None
+    ) -> None:
+        """Suspend or bring back a card; a change is recorded as an event with it
+        (``group``: of an action that changes several cards, undone together)."""
         with write_transaction(self.conn):
-            if change_suspended(self.conn, card_id, suspended, self._moment_for_write()) is None:
+            moment = self._moment_for_write()
+            if change_suspended(self.conn, card_id, suspended, moment, group) is None:
                 raise NotFoundError(f"no card with id {card_id}")
 
     def suspended_cards(self, deck_id: str) -> list[int]:
@@ -106,7 +110,7 @@ class CardStore(RepositoryBase):
         )
         return [int(r["id"]) for r in rows]
 
-    def bury(self, card_id: int) -> date:
+    def bury(self, card_id: int, group: ActionGroup | None = None) -> date:
         """Hide a card until the next study day; returns the day it comes back."""
         with write_transaction(self.conn):
             moment = self._moment_for_write()
@@ -117,5 +121,5 @@ class CardStore(RepositoryBase):
             self.conn.execute(
                 "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
             )
-            append_event(self.conn, moment, "bury", target, until.isoformat())
+            (group or ActionGroup()).append(self.conn, moment, "bury", target, until.isoformat())
         return until

@@ -13,6 +13,12 @@ from studykb.core.scheduling import scheduler_named
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_settings, verify_log
+from studykb.storage.card_events import (
+    CardContent,
+    events_by_target,
+    rebuild_card_columns,
+    replay,
+)
 from studykb.storage.counts import rebuild_counts, recount_by_deck, recount_done
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import (
@@ -70,6 +76,7 @@ class Checks(AnswerLog):
                     )
                     fixes.append((card_id, scheduler, result.state))
             flags, papers = self._event_mismatches()
+            authored = self._authoring_mismatches()
         for _, name, column, found, wanted in flags:
             report.problems.append(
                 f"{name}: {column} is {_short(found)} but its events say {_short(wanted)}"
@@ -78,7 +85,11 @@ class Checks(AnswerLog):
             report.problems.append(
                 f"paper {slug}: {column} is {_short(found)} but its events say {_short(says)}"
             )
-        if repair and (fixes or flags or papers):
+        for card_ref, column, have, want in authored:
+            report.problems.append(
+                f"{card_ref}: {column} is {_short(have)} but its events say {_short(want)}"
+            )
+        if repair and (fixes or flags or papers or authored):
             with write_transaction(self.conn):
                 for card_id, scheduler, state in fixes:
                     write_state(self.conn, scheduler, card_id, state)
@@ -91,7 +102,10 @@ class Checks(AnswerLog):
                     self.conn.execute(
                         f"UPDATE paper SET {column} = ? WHERE id = ?", (says, paper_id)
                     )
-            report.repaired = len(fixes) + len(flags) + len(papers)
+                now = self._now_utc()
+                for card_ref in dict.fromkeys(a[0] for a in authored):
+                    rebuild_card_columns(self.conn, card_ref, now)
+            report.repaired = len(fixes) + len(flags) + len(papers) + len(authored)
         # Last: the counts follow the states and flags (their triggers ran on repair).
         with read_transaction(self.conn):
             drifted = self._histogram_drift()
@@ -172,6 +186,41 @@ class Checks(AnswerLog):
             if r["note"] != r["expected_note"]:
                 papers.append((paper_id, slug, "note", r["note"], str(r["expected_note"])))
         return cards, papers
+
+    def _authoring_mismatches(self) -> list[tuple[str, str, object, object]]:
+        """Cards whose flag, retirement or content is not what the replay of their
+        events gives (storage.card_events): (ref, column, found, wanted). A card with
+        no event of a kind keeps what its deck file gave it."""
+        events = events_by_target(self.conn)
+        found: list[tuple[str, str, object, object]] = []
+        for r in named(self.conn).execute(
+            "SELECT c.deck_id || '/' || c.key AS ref, c.flagged, c.retired_at, c.front, c.back, "
+            "c.tags, c.source FROM card c ORDER BY c.id"
+        ):
+            ref = str(r["ref"])
+            mine = events.get(ref)
+            if mine is None:
+                if r["flagged"]:
+                    found.append((ref, "flagged", r["flagged"], 0))
+                continue
+            state = replay(mine)
+            if bool(r["flagged"]) != state.flagged:
+                found.append((ref, "flagged", r["flagged"], int(state.flagged)))
+            retired = r["retired_at"] is not None
+            if state.retired is not None and retired != state.retired:
+                found.append((ref, "retired", retired, state.retired))
+            if state.content is not None:
+                try:
+                    stored = CardContent.of_row(r)
+                except ValueError:
+                    stored = None
+                if stored != state.content:
+                    for column in ("front", "back", "tags", "source"):
+                        have = None if stored is None else getattr(stored, column)
+                        want = getattr(state.content, column)
+                        if have != want:
+                            found.append((ref, column, have, want))
+        return found
 
     def _states_and_logs(
         self, bad: BadRows, report: CheckReport

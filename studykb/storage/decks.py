@@ -10,8 +10,11 @@ from typing import Any
 
 from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
 from studykb.core.stats import MATURE_INTERVAL
+from studykb.core.studyday import Moment
 from studykb.core.urls import paper_key
+from studykb.storage.card_events import BY_FILE, CardContent, append_content, card_events, replay
 from studykb.storage.db import named, unit_of_work
+from studykb.storage.events import ActionGroup, append_event
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
 from studykb.storage.records import DeckSummary
@@ -24,22 +27,34 @@ class DeckStore(PaperStore, QueueQueries):
 
     # ------------------------------------------------------------------ decks
     def import_decks(
-        self, decks: Sequence[DeckSpec], *, dry_run: bool = False
+        self, decks: Sequence[DeckSpec], *, dry_run: bool = False, theirs: bool = False
     ) -> list[ImportReport]:
         """Apply parsed decks in one transaction; with ``dry_run`` roll it back.
 
         Cards are matched by (deck id, card key): new keys are added, changed
         content updated in place (history kept), keys no longer in the file
         retired (kept with history, no longer shown), retired keys that come
-        back restored."""
+        back restored.
+
+        A card you edited or retired here keeps your version (the report lists it)
+        unless ``theirs``, which takes the file's as an edit of yours (undoable)."""
         reports: list[ImportReport] = []
         now = self._now_utc()
         with unit_of_work(self.conn, dry_run=dry_run):
+            self._import_moment: Moment | None = None
+            # What --theirs takes from the files is one action (undone together).
+            self._import_group = ActionGroup()
             for spec in decks:
-                reports.append(self._import_deck(spec, now))
+                reports.append(self._import_deck(spec, now, theirs))
         return reports
 
-    def _import_deck(self, spec: DeckSpec, now: str) -> ImportReport:
+    def _event_moment(self) -> Moment:
+        if getattr(self, "_import_moment", None) is None:
+            self._import_moment = self._moment_for_write()
+        assert self._import_moment is not None
+        return self._import_moment
+
+    def _import_deck(self, spec: DeckSpec, now: str, theirs: bool = False) -> ImportReport:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
         existing_deck = (
@@ -157,6 +172,35 @@ class DeckStore(PaperStore, QueueQueries):
                     )
                 report.unchanged += 1
                 continue
+            target = f"{spec.deck_id}/{card.key}"
+            events = card_events(self.conn, target)
+            mine = replay(events) if events else None
+            changed = old_hash != card.content_hash
+            yours = mine is not None and (
+                (changed and mine.local) or (retired_at is not None and mine.retired_here)
+            )
+            if yours and not theirs:
+                # Content you own: your edit (or retirement) stands; the report says so.
+                report.kept.append(target)
+                if old_position != position:
+                    self.conn.execute(
+                        "UPDATE card SET position = ? WHERE id = ?", (position, card_id)
+                    )
+                continue
+            moment = self._event_moment()
+            group = self._import_group if yours else ActionGroup()
+            if retired_at is not None:
+                # Taken from the file: an action of yours with --theirs (undoable).
+                group.append(self.conn, moment, "card_restore", target, "" if yours else BY_FILE)
+            if changed and mine is not None:
+                content = CardContent.of_spec(card)
+                if yours:
+                    append_content(
+                        self.conn, moment, group, "card_edit", target, content, by=BY_FILE
+                    )
+                else:
+                    # A card with events follows its file: the new version, as an event.
+                    append_event(self.conn, moment, "card_base", target, content.to_json(BY_FILE))
             self.conn.execute(
                 """
                 UPDATE card SET note_key = ?, kind = ?, cloze_number = ?, front = ?, back = ?,
@@ -191,13 +235,30 @@ class DeckStore(PaperStore, QueueQueries):
                 (scheduler.name, *initial.values(), initial.due_at, spec.deck_id),
             )
         # Only a whole deck (deck file, backup) retires the cards it lacks.
-        gone = [v[0] for v in current.values() if v[3] is None] if spec.complete else []
+        gone = []
+        for key, value in current.items() if spec.complete else ():
+            if value[3] is not None:
+                continue
+            events = card_events(self.conn, f"{spec.deck_id}/{key}")
+            if events and replay(events).local and not theirs:
+                report.kept.append(f"{spec.deck_id}/{key}")  # a card you wrote stays
+                continue
+            gone.append((key, value[0]))
         if gone:
             self.conn.executemany(
                 "UPDATE card SET retired_at = ?, updated_at = ? WHERE id = ?",
-                [(now, now, card_id) for card_id in gone],
+                [(now, now, card_id) for _, card_id in gone],
             )
             report.retired = len(gone)
+            moment = self._event_moment()
+            for key, _ in gone:
+                # The file's doing, not an action of yours (undo passes it by).
+                append_event(self.conn, moment, "card_retire", f"{spec.deck_id}/{key}", BY_FILE)
+        if report.kept:
+            # The deck differs from the file: the next import compares card by card again.
+            self.conn.execute(
+                "UPDATE deck SET content_hash = '', file_hash = '' WHERE id = ?", (spec.deck_id,)
+            )
         if (
             existing_deck is not None
             and not spec.complete

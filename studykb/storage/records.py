@@ -57,6 +57,8 @@ class Answer:
     after: Any
     voids: str | None = None  # a void (an undo): the answer it took back
     scheduler: str = "sm2"
+    # What to tell the user besides (a leech: the paper and source to re-read).
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,7 @@ class CardRow:
     due: date | None
     lapses: int
     created_at: str
+    flagged: bool = False
 
     @property
     def ref(self) -> str:
@@ -239,9 +240,12 @@ class CardSearch(RepositoryBase):
         tag: str | None = None,
         sort: BrowseSort = "due",
         limit: int | None = None,
+        flagged: bool = False,
+        leech: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` and every filter, in ``sort``
-        order. Retired cards only when ``state`` asks for them."""
+        order. Retired cards only when ``state`` asks for them. ``flagged``: only
+        flagged cards; ``leech``: only cards tagged leech."""
         if deck_id is not None:
             self._require_deck(deck_id)
         conditions = [_STATE_SQL[state] if state is not None else "c.retired_at IS NULL"]
@@ -252,6 +256,10 @@ class CardSearch(RepositoryBase):
         if tag is not None:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
             params["tag"] = tag
+        if flagged:
+            conditions.append("c.flagged = 1")
+        if leech:
+            conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')")
         phrases = fts_queries(match_phrases(query))
         for n, phrase in enumerate(phrases):
             conditions.append(f"c.id IN ({_matching(n, phrase)})")
@@ -304,7 +312,8 @@ class CardSearch(RepositoryBase):
                        c.cloze_number AS cloze_number, c.front AS front, c.back AS back,
                        c.tags AS tags, c.source AS source, c.suspended AS suspended,
                        c.buried_until AS buried_until, c.retired_at AS retired_at,
-                       c.created_at AS created_at, s.scheduler AS scheduler, s.due AS due,
+                       c.created_at AS created_at, c.flagged AS flagged,
+                       s.scheduler AS scheduler, s.due AS due,
                        s.interval AS interval, s.lapses AS lapses, {_LEARNING} AS learning
                 FROM card c JOIN card_state s ON s.card_id = c.id WHERE c.id IN ({marks})""",
                 part,
@@ -376,4 +385,5 @@ def _card_row(r: sqlite3.Row, today: date) -> CardRow:
         due=None if r["due"] is None else date.fromisoformat(r["due"]),
         lapses=int(r["lapses"]),
         created_at=r["created_at"],
+        flagged=bool(r["flagged"]),
     )

@@ -88,7 +88,7 @@ def test_import_then_due_decks_stats_json(
     code, out, _ = run(capsys, "check")
     assert code == 0 and "ok:" in out
     code, out, _ = run(capsys, "undo")
-    assert code == 0 and out.startswith("undone ")
+    assert code == 0 and out.strip() == "Undone: answer to toy/one (grade 5)"
     code, out, _ = run(capsys)
     assert code == 0 and "Toy deck" in out and "Reading: 1 of 1 read" in out
 

@@ -195,3 +195,160 @@ def test_history_lists_answers(col: Collection) -> None:
     history = col.authoring.history("toy/one")
     assert [(a.grade, a.kind) for a in history.answers] == [(4, "review")]
     assert json.dumps(history.answers[0].interval_after) == "1"
+
+
+def test_check_finds_and_repairs_columns_changed_behind_the_events(col: Collection) -> None:
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine."))
+    col.authoring.set_flagged(["toy/two"], True)
+    conn = _conn(col)
+    with conn:
+        conn.execute("UPDATE card SET front = 'tampered', flagged = 1 WHERE key = 'one'")
+        conn.execute("UPDATE card SET flagged = 0 WHERE key = 'two'")
+    report = col._store.repo.check()
+    assert not report.ok
+    assert any(p.startswith("toy/one: front is 'tampered'") for p in report.problems)
+    assert any(p.startswith("toy/one: flagged") for p in report.problems)
+    assert any(p.startswith("toy/two: flagged") for p in report.problems)
+    col._store.repo.check(repair=True)
+    _check_ok(col)
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").flagged and not col.review.card("toy/one").flagged
+
+
+def test_a_reimport_keeps_the_local_edit_and_reports_it(col: Collection, small_deck: Path) -> None:
+    repo = col._store.repo
+    col.review.answer("toy/one", 4)
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine.", (), "§1"))
+    col.authoring.retire(["toy/two"])
+    added = col.authoring.add("toy", CardFields("Added?", "Here.")).refs[0]
+    # The file changed meanwhile: card one and two have new text upstream.
+    text = small_deck.read_text().replace("Question one?", "Question one, v2?")
+    small_deck.write_text(text.replace("Answer two.", "Answer two, v2."))
+    [report] = repo.import_decks(read_decks([small_deck]))
+    assert sorted(report.kept) == sorted(["toy/one", "toy/two", added])
+    assert "kept your version: toy/one" in report.summary()
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").retired
+    assert not col.review.card(added).retired
+    assert len(col.review.history(col.review.card("toy/one").id)) == 1
+    _check_ok(col)
+    # Importing the same file again still says so (the deck's hashes were forgotten).
+    [again] = repo.import_decks(read_decks([small_deck]))
+    assert "toy/one" in again.kept
+    # --theirs: the file's version, as an edit you can undo.
+    [taken] = repo.import_decks(read_decks([small_deck]), theirs=True)
+    assert taken.kept == [] and taken.retired == 1  # the card added here is not in the file
+    assert col.review.card("toy/one").question == "Question one, v2?"
+    assert not col.review.card("toy/two").retired
+    assert col.review.card("toy/two").answer == "Answer two, v2."
+    _check_ok(col)
+    # What --theirs took is one action: undo gives both cards back as you had them.
+    assert col.authoring.undo_last() == "Undone: edit of 2 cards"
+    assert col.review.card("toy/one").question == "Mine?"
+    assert col.review.card("toy/two").retired
+    _check_ok(col)
+
+
+def test_a_card_with_events_follows_its_file_when_not_edited(
+    col: Collection, small_deck: Path
+) -> None:
+    repo = col._store.repo
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine.", (), "§1"))
+    col.authoring.undo_last()
+    small_deck.write_text(small_deck.read_text().replace("Question one?", "Question 1?"))
+    [report] = repo.import_decks(read_decks([small_deck]))
+    assert report.kept == [] and report.updated == 1
+    assert col.review.card("toy/one").question == "Question 1?"
+    _check_ok(col)
+    # A card the file drops is retired by the file, which undo passes by.
+    small_deck.write_text(small_deck.read_text().replace('id = "two"', 'id = "deux"'))
+    repo.import_decks(read_decks([small_deck]))
+    assert col.review.card("toy/two").retired
+    assert col.authoring.undo_last() is None
+    _check_ok(col)
+
+
+def test_a_json_backup_carries_the_authoring_events(
+    col: Collection,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STUDYKB_NO_BUNDLED", "1")
+    from studykb.app.exports import write_json_backup
+    from tests.conftest import run_cli
+
+    col.review.answer("toy/one", 4)
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine.", ("t",), "§1"))
+    col.authoring.add("toy", CardFields("{{c1::New}} card", "", kind="cloze"))
+    col.authoring.set_flagged(["toy/two"], True)
+    col.authoring.retire(["toy/eq:c2"])
+    col.authoring.set_flagged(["toy/eq:c1"], True)
+    col.authoring.undo_last()  # the flag of eq:c1
+    out = tmp_path / "backup.json"
+    write_json_backup(col._store, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    kinds = [e["kind"] for e in data["events"]]
+    assert {"card_base", "card_edit", "card_add", "flag", "card_retire", "undo"} <= set(kinds)
+    assert all("after_answer" in e and "action" in e for e in data["events"])
+    new = tmp_path / "new.db"
+    code, _, err = run_cli(capsys, "--db", str(new), "import", str(out))
+    assert code == 0, err
+    assert run_cli(capsys, "--db", str(new), "check")[0] == 0
+    restored = sqlite3.connect(new)
+    try:
+        query = "SELECT uid, kind, target, value, action, after_answer FROM event ORDER BY seq"
+        assert restored.execute(query).fetchall() == _conn(col).execute(query).fetchall()
+        cards = "SELECT deck_id, key, front, flagged, retired_at IS NULL FROM card ORDER BY id"
+        assert restored.execute(cards).fetchall() == _conn(col).execute(cards).fetchall()
+    finally:
+        restored.close()
+    # Undo goes on working in the restored database: the retire is the last action.
+    code, out_text, _ = run_cli(capsys, "--db", str(new), "undo")
+    assert code == 0 and out_text.strip() == "Undone: retire of toy/eq:c2"
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_a_card_lapsing_eight_times_is_tagged_leech_with_the_answer(
+    store: Store, small_deck: Path, suspend: bool
+) -> None:
+    from dataclasses import replace as changed
+    from datetime import timedelta
+
+    from studykb.core.clock import FixedClock
+
+    store.settings = changed(store.settings, leech_suspend=suspend)
+    store.repo.import_decks(read_decks([small_deck]))
+    col = Collection(store)
+    clock = store.repo.clock
+    assert isinstance(clock, FixedClock)
+    messages = []
+    for _ in range(8):
+        col.review.answer("toy/one", 5)  # learnt, then forgotten the next day
+        clock.advance(timedelta(days=30))
+        messages.append(col.review.answer("toy/one", 1).message)
+        clock.advance(timedelta(days=1))
+    assert messages[:7] == [None] * 7
+    assert messages[7] == (
+        "toy/one has lapsed 8 times: tagged leech"
+        + (" and suspended" if suspend else "")
+        + ". Re-read A Toy Paper, §1 before you rewrite or review it."
+    )
+    card = col.review.card("toy/one")
+    assert "leech" in card.tags and card.suspended == suspend
+    _check_ok(col)
+    # Undoing that answer takes the tag (and the suspension) back with it.
+    assert col.authoring.undo_last() == "Undone: answer to toy/one (grade 1)"
+    card = col.review.card("toy/one")
+    assert "leech" not in card.tags and not card.suspended
+    _check_ok(col)
+
+
+def test_suspending_or_burying_many_cards_is_one_action(col: Collection) -> None:
+    col.review.suspend(["toy/one", "toy/two"])
+    ids = [col.review.card(r).id for r in ("toy/eq:c1", "toy/eq:c2")]
+    col.browser.bury(ids)
+    assert col.authoring.undo_last() == "Undone: bury of 2 cards"
+    assert col.authoring.undo_last() == "Undone: suspend of 2 cards"
+    assert not col.review.card("toy/one").suspended
+    _check_ok(col)

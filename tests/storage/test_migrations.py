@@ -136,8 +136,24 @@ def test_a_database_of_the_previous_release_upgrades_with_nothing_lost(
         ]
         uid, at, offset = conn.execute("SELECT uid, at, utc_offset_minutes FROM event").fetchone()
         assert len(uid) == 32 and at.endswith("+00:00") and offset == 0
+        # 0010: no card is flagged; the events written before it follow no answer.
+        assert conn.execute("SELECT count(*) FROM card WHERE flagged = 1").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM event WHERE action IS NOT NULL OR after_answer IS NOT NULL"
+        ).fetchone() == (0,)
         assert repo.check().ok
         repo.set_suspended(repo.find_card("toy/eq:c1"), False)
         assert repo.check().ok
+        # Cards of the old database are edited, flagged and retired as events, and undo
+        # takes back the newest action first, the unsuspend written above included.
+        one = repo.find_card("toy/one")
+        row = conn.execute("SELECT front, back FROM card WHERE id = ?", (one,)).fetchone()
+        repo.set_flagged([one], True)
+        repo.retire_cards([one])
+        assert repo.undo_last() == "Undone: retire of toy/one"
+        assert repo.undo_last() == "Undone: flag of toy/one"
+        assert repo.undo_last() == "Undone: unsuspend of toy/eq:c1"
+        assert repo.check().ok
+        assert conn.execute("SELECT front, back FROM card WHERE id = ?", (one,)).fetchone() == row
     finally:
         store.close()
