@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Markdown, Static, TextArea
+from textual.widgets import DataTable, Markdown, Select, Static, TextArea
 
 from studykb.app.authoring import CardFields
 from studykb.app.store import Store
@@ -410,6 +410,14 @@ async def test_the_browser_edits_flags_retires_and_undo_brings_back(
         await pilot.press("space", "f")
         await pilot.pause()
         assert "Flagged 2 cards; f again unflags." in notes(app)
+        # The state filter offers "flagged": only those two are listed, each with ⚑.
+        screen.query_one("#browser-state", Select).value = "flagged"
+        await pilot.pause()
+        assert sorted(r.ref for r in screen.page.rows) == ["toy/one", "toy/two"]
+        assert "⚑" in screen_text(app)
+        screen.query_one("#browser-state", Select).value = Select.NULL
+        await pilot.pause()
+        assert len(screen.page.rows) == 4
         # Retire one (asks first), then u brings it back.
         _highlight(screen, "toy/two")
         await pilot.press("R")

@@ -46,6 +46,9 @@ STATE_STYLE = {
     "retired": "dim strike",
 }
 MARK = "●"
+FLAG = "⚑"
+# Beside the states in the state filter: cards flagged to fix, cards tagged leech.
+MARKS = ("flagged", "leech")
 
 if TYPE_CHECKING:
     from studykb.app.authoring import Saved
@@ -78,7 +81,7 @@ class CardBrowserScreen(StudyScreen):
                     [], prompt="All decks", id="browser-deck", compact=True, type_to_search=False
                 )
                 yield Select[str](
-                    [(s, s) for s in BROWSE_STATES],
+                    [(s, s) for s in (*BROWSE_STATES, *MARKS)],
                     prompt="Any state",
                     id="browser-state",
                     compact=True,
@@ -165,10 +168,16 @@ class CardBrowserScreen(StudyScreen):
             sort if sort in BROWSE_SORTS else "due",
         )
 
+    def mark_filter(self) -> str | None:
+        """ "flagged" or "leech" when the state filter asks for those cards."""
+        value = self.query_one("#browser-state", Select).value
+        return value if isinstance(value, str) and value in MARKS else None
+
     def reload(self, highlight: int | None = None) -> None:
         """Search again with the field and filters as they are now (the math of new
         cards is rendered apart, see _start_rendering: never at each key)."""
         query, deck, state, tag, sort = self.filters()
+        mark = self.mark_filter()
         page = self.guarded(
             lambda: self.collection.browser.search(
                 query,
@@ -178,6 +187,8 @@ class CardBrowserScreen(StudyScreen):
                 sort=sort,
                 limit=self.SHOWN,
                 refresh=False,
+                flagged=mark == "flagged",
+                leech=mark == "leech",
             )
         )
         if page is None:
@@ -221,7 +232,7 @@ class CardBrowserScreen(StudyScreen):
         for row in self.page.rows:
             front = one_line(row.question)
             table.add_row(
-                Text(MARK if row.id in self.marked else "", style="bold #e5c07b"),
+                self._mark_cell(row),
                 plain(tail(row.ref, self._widths[0])),
                 Text(row.state, style=STATE_STYLE.get(row.state, "")),
                 plain(front),
@@ -236,7 +247,8 @@ class CardBrowserScreen(StudyScreen):
     def _update_count(self) -> None:
         page = self.page
         if page.total == 0:
-            line = Text("No cards match." if any(self.filters()[:4]) else "No cards yet.")
+            narrowed = any(self.filters()[:4]) or self.mark_filter() is not None
+            line = Text("No cards match." if narrowed else "No cards yet.")
         elif page.total > len(page.rows) or not page.exact:
             many = f"{page.total:,}{'' if page.exact else '+'} cards"
             line = Text(f"{len(page.rows)} of {many} shown; type to narrow")
@@ -351,15 +363,19 @@ class CardBrowserScreen(StudyScreen):
         row = self.highlighted()
         return [] if row is None else [row]
 
+    def _mark_cell(self, row: CardRow) -> Text:
+        """● for a card marked for an action, else ⚑ for one flagged to fix."""
+        if row.id in self.marked:
+            return Text(MARK, style="bold #e5c07b")
+        return Text(FLAG if row.flagged else "", style="#e5c07b")
+
     def action_mark(self) -> None:
         row = self.highlighted()
         if row is None:
             return
         self.marked ^= {row.id}
         table = self.query_one("#browser-table", DataTable)
-        table.update_cell(
-            str(row.id), "mark", Text(MARK if row.id in self.marked else "", style="bold #e5c07b")
-        )
+        table.update_cell(str(row.id), "mark", self._mark_cell(row))
         self._update_count()
         table.action_cursor_down()
 
@@ -425,10 +441,7 @@ class CardBrowserScreen(StudyScreen):
         rows = self.targets()
         if not rows:
             return
-        views = self.guarded(lambda: self.collection.browser.views([r.id for r in rows]))
-        if views is None:
-            return
-        flagged = not all(v.flagged for v in views)
+        flagged = not all(r.flagged for r in rows)
         refs = [r.ref for r in rows]
         if self.guarded(lambda: self.collection.authoring.set_flagged(refs, flagged)) is None:
             return
