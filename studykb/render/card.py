@@ -22,6 +22,7 @@ class Face:
     label: str  # "c1" for a cloze deletion, "back → front" for a reversed note's second card
     question: str
     answer: str
+    hidden: tuple[str, ...] = ()  # what a cloze card hides (its deletions' answers)
 
 
 def note_faces(kind: str, front: str, back: str) -> list[Face]:
@@ -35,6 +36,7 @@ def note_faces(kind: str, front: str, back: str) -> list[Face]:
                 f"c{n}",
                 cloze.front(front, n),
                 cloze.back(front, n) + (f"\n\n{back}" if back else ""),
+                tuple(cloze.answers(front, n)),
             )
             for n in cloze.numbers(front)
         ]

@@ -287,7 +287,11 @@ class EditorModal(ModalScreen[Saved | None]):
             for face in rest:
                 lines.append("\n" if lines else "")
                 lines.append(f"{face.label}: ", style="bold")
-                lines.append(_one_line(face.question))
+                if face.hidden:  # a cloze card: what it hides tells it apart
+                    lines.append("hides ")
+                    lines.append(_one_line(" … ".join(face.hidden)))
+                else:
+                    lines.append(_one_line(face.question))
             more.update(lines)
         else:
             more.update("")
