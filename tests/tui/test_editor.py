@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Markdown, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Markdown, Select, Static, TextArea
 
 from studykb.app.authoring import CardFields
 from studykb.app.store import Store
@@ -228,16 +228,29 @@ async def test_a_in_review_adds_a_card_to_the_current_deck(toy_store: Store, mak
         await pilot.pause()
         assert isinstance(app.screen, EditorModal)
         assert "New card in Toy deck" in screen_text(app)
-        await pilot.press(*"What is new?", "tab", *"This card.", "ctrl+s")
+        await pilot.press(*"What is new?", "tab", *"This card.")
+        await pilot.pause(0.3)
+        # The linter's warnings follow the typing, inline.
+        assert "⚠ missing-source: no source" in screen_text(app)
+        app.screen.query_one("#editor-source", Input).value = "§9"
+        await pilot.pause(0.3)
+        assert "missing-source" not in screen_text(app)
+        # f2 hides the preview (room for the fields at 80x24) and shows it again.
+        preview = app.screen.query_one("#editor-preview")
+        await pilot.press("f2")
+        assert not preview.display
+        await pilot.press("f2")
+        assert preview.display
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen and screen.card is not None
         assert screen.card.ref == shown  # the review goes on with its card
         added = [n for n in notes(app) if n.startswith("Added toy/")]
         assert added
     rows = toy_store.repo.conn.execute(
-        "SELECT deck_id, front, back FROM card WHERE front = 'What is new?'"
+        "SELECT deck_id, front, back, source FROM card WHERE front = 'What is new?'"
     ).fetchall()
-    assert [tuple(r) for r in rows] == [("toy", "What is new?", "This card.")]
+    assert [tuple(r) for r in rows] == [("toy", "What is new?", "This card.", "§9")]
     assert toy_store.repo.check().ok
 
 
