@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -114,6 +115,11 @@ class EditorModal(ModalScreen[Saved | None]):
         if (ref is None) == (deck_id is None):
             raise ValueError("an editor edits a card (ref) or adds one to a deck (deck_id)")
         self.initial = fields
+        # The fields as the form reads them back untouched (tags parsed, source
+        # stripped): what "changed" is measured against.
+        self.baseline = replace(
+            fields, tags=parse_tags(show_tags(fields.tags)), source=fields.source.strip()
+        )
         self.ref = ref
         self.deck_id = deck_id
         self.deck_title = deck_title or deck_id
@@ -221,7 +227,7 @@ class EditorModal(ModalScreen[Saved | None]):
 
     @property
     def edited(self) -> bool:
-        return self.values() != self.initial
+        return self.values() != self.baseline
 
     @on(TextArea.Changed)
     @on(Input.Changed)
@@ -239,7 +245,7 @@ class EditorModal(ModalScreen[Saved | None]):
         cloze = fields.kind == "cloze"
         self.query_one("#editor-front-label", Label).update("Text" if cloze else "Front")
         self.query_one("#editor-back-label", Label).update("Extra" if cloze else "Back")
-        state = Text("unsaved changes" if fields != self.initial else "no changes")
+        state = Text("unsaved changes" if fields != self.baseline else "no changes")
         state.append(f" · {KIND_HELP[fields.kind]}")
         self.query_one("#editor-state", Static).update(state)
 
@@ -306,7 +312,7 @@ class EditorModal(ModalScreen[Saved | None]):
         if self._refresh_timer is not None:
             self.refresh_findings()  # the fields as they are now, not as last shown
         fields = self.values()
-        if self.ref is not None and fields == self.initial:
+        if self.ref is not None and fields == self.baseline:
             self.dismiss(None)
             return
         try:
