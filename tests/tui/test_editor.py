@@ -489,3 +489,38 @@ async def test_u_on_the_summary_takes_back_the_last_answer(toy_store: Store, mak
         await pilot.pause()
         assert any(n.startswith("Undone: answer to toy/eq:c2") for n in notes(app))
     assert [r[2] for r in log_rows(toy_store)][-1] == "void"
+
+
+async def test_a_cloze_card_is_edited_as_its_note_and_stays_a_cloze(
+    toy_store: Store, make_app: Any
+) -> None:
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("space", "5", "space", "5")  # one, two: now toy/eq:c1
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.card is not None
+        assert screen.card.ref == "toy/eq:c1"
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorModal)
+        # The note's text with both deletions; the preview asks c1 with its blank.
+        text = editor.query_one("#editor-front", TextArea).text
+        assert "{{c1::" in text and "{{c2::" in text
+        assert "2 cards; the first (c1) as review shows it:" in screen_text(app)
+        assert "[...]" in screen_text(app)
+        assert "c2: hides every t" in screen_text(app)
+        # It stays a cloze: the other kinds cannot be chosen.
+        assert editor.query_one("#editor-kind-basic").disabled
+        assert not editor.query_one("#editor-kind-cloze").disabled
+        editor.query_one("#editor-front", TextArea).text = text + " Indeed."
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen and screen.card is not None
+        assert screen.card.ref == "toy/eq:c1" and not screen.revealed
+        assert screen.query_one("#question", Markdown).source.endswith("Indeed.")
+    for ref in ("toy/eq:c1", "toy/eq:c2"):
+        assert raw(toy_store, ref)[0].endswith(" Indeed.")
+    assert toy_store.repo.check().ok

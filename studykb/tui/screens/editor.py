@@ -154,7 +154,13 @@ class EditorModal(ModalScreen[Saved | None]):
                         with RadioSet(id="editor-kind", compact=True):
                             for kind in KINDS:
                                 yield RadioButton(
-                                    kind, value=kind == initial.kind, id=f"editor-kind-{kind}"
+                                    kind,
+                                    value=kind == initial.kind,
+                                    id=f"editor-kind-{kind}",
+                                    # A card keeps its cards: a cloze note stays cloze, a
+                                    # basic or reversed one never becomes one (add instead).
+                                    disabled=self.ref is not None
+                                    and (kind == "cloze") != (initial.kind == "cloze"),
                                 )
                     with Horizontal(classes="editor-row editor-area-row"):
                         yield Label("Front", classes="editor-label", id="editor-front-label")

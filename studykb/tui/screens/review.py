@@ -372,16 +372,17 @@ class ReviewScreen(StudyScreen):
 
         def saved(result: Saved | None) -> None:
             if result is not None:
-                self._after_edit(card.id, card.ref, result, revealed)
+                self._after_edit(card.id, result, revealed)
 
         self.app.push_screen(EditorModal(fields, ref=card.ref), saved)
 
-    def _after_edit(self, card_id: int, ref: str, saved: Saved, revealed: bool) -> None:
+    def _after_edit(self, card_id: int, saved: Saved, revealed: bool) -> None:
         self.post_message(CardSaved(saved.refs, saved.sentence))
         self.notify(saved.sentence, timeout=3, markup=False)
-        if ref in saved.refs:
+        card = self.guarded(lambda: self.collection.review.card_by_id(card_id))
+        if card is not None and not card.retired:
             self.show_card(card_id, revealed=revealed)
-        else:  # the note no longer makes this card (a cloze deletion taken out)
+        else:  # the note no longer makes this card (its cloze deletion taken out)
             self.load_next()
 
     def action_add_card(self) -> None:
@@ -445,7 +446,7 @@ class ReviewScreen(StudyScreen):
             self.notify(outcome.message, timeout=4, markup=False)
             self.show_card(card.id, revealed=revealed)  # redrawn after the editor
             return
-        self._after_edit(card.id, card.ref, outcome.saved, revealed)
+        self._after_edit(card.id, outcome.saved, revealed)
 
     def action_flag(self) -> None:
         """`f`: flag the card to fix later, or unflag it."""
