@@ -524,3 +524,25 @@ async def test_a_cloze_card_is_edited_as_its_note_and_stays_a_cloze(
     for ref in ("toy/eq:c1", "toy/eq:c2"):
         assert raw(toy_store, ref)[0].endswith(" Indeed.")
     assert toy_store.repo.check().ok
+
+
+async def test_an_answer_that_makes_a_leech_says_what_to_reread(
+    toy_store: Store, make_app: Any, clock: FixedClock
+) -> None:
+    from dataclasses import replace as with_changes
+
+    toy_store.settings = with_changes(toy_store.settings, leech_lapses=1)
+    one = card_id(toy_store, "toy/one")
+    toy_store.repo.answer(one, 5)  # learned yesterday...
+    clock.advance(timedelta(days=1))
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.card is not None
+        assert screen.card.ref == "toy/one"
+        await pilot.press("space", "1")  # ...forgotten today: a lapse, and a leech
+        await pilot.pause()
+        said = [n for n in notes(app) if "leech" in n.lower()]
+        assert said and "A Toy Paper" in said[0] and "§1" in said[0]
+    assert "leech" in toy_store.repo.card(one).tags

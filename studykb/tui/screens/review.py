@@ -282,6 +282,8 @@ class ReviewScreen(StudyScreen):
         self.suspended_last = None  # undo now takes back this answer
         self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
         self.post_message(CardRated(card.id, quality, answer.uid, answer.kind))
+        if answer.message:  # a leech: the paper and the source to re-read
+            self.notify(answer.message, severity="warning", timeout=10, markup=False)
         self.load_next()
 
     def on_rating_bar_graded(self, event: RatingBar.Graded) -> None:
