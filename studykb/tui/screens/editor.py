@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -205,16 +206,25 @@ class EditorModal(ModalScreen[Saved | None]):
                     yield Markdown(id="editor-answer", open_links=False)
                     yield Static(id="editor-more", classes="subtle")
             with Horizontal(id="editor-buttons"):
-                yield Static(
-                    "ctrl+s save · escape cancel · f2 preview", id="editor-hint", classes="subtle"
-                )
+                yield Static(id="editor-hint", classes="subtle")
                 yield Button("Save", variant="primary", id="editor-save-button", compact=True)
                 yield Button("Cancel", id="editor-cancel-button", compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#editor-hint", Static).update(self.key_hint())
         self.query_one("#editor-preview").border_title = "Preview"
         self.refresh_findings()
         self.query_one("#editor-front", TextArea).focus()
+
+    def key_hint(self) -> str:
+        """The editor's keys as the registry (and the user's keymap) has them."""
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        parts = []
+        for entry in navigation.keys_of(self.NAVIGATION):
+            binding = entry.binding(keymap.get(entry.id))
+            keys = "/".join(map(self.app.get_key_display, Binding.make_bindings([binding])))
+            parts.append(f"{keys} {entry.title.lower()}")
+        return " · ".join(parts)
 
     # ------------------------------------------------------------------ the form
     def values(self) -> CardFields:
