@@ -24,8 +24,9 @@ from studykb.errors import BadInputError
 if TYPE_CHECKING:
     from studykb.app.authoring import Authoring, Saved
 
-# The lines studykb puts on top of a file it reopens; taken off again before the next round.
-ERROR_MARK = "# studykb: "
+# The lines studykb puts on top of a file it reopens (as `studykb edit` does); taken off
+# again before the next round.
+ERROR_MARK = "# error: "
 ERROR_LEAD = "not saved. Fix the card below and save, or quit without saving to give up:"
 FALLBACK_EDITOR = "vi"
 
@@ -116,7 +117,7 @@ def edit_externally(
                     return Outcome(None, f"Edit of {ref} given up; nothing saved.")
                 return Outcome(None, f"No change to {ref}.")
             try:
-                fields = authoring.from_toml(edited, path.name)
+                fields = authoring.from_toml(edited, ref)
                 if fields == current:
                     return Outcome(None, f"No change to {ref}.")
                 saved = authoring.edit(ref, fields)

@@ -279,7 +279,7 @@ path = pathlib.Path(sys.argv[-1])
 text = path.read_text(encoding="utf-8")
 log = pathlib.Path({log!r})
 log.write_text(log.read_text() + "---\\n" + text if log.exists() else "---\\n" + text)
-if {bad_first} and "# studykb:" not in text:
+if {bad_first} and "# error:" not in text:
     text = text.replace('back = ', 'back = 42 #', 1)  # not text: an error
 else:  # fixed (if it was broken), and the front changed
     text = text.replace('back = 42 #', 'back = ', 1)
@@ -354,6 +354,7 @@ async def test_a_bad_edit_in_visual_reopens_with_the_error_and_saves_nothing_unt
     assert len(rounds) == 2  # opened twice: the bad edit came back
     assert not rounds[0].startswith(ERROR_MARK)
     assert rounds[1].startswith(ERROR_MARK)  # the error, on top, as a comment
+    assert f"{ref}:" in rounds[1].splitlines()[1]  # where: the card, the line
     assert "back: must be text" in rounds[1].splitlines()[1]
     assert "back = 42" in rounds[1]  # the user's own (bad) text, kept to fix
     assert saved_between == [raw(toy_store, ref)]  # one save, at the end
@@ -546,3 +547,21 @@ async def test_an_answer_that_makes_a_leech_says_what_to_reread(
         said = [n for n in notes(app) if "leech" in n.lower()]
         assert said and "A Toy Paper" in said[0] and "§1" in said[0]
     assert "leech" in toy_store.repo.card(one).tags
+
+
+async def test_an_editor_that_cannot_run_is_named_and_nothing_is_saved(
+    toy_store: Store,
+    make_app: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_suspend: None,
+) -> None:
+    monkeypatch.setenv("VISUAL", str(tmp_path / "no-such-editor"))
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause()
+        assert any(n.startswith("Could not run the editor") for n in notes(app))
+        assert isinstance(app.screen, ReviewScreen)
+    assert raw(toy_store, "toy/one") == ("Question one?", "Answer one.")
