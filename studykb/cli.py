@@ -735,13 +735,17 @@ def next_(ctx: Context, deck_id: str | None, as_json: bool, raw: bool) -> None:
 @click.argument("card")
 @click.argument("grade", type=click.IntRange(0, 5))
 @click.option("--ms", "answer_ms", type=click.IntRange(0, None), default=0, help="Answer time.")
+@click.option(
+    "--practice", is_flag=True, help="Outside the schedule: logged, changing no schedule."
+)
 @pass_ctx
-def answer(ctx: Context, card: str, grade: int, answer_ms: int) -> None:
+def answer(ctx: Context, card: str, grade: int, answer_ms: int, practice: bool) -> None:
     """Grade a card (CARD: deck-id/card-id or numeric id): 0-5 in an SM-2 deck,
     1-4 (Again, Hard, Good, Easy) in an FSRS deck."""
     from studykb.core.scheduler import Sm2State
 
-    result = ctx.collection().review.answer(card, grade, answer_ms)
+    review = ctx.collection().review
+    result = (review.practice if practice else review.answer)(card, grade, answer_ms)
     after = result.after
     if isinstance(after, Sm2State):
         due_text = after.due.isoformat() if after.due else "-"

@@ -167,6 +167,15 @@ class Review(UseCases):
                     return replace(answer, message=message)
             return answer
 
+    def practice(self, card: int | str, grade: int, answer_ms: int = 0) -> Answer:
+        """Grade a card outside the schedule (practice mode: any browser selection, a
+        deck, a tag, flagged cards, leeches, today's failures): logged as a practice
+        answer, changing no schedule and no day's counts; undoable."""
+        repo = self._repo
+        with self._writing():
+            card_id = repo.find_card(card) if isinstance(card, str) else card
+            return repo.practice(card_id, grade, answer_ms)
+
     def undo(self, uid: str | None = None) -> Answer | None:
         """Take back the newest answer (or the one named); None if there is none."""
         with self._writing():

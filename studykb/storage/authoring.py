@@ -21,7 +21,7 @@ from studykb.storage.card_events import (
     undo_events,
 )
 from studykb.storage.cards import CardStore
-from studykb.storage.counts import LIVE_ANSWER
+from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import ActionGroup, change_suspended
 from studykb.storage.log import AnswerLog
@@ -359,7 +359,8 @@ class AuthoringStore(CardStore, AnswerLog):
             ).fetchone()
             answer = db.execute(
                 "SELECT r.seq, r.uid FROM review_log r "
-                f"WHERE {LIVE_ANSWER} ORDER BY r.seq DESC LIMIT 1"
+                f"WHERE ({LIVE_ANSWER} OR (r.kind = 'practice' AND {NOT_VOIDED})) "
+                "ORDER BY r.seq DESC LIMIT 1"
             ).fetchone()
             if event is None and answer is None:
                 return None
@@ -413,14 +414,15 @@ class AuthoringStore(CardStore, AnswerLog):
         row = (
             named(self.conn)
             .execute(
-                "SELECT r.quality, r.card_ref, c.deck_id || '/' || c.key AS ref "
+                "SELECT r.quality, r.kind, c.deck_id || '/' || c.key AS ref "
                 "FROM review_log r JOIN card c ON c.id = r.card_id WHERE r.uid = ?",
                 (uid,),
             )
             .fetchone()
         )
         self.undo(uid)
-        return f"Undone: answer to {row['ref']} (grade {row['quality']})"
+        what = "practice answer" if row["kind"] == "practice" else "answer"
+        return f"Undone: {what} to {row['ref']} (grade {row['quality']})"
 
 
 def _note_ref(targets: Sequence[str]) -> str:

@@ -20,7 +20,7 @@ from studykb.core.studyday import Moment
 from studykb.errors import BadInputError, NotFoundError, StudykbError
 from studykb.storage.base import RepositoryBase, _new_uid
 from studykb.storage.card_events import undo_answer_events
-from studykb.storage.counts import LIVE_ANSWER
+from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
@@ -49,7 +49,9 @@ _LOG_COLUMNS = (
 
 def _answer_from_row(row: sqlite3.Row) -> Answer:
     """An answer from a row of ``SELECT {_LOG_COLUMNS}`` read by name."""
-    kind: LogKind = row["kind"] if row["kind"] in ("drill", "import", "void") else "review"
+    kind: LogKind = (
+        row["kind"] if row["kind"] in ("drill", "import", "void", "practice") else "review"
+    )
     scheduler = scheduler_named(str(row["scheduler"]))
     return Answer(
         uid=str(row["uid"]),
@@ -114,6 +116,50 @@ class AnswerLog(RepositoryBase):
                 write_state(self.conn, scheduler, card_id, after)
         return Answer(
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
+        )
+
+    def practice(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:
+        """Record an answer given outside the schedule (practice: a browser selection,
+        a tag, the day's failures): logged as kind 'practice', its states the card's
+        own before and after, changing no schedule, counted in no day's work."""
+        with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            row = (
+                named(self.conn)
+                .execute(
+                    f"""
+                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
+                       c.deck_id || '/' || c.key AS ref
+                FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
+                """,
+                    (card_id,),
+                )
+                .fetchone()
+            )
+            if row is None:
+                raise NotFoundError(f"no card with id {card_id}")
+            if row["retired_at"] is not None:
+                raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
+            scheduler = card_scheduler(self.conn, card_id, str(row["scheduler"]), self.day_starts())
+            if isinstance(quality, bool) or quality not in scheduler.ratings:
+                low, high = scheduler.ratings[0], scheduler.ratings[-1]
+                title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
+                raise BadInputError(
+                    [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
+                )
+            state = decode(scheduler, row)
+            uid = self._append_log(
+                card_id, moment, quality, "practice", state, state, scheduler, answer_ms=answer_ms
+            )
+        return Answer(
+            uid,
+            card_id,
+            "practice",
+            quality,
+            moment.study_day,
+            state,
+            state,
+            scheduler=scheduler.name,
         )
 
     def _append_log(
@@ -193,7 +239,8 @@ class AnswerLog(RepositoryBase):
                 row = (
                     named(self.conn)
                     .execute(
-                        f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? AND {LIVE_ANSWER}",
+                        f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? "
+                        f"AND ({LIVE_ANSWER} OR (r.kind = 'practice' AND {NOT_VOIDED}))",
                         (uid,),
                     )
                     .fetchone()

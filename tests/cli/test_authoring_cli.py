@@ -211,3 +211,12 @@ def test_export_toml_imports_back_the_same(
     assert "0 added, 0 updated, 6 unchanged, 0 retired" in _ok(capsys, db, "import", str(out_file))
     code, _, err = run_cli(capsys, "--db", db, "export", str(tmp_path / "all.toml"))
     assert code == 2 and "--deck" in err
+
+
+def test_answer_practice_changes_no_schedule(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _ok(capsys, db, "answer", "toy/one", "2", "--practice")
+    assert out.startswith("practice ")
+    assert json.loads(_ok(capsys, db, "due", "--json"))["new"] == 4
+    history = json.loads(_ok(capsys, db, "card", "toy/one", "--json"))["history"]
+    assert [(h["grade"], h["kind"]) for h in history] == [(2, "practice")]
+    assert _ok(capsys, db, "undo").strip() == "Undone: practice answer to toy/one (grade 2)"

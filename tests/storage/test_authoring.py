@@ -352,3 +352,33 @@ def test_suspending_or_burying_many_cards_is_one_action(col: Collection) -> None
     assert col.authoring.undo_last() == "Undone: suspend of 2 cards"
     assert not col.review.card("toy/one").suspended
     _check_ok(col)
+
+
+def test_practice_answers_are_logged_and_change_no_schedule(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    col.review.answer("toy/one", 4)
+    before = col.review.card("toy/one").state
+    counts = col.review.due_counts()
+    practice = col.review.practice("toy/one", 1)
+    assert practice.kind == "practice" and practice.before == practice.after == before
+    col.review.practice("toy/two", 5)  # a new card stays new
+    assert col.review.card("toy/one").state == before
+    assert col.review.card("toy/two").state == col.review.card("toy/eq:c1").state
+    assert col.review.due_counts() == counts
+    assert col._store.repo.stats().reviews_today == 1
+    _check_ok(col)
+    kinds = [a.kind for a in col.authoring.history("toy/one").answers]
+    assert kinds == ["review", "practice"]
+    assert col.authoring.undo_last() == "Undone: practice answer to toy/two (grade 5)"
+    assert col.authoring.undo_last() == "Undone: practice answer to toy/one (grade 1)"
+    assert col.authoring.undo_last() == "Undone: answer to toy/one (grade 4)"
+    _check_ok(col)
+    # A JSON backup with practice answers validates and restores.
+    from studykb.app.exports import write_json_backup
+    from studykb.storage.backup_json import check_backup
+
+    col.review.practice("toy/one", 3)
+    out = tmp_path / "b.json"
+    write_json_backup(col._store, out)
+    check_backup(json.loads(out.read_text(encoding="utf-8")))

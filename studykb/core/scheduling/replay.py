@@ -27,11 +27,12 @@ from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.ratings import Scale, convert
 from studykb.core.studyday import Moment
 
-EventKind = Literal["answer", "void", "import"]
+EventKind = Literal["answer", "void", "import", "practice"]
 # How the log names what a row was: review (the scheduler ran), drill (a same-day
 # repetition under SM-2's rule 7, no change), import (a schedule carried over from
-# another program, taken as recorded), void (an undo naming the row it takes back).
-LogKind = Literal["review", "drill", "import", "void"]
+# another program, taken as recorded), void (an undo naming the row it takes back),
+# practice (an answer outside the schedule: logged, changing nothing).
+LogKind = Literal["review", "drill", "import", "void", "practice"]
 S = TypeVar("S")
 
 
@@ -118,8 +119,8 @@ def replay_card(
     kinds: dict[str, Literal["review", "drill"]] = {}
     steps: dict[str, Step[S]] = {}
     for event in ordered:
-        if event.uid in voided or event.kind == "void":
-            continue
+        if event.uid in voided or event.kind in ("void", "practice"):
+            continue  # practice answers are logged outside the schedule: no change
         before = state
         moment = Moment(event.at, event.utc_offset_minutes, event.study_day)
         scale = event.scale or scheduler.name
@@ -199,7 +200,7 @@ def recorded_row(
     """A stored row as the replay reads it: its rating (or, for an import, the state
     it carried) on the scale of ``row_scheduler``, the scheduler it was written
     under. ``verify``: compare the row's kind and states with the replay."""
-    event_kind: EventKind = "void" if kind == "void" else "import" if kind == "import" else "answer"
+    event_kind: EventKind = kind if kind in ("void", "import", "practice") else "answer"
     event = LogEvent(
         uid,
         at,
