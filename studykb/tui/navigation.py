@@ -103,6 +103,12 @@ def _grade(q: int) -> Entry:
     return Entry(f"grade-{q}", title, description, str(q), f"grade({q})", show=False)
 
 
+def _practice_grade(q: int) -> Entry:
+    title = f"{q} {QUALITY_LABELS[q]}"
+    description = f"Grade {q} (1-4 in an FSRS deck): logged as practice, no schedule changes"
+    return Entry(f"practice-grade-{q}", title, description, str(q), f"grade({q})", show=False)
+
+
 # The keys of each screen, in footer order; the app's keys come last everywhere.
 APP: tuple[Entry, ...] = (
     HELP,
@@ -148,6 +154,7 @@ SCREEN_TITLES: dict[str, str] = {
     "deck-options": "Deck options",
     "confirm": "Confirm",
     "editor": "Card editor",
+    "practice": "Practice",
 }
 SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
@@ -322,6 +329,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             show=False,
         ),
         Entry(
+            "cards-practice",
+            "Practice",
+            "Practise the marked cards (else every listed one) outside the schedule",
+            "P",
+            "practice",
+            show=False,
+        ),
+        Entry(
             "cards-undo",
             "Undo",
             "Take back the last action of any kind (answer, edit, flag, retire…)",
@@ -380,6 +395,18 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             "escape",
             "leave",
         ),
+    ),
+    "practice": (
+        Entry("practice-reveal", "Show answer", "Reveal the back", "space,enter", "reveal"),
+        *(_practice_grade(q) for q in range(6)),
+        Entry(
+            "practice-undo",
+            "Undo",
+            "Take back the last action of any kind (a practice answer: answer it again)",
+            "u",
+            "undo",
+        ),
+        Entry("practice-back", "Back", "Back to the card browser", "escape", "leave"),
     ),
     "editor": (
         Entry("editor-save", "Save", "Save the card (one step; u undoes it)", "ctrl+s", "save"),

@@ -565,3 +565,49 @@ async def test_an_editor_that_cannot_run_is_named_and_nothing_is_saved(
         assert any(n.startswith("Could not run the editor") for n in notes(app))
         assert isinstance(app.screen, ReviewScreen)
     assert raw(toy_store, "toy/one") == ("Question one?", "Answer one.")
+
+
+# ------------------------------------------------------------------ practice
+async def test_practice_from_the_browser_logs_practice_and_changes_no_schedule(
+    toy_store: Store, make_app: Any
+) -> None:
+    from studykb.tui.screens.practice import PracticeScreen
+
+    repo = toy_store.repo
+    state_before = repo.card(card_id(toy_store, "toy/one")).state
+    app = make_app(toy_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        browser = await _open_browser(app, pilot)
+        _highlight(browser, "toy/one")
+        await pilot.press("space")  # marked: only toy/one is practised
+        await pilot.press("P")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PracticeScreen)
+        assert "Practice · 1 marked card" in screen_text(app)
+        assert "Question one?" in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert "practice" in screen_text(app)  # under each grade: no schedule
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Practice done: 1 practice answer; no schedule changed." in screen_text(app)
+        await pilot.press("u")  # the practice answer taken back: the card again
+        await pilot.pause()
+        assert screen.card is not None and screen.card.ref == "toy/one"
+        await pilot.press("space", "4")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is browser
+    rows = log_rows(toy_store)
+    assert [(r[0], r[2]) for r in rows] == [
+        ("one", "practice"),
+        ("one", "void"),
+        ("one", "practice"),
+    ]
+    assert (rows[0][1], rows[2][1]) == (2, 4)
+    assert repo.card(card_id(toy_store, "toy/one")).state == state_before
+    assert repo.due_counts().new == 4  # still new: practice changes no schedule
+    assert repo.check().ok

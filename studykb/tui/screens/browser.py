@@ -481,6 +481,20 @@ class CardBrowserScreen(StudyScreen):
 
         self.app.push_screen(ConfirmModal(question, "Retire", "Keep"), answered)
 
+    def action_practice(self) -> None:
+        """`P`: practise the marked cards, else every card listed (a deck, a tag,
+        flagged cards, leeches...): answers logged as practice, no schedule changed."""
+        rows = [r for r in self.targets() if r.state != "retired"] if self.marked else []
+        if not rows:
+            rows = [r for r in self.page.rows if r.state != "retired"]
+        if not rows:
+            self.notify("No cards to practise here.", timeout=2)
+            return
+        from studykb.tui.screens.practice import PracticeScreen
+
+        title = plural(len(rows), "marked card" if self.marked else "listed card")
+        self.app.push_screen(PracticeScreen([r.id for r in rows], title))
+
     def action_undo_last(self) -> None:
         """`u`: take back the last action of any kind; the list shows the result."""
         if self.undo_last_action() is not None:
