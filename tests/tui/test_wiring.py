@@ -21,10 +21,13 @@ from studykb.core.session import SessionSummary
 from studykb.settings import Settings
 from studykb.tui import messages, navigation
 from studykb.tui.app import StudyApp
+from studykb.tui.screens.browser import CardBrowserScreen
 from studykb.tui.screens.deck_options import ConfirmModal, DeckOptionsModal
+from studykb.tui.screens.editor import EditorModal
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.modals import HelpModal, ImportModal, NoteModal
 from studykb.tui.screens.papers import PapersScreen
+from studykb.tui.screens.practice import PracticeScreen
 from studykb.tui.screens.review import ReviewScreen
 from studykb.tui.screens.settings import SettingsScreen
 from studykb.tui.screens.stats import StatsScreen
@@ -42,6 +45,9 @@ SCREENS: list[Any] = [
     HelpModal,
     DeckOptionsModal,
     ConfirmModal,
+    CardBrowserScreen,
+    EditorModal,
+    PracticeScreen,
 ]
 
 
