@@ -20,7 +20,7 @@ from studykb.core import cloze
 from studykb.core.specs import CardSpec
 from studykb.decks.toml_deck import REVERSED_SUFFIX, toml_string, toml_text
 from studykb.errors import BadInputError, NotFoundError
-from studykb.storage.authoring import HistoryEntry, NoteCard
+from studykb.storage.authoring import HistoryEntry, NoteCard, Undone
 
 CardKind = Literal["basic", "reversed", "cloze"]
 KINDS: tuple[str, ...] = get_args(CardKind)
@@ -65,7 +65,8 @@ class Authoring(UseCases):
         """The fields of the note the card belongs to; NotFoundError for no such card."""
         with self._reading():
             card = self._card(ref)
-            return _fields_of(card, self._repo.note_cards(card.deck_id, _note_key(card)))
+            note = self._repo.note_key_of(card.id)
+            return _fields_of(card, note, self._repo.note_cards(card.deck_id, note))
 
     def history(self, ref: str) -> CardHistory:
         with self._reading():
@@ -151,9 +152,9 @@ class Authoring(UseCases):
         with self._writing():
             card = self._card(ref)
             self._require_valid(fields, card.ref)
-            note = _note_key(card)
+            note = repo.note_key_of(card.id)
             cards = repo.note_cards(card.deck_id, note)
-            current = _fields_of(card, cards)
+            current = _fields_of(card, note, cards)
             if (current.kind == "cloze") != (fields.kind == "cloze"):
                 raise BadInputError(
                     [
@@ -200,6 +201,12 @@ class Authoring(UseCases):
     def undo_last(self) -> str | None:
         """Take back the last action of any kind (answer, suspend, bury, flag, edit,
         add, retire): "Undone: edit of ddim/eta-role"; None if there is nothing."""
+        undone = self.undo_last_action()
+        return None if undone is None else undone.sentence
+
+    def undo_last_action(self) -> Undone | None:
+        """The same, saying also what it was and which cards it touched (an answer's
+        card id, so that review can show that card again)."""
         with self._writing():
             return self._repo.undo_last()
 
@@ -208,7 +215,8 @@ class Authoring(UseCases):
         """The card's note as a small TOML document, for $EDITOR."""
         with self._reading():
             card = self._card(ref)
-            fields = _fields_of(card, self._repo.note_cards(card.deck_id, _note_key(card)))
+            note = self._repo.note_key_of(card.id)
+            fields = _fields_of(card, note, self._repo.note_cards(card.deck_id, note))
             title = card.deck_title
         lines = [
             f"# studykb card {card.ref} (deck {title!r}).",
@@ -273,28 +281,21 @@ class Authoring(UseCases):
         return fields
 
 
-def _note_key(card: CardView) -> str:
-    """The note a card belongs to (a reversed note's -rev card, a cloze's cN)."""
-    if card.kind == "cloze":
-        return card.key.rsplit(":c", 1)[0]
-    return card.key.removesuffix(REVERSED_SUFFIX)
-
-
-def _fields_of(card: CardView, cards: Sequence[NoteCard]) -> CardFields:
+def _fields_of(card: CardView, note: str, cards: Sequence[NoteCard]) -> CardFields:
     """A note's fields from its stored cards (the live ones, else any)."""
     live = [c for c in cards if not c.retired] or list(cards)
     if card.kind == "cloze":
-        first = live[0].content if live else None
-        content = first if first is not None else None
-        if content is None:
+        if not live:
             return CardFields(card.raw_front, card.raw_back, card.tags, card.source, "cloze")
+        content = live[0].content
         return CardFields(content.front, content.back, content.tags, content.source, "cloze")
-    note = _note_key(card)
     forward = next((c for c in cards if c.key == note), None)
     reverse = next((c for c in live if c.key == note + REVERSED_SUFFIX), None)
     if forward is None:
         # Only the back-to-front card: its sides, turned round.
-        return CardFields(card.raw_back, card.raw_front, card.tags, card.source, "basic")
+        turned = card.key == note + REVERSED_SUFFIX
+        front, back = (card.raw_back, card.raw_front) if turned else (card.raw_front, card.raw_back)
+        return CardFields(front, back, card.tags, card.source, "basic")
     content = forward.content
     kind: CardKind = "reversed" if reverse is not None else "basic"
     return CardFields(content.front, content.back, content.tags, content.source, kind)
@@ -350,4 +351,4 @@ def _line_of(text: str, name: str) -> int:
     return 1
 
 
-__all__ = ["Authoring", "CardFields", "CardHistory", "CardKind", "Saved"]
+__all__ = ["Authoring", "CardFields", "CardHistory", "CardKind", "Saved", "Undone"]

@@ -25,12 +25,14 @@ class Browser(UseCases):
         refresh: bool = True,
         flagged: bool = False,
         leech: bool = False,
+        failed_today: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` (as a prefix, the last one) in
         their text as written or as shown, and every filter, in ``sort`` order.
         ``refresh``: first render the math of cards new or changed since the last
         search (a screen searching at each keystroke asks for it once, when opened).
-        ``flagged``/``leech``: only cards flagged to fix, only cards tagged leech."""
+        ``flagged``/``leech``/``failed_today``: only cards flagged to fix, tagged
+        leech, forgotten today (practice mode's selections)."""
         repo = self._repo
         if refresh and self.math_pending():  # new or changed cards: render them first
             self.render_math()
@@ -44,6 +46,7 @@ class Browser(UseCases):
                 limit=limit,
                 flagged=flagged,
                 leech=leech,
+                failed_today=failed_today,
             )
 
     def math_pending(self) -> int:

@@ -71,6 +71,16 @@ class HistoryEntry:
     undone: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """What an undo took back."""
+
+    sentence: str  # "Undone: edit of ddim/eta-role", "Undone: answer to ddim/x (grade 4)"
+    what: str  # answer, practice answer, edit, add, retire, restore, suspend, ... flag
+    refs: tuple[str, ...]  # the cards it touched
+    card_id: int | None = None  # an answer's card (review shows it again)
+
+
 class AuthoringStore(CardStore, AnswerLog):
     """The repository's part for authoring."""
 
@@ -93,6 +103,12 @@ class AuthoringStore(CardStore, AnswerLog):
             )
             for r in rows
         ]
+
+    def note_key_of(self, card_id: int) -> str:
+        row = self.conn.execute("SELECT note_key FROM card WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        return str(row[0])
 
     def key_taken(self, deck_id: str, key: str) -> bool:
         return (
@@ -343,10 +359,10 @@ class AuthoringStore(CardStore, AnswerLog):
             )
 
     # ------------------------------------------------------------------ undo
-    def undo_last(self) -> str | None:
+    def undo_last(self) -> Undone | None:
         """Take back the last action of any kind that stands: an answer (a void row,
         and the events it wrote with it) or the events of one action (undo events).
-        Returns "Undone: edit of deck/card", or None when there is nothing to undo."""
+        Returns what was undone ("Undone: edit of deck/card"), None if nothing."""
         with write_transaction(self.conn):
             db = named(self.conn)
             event = db.execute(
@@ -408,13 +424,14 @@ class AuthoringStore(CardStore, AnswerLog):
             what = targets[0] if len(targets) == 1 else f"{len(targets)} cards"
             if kind in ("card_edit", "card_add") and len(targets) > 1:
                 what = _note_ref(targets)
-            return f"Undone: {_VERBS.get(kind, kind)} of {what}"
+            verb = _VERBS.get(kind, kind)
+            return Undone(f"Undone: {verb} of {what}", verb, tuple(targets))
 
-    def _undo_answer(self, uid: str) -> str:
+    def _undo_answer(self, uid: str) -> Undone:
         row = (
             named(self.conn)
             .execute(
-                "SELECT r.quality, r.kind, c.deck_id || '/' || c.key AS ref "
+                "SELECT r.quality, r.kind, r.card_id, c.deck_id || '/' || c.key AS ref "
                 "FROM review_log r JOIN card c ON c.id = r.card_id WHERE r.uid = ?",
                 (uid,),
             )
@@ -422,7 +439,12 @@ class AuthoringStore(CardStore, AnswerLog):
         )
         self.undo(uid)
         what = "practice answer" if row["kind"] == "practice" else "answer"
-        return f"Undone: {what} to {row['ref']} (grade {row['quality']})"
+        return Undone(
+            f"Undone: {what} to {row['ref']} (grade {row['quality']})",
+            what,
+            (str(row["ref"]),),
+            int(row["card_id"]),
+        )
 
 
 def _note_ref(targets: Sequence[str]) -> str:
@@ -434,4 +456,4 @@ def _note_ref(targets: Sequence[str]) -> str:
     return f"{len(targets)} cards"
 
 
-__all__ = ["BY_FILE", "LEECH_TAG", "AuthoringStore", "HistoryEntry", "NoteCard"]
+__all__ = ["BY_FILE", "LEECH_TAG", "AuthoringStore", "HistoryEntry", "NoteCard", "Undone"]

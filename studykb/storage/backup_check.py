@@ -35,6 +35,13 @@ from studykb.core.scheduling.replay import RecordedRow, recorded_row, same_setti
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 from studykb.decks.schema import CARD_ID_PATTERN, ID_PATTERN, MAX_FIELD_CHARS
 from studykb.errors import BadInputError
+from studykb.storage.card_events import (
+    CONTENT_KINDS,
+    RETIRE_KINDS,
+    CardContent,
+    replay,
+)
+from studykb.storage.card_events import EventRow as CardEvent
 from studykb.storage.events import PAPER_TARGET_PREFIX
 from studykb.storage.records import _fmt
 
@@ -550,6 +557,12 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
     is the replay of its events (the last of each kind), as `studykb check` demands."""
     last: dict[tuple[str, str], str] = {}
     undone = {e.get("value", "") for e in rows["events"] if e["kind"] == "undo"}
+    authored: dict[str, list[CardEvent]] = {}
+    for event in rows["events"]:
+        if event["kind"] in (*CONTENT_KINDS, *RETIRE_KINDS, "undo"):
+            authored.setdefault(event["target"], []).append(
+                CardEvent(event["uid"], event["kind"], event.get("value", ""))
+            )
     for event in rows["events"]:
         kind = event["kind"]
         if kind == "undo" or event["uid"] in undone:
@@ -571,6 +584,8 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
             yield f"cards[{index}] ({ref}): buried_until: differs from the replay of its events"
         if bool(card.get("flagged", 0)) != (last.get(("flag", ref)) == "flag"):
             yield f"cards[{index}] ({ref}): flagged: differs from the replay of its events"
+        if ref in authored:
+            yield from _check_authored(index, ref, card, authored[ref])
     for index, paper in enumerate(rows["papers"]):
         target = PAPER_TARGET_PREFIX + paper["slug"]
         for column, kind, default in (
@@ -582,6 +597,31 @@ def _check_event_replay(rows: dict[str, list[dict[str, Any]]]) -> Iterator[str]:
                     f"papers[{index}] ({paper['slug']}): {column}: differs from the replay "
                     "of its events"
                 )
+
+
+def _check_authored(
+    index: int, ref: str, card: dict[str, Any], events: list[CardEvent]
+) -> Iterator[str]:
+    """A card's retirement and content are the replay of its authoring events."""
+    where = f"cards[{index}] ({ref})"
+    for event in events:
+        if event.kind in CONTENT_KINDS:
+            try:
+                CardContent.from_json(event.value)
+            except ValueError as exc:
+                yield f"{where}: event {event.uid}: value: not a card's fields ({exc})"
+                return
+    state = replay(events)
+    retired = card.get("retired_at") is not None
+    if state.retired is not None and state.retired != retired:
+        yield f"{where}: retired_at: differs from the replay of its events"
+    if state.content is not None:
+        have = CardContent(
+            card["front"], card["back"], tuple(json.loads(card.get("tags", "[]"))),
+            card.get("source", ""),
+        )  # fmt: skip
+        if have != state.content:
+            yield f"{where}: front/back/tags/source: differ from the replay of its events"
 
 
 def _deck_schedulers(

@@ -240,20 +240,24 @@ class DeckStore(PaperStore, QueueQueries):
             if value[3] is not None:
                 continue
             events = card_events(self.conn, f"{spec.deck_id}/{key}")
-            if events and replay(events).local and not theirs:
+            local = bool(events) and replay(events).local
+            if local and not theirs:
                 report.kept.append(f"{spec.deck_id}/{key}")  # a card you wrote stays
                 continue
-            gone.append((key, value[0]))
+            gone.append((key, value[0], local))
         if gone:
             self.conn.executemany(
                 "UPDATE card SET retired_at = ?, updated_at = ? WHERE id = ?",
-                [(now, now, card_id) for _, card_id in gone],
+                [(now, now, card_id) for _, card_id, _ in gone],
             )
             report.retired = len(gone)
             moment = self._event_moment()
-            for key, _ in gone:
-                # The file's doing, not an action of yours (undo passes it by).
-                append_event(self.conn, moment, "card_retire", f"{spec.deck_id}/{key}", BY_FILE)
+            for key, _, local in gone:
+                target = f"{spec.deck_id}/{key}"
+                if local:  # a card of yours the file lacks, retired by --theirs: undoable
+                    self._import_group.append(self.conn, moment, "card_retire", target)
+                else:  # the file's doing, not an action of yours (undo passes it by)
+                    append_event(self.conn, moment, "card_retire", target, BY_FILE)
         if report.kept:
             # The deck differs from the file: the next import compares card by card again.
             self.conn.execute(

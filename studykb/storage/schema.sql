@@ -235,4 +235,5 @@ CREATE TRIGGER card_rendered_fts_update AFTER UPDATE ON card_rendered BEGIN
         VALUES ('delete', old.card_id, old.text);
         INSERT INTO card_rendered_fts(rowid, text) VALUES (new.card_id, new.text);
     END;
+CREATE INDEX ix_card_flagged ON card (id) WHERE flagged = 1;
 INSERT INTO "alembic_version" VALUES('0010');

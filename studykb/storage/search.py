@@ -27,6 +27,7 @@ from studykb.core import cloze
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.render.safe_text import neutralise
 from studykb.storage.base import RepositoryBase
+from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, write_transaction
 
 BrowseState = Literal["new", "learning", "young", "mature", "suspended", "buried", "retired"]
@@ -242,10 +243,13 @@ class CardSearch(RepositoryBase):
         limit: int | None = None,
         flagged: bool = False,
         leech: bool = False,
+        failed_today: bool = False,
     ) -> CardPage:
         """The cards matching every word of ``query`` and every filter, in ``sort``
         order. Retired cards only when ``state`` asks for them. ``flagged``: only
-        flagged cards; ``leech``: only cards tagged leech."""
+        flagged cards; ``leech``: only cards tagged leech; ``failed_today``: only
+        cards forgotten today (an answer that stands graded below 3 under SM-2, Again
+        under FSRS): practice mode's selections."""
         if deck_id is not None:
             self._require_deck(deck_id)
         conditions = [_STATE_SQL[state] if state is not None else "c.retired_at IS NULL"]
@@ -256,10 +260,23 @@ class CardSearch(RepositoryBase):
         if tag is not None:
             conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = :tag)")
             params["tag"] = tag
+        # These select few cards, each found through an index (the flagged cards'
+        # partial index, the tags' full-text index, the log's day index): every match
+        # is read and sorted rather than the due index walked.
+        few = flagged or leech or failed_today
         if flagged:
             conditions.append("c.flagged = 1")
         if leech:
-            conditions.append("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')")
+            conditions.append(
+                "c.id IN (SELECT rowid FROM card_fts WHERE card_fts MATCH 'tags : leech') "
+                "AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = 'leech')"
+            )
+        if failed_today:
+            conditions.append(
+                "c.id IN (SELECT r.card_id FROM review_log r "
+                f"WHERE r.study_day = :today AND {LIVE_ANSWER} "
+                "AND r.quality < CASE r.scheduler WHEN 'sm2' THEN 3 ELSE 2 END)"
+            )
         phrases = fts_queries(match_phrases(query))
         for n, phrase in enumerate(phrases):
             conditions.append(f"c.id IN ({_matching(n, phrase)})")
@@ -269,7 +286,7 @@ class CardSearch(RepositoryBase):
         counted = "card c" + (" JOIN card_state s ON s.card_id = c.id" if "s." in where else "")
         cursor = named(self.conn)
         dense = bool(phrases) and self._dense(phrases)
-        walk = sort == "due" and limit is not None and (dense or not phrases)
+        walk = sort == "due" and limit is not None and (dense or not phrases) and not few
         if walk:
             # Walk the due index in order (new cards after) and stop: at the limit, or
             # for many matches at the count's bound (past it, "1,000+ cards").

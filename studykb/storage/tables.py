@@ -88,6 +88,8 @@ class Card(SQLModel, table=True):
         UniqueConstraint("deck_id", "key", name="uq_card_deck_key"),
         # The few buried cards, found at once (the day's counts take them back out).
         Index("ix_card_buried", "buried_until", sqlite_where=text("buried_until IS NOT NULL")),
+        # The few flagged cards (the browser's filter), found at once.
+        Index("ix_card_flagged", "id", sqlite_where=text("flagged = 1")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

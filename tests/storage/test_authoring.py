@@ -242,10 +242,11 @@ def test_a_reimport_keeps_the_local_edit_and_reports_it(col: Collection, small_d
     assert not col.review.card("toy/two").retired
     assert col.review.card("toy/two").answer == "Answer two, v2."
     _check_ok(col)
-    # What --theirs took is one action: undo gives both cards back as you had them.
-    assert col.authoring.undo_last() == "Undone: edit of 2 cards"
+    # What --theirs took is one action: undo gives the cards back as you had them.
+    assert col.authoring.undo_last() == "Undone: edit of 3 cards"
     assert col.review.card("toy/one").question == "Mine?"
     assert col.review.card("toy/two").retired
+    assert not col.review.card(added).retired
     _check_ok(col)
 
 
@@ -382,3 +383,72 @@ def test_practice_answers_are_logged_and_change_no_schedule(
     out = tmp_path / "b.json"
     write_json_backup(col._store, out)
     check_backup(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_a_backup_whose_cards_differ_from_their_events_is_refused(
+    col: Collection, tmp_path: Path
+) -> None:
+    from studykb.app.exports import write_json_backup
+    from studykb.storage.backup_json import check_backup
+
+    col.authoring.edit("toy/one", CardFields("Mine?", "Mine."))
+    col.authoring.retire(["toy/two"])
+    out = tmp_path / "b.json"
+    write_json_backup(col._store, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    check_backup(data)
+    for card in data["cards"]:
+        if card["key"] == "one":
+            card["front"] = "Tampered?"
+        if card["key"] == "two":
+            card["retired_at"] = None
+    with pytest.raises(BadInputError) as err:
+        check_backup(data)
+    assert sorted(p.split(": ")[1] for p in err.value.problems) == [
+        "front/back/tags/source",
+        "retired_at",
+    ]
+
+
+def test_a_card_whose_id_ends_in_rev_is_its_own_note(col: Collection, tmp_path: Path) -> None:
+    deck = tmp_path / "rev.toml"
+    deck.write_text(
+        '[deck]\nid = "rev"\ntitle = "R"\n\n[[cards]]\nid = "x-rev"\nfront = "F"\nback = "B"\n'
+        '\n[[cards]]\nid = "y"\nfront = "Y"\nback = "Z"\nreversed = true\n'
+    )
+    col._store.repo.import_decks(read_decks([deck]))
+    assert col.authoring.fields("rev/x-rev") == CardFields("F", "B")
+    assert col.authoring.edit("rev/x-rev", CardFields("F2", "B")).refs == ("rev/x-rev",)
+    assert col.authoring.fields("rev/y-rev") == CardFields("Y", "Z", kind="reversed")
+    assert col.review.card("rev/y-rev").question == "Z"
+    _check_ok(col)
+
+
+def test_undo_last_action_names_the_answers_card(col: Collection) -> None:
+    card = col.review.card("toy/one")
+    col.review.answer(card.id, 3)
+    col.authoring.set_flagged(["toy/two"], True)
+    undone = col.authoring.undo_last_action()
+    assert undone is not None and (undone.what, undone.refs) == ("flag", ("toy/two",))
+    undone = col.authoring.undo_last_action()
+    assert undone is not None and (undone.what, undone.card_id) == ("answer", card.id)
+
+
+def test_practice_selections_flagged_leech_failed_today(col: Collection) -> None:
+    col.review.answer("toy/one", 1)  # forgotten today
+    col.review.answer("toy/two", 4)
+    col.authoring.set_flagged(["toy/eq:c1"], True)
+    col.authoring.edit("toy/eq:c1", CardFields("{{c1::A}} {{c2::B}}", "", ("leech",), kind="cloze"))
+
+    def refs(**filters: bool) -> list[str]:
+        return [r.ref for r in col.browser.search(**filters).rows]  # type: ignore[arg-type]
+
+    assert refs(failed_today=True) == ["toy/one"]
+    assert refs(flagged=True) == ["toy/eq:c1"]
+    assert [r.flagged for r in col.browser.search(flagged=True).rows] == [True]
+    assert sorted(refs(leech=True)) == ["toy/eq:c1", "toy/eq:c2"]
+    col.authoring.undo_last()  # the edit
+    col.authoring.undo_last()  # the flag
+    col.authoring.undo_last()  # toy/two's answer
+    col.authoring.undo_last()  # toy/one's answer: no longer failed today
+    assert refs(failed_today=True) == []

@@ -1,7 +1,8 @@
 """Authoring: cards written, fixed, flagged and retired where you study, every change
 an event, and undo of any action.
 
-- ``card.flagged``: the replay of the card's flag/unflag events.
+- ``card.flagged``: the replay of the card's flag/unflag events (a partial index
+  finds the few flagged cards).
 - ``event.action``: the events written together as one action (an edit of a cloze
   note touches each of its cards; a leech tag belongs to the answer that made it)
   share the uid of the first, or of the answer; NULL: the event is its own action.
@@ -29,11 +30,13 @@ def upgrade() -> None:
     op.add_column(
         "card", sa.Column("flagged", sa.Boolean(), nullable=False, server_default=sa.text("0"))
     )
+    op.create_index("ix_card_flagged", "card", ["id"], sqlite_where=sa.text("flagged = 1"))
     op.add_column("event", sa.Column("action", sa.String(), nullable=True))
     op.add_column("event", sa.Column("after_answer", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_card_flagged", "card")
     op.drop_column("event", "after_answer")
     op.drop_column("event", "action")
     op.drop_column("card", "flagged")
