@@ -611,3 +611,23 @@ async def test_practice_from_the_browser_logs_practice_and_changes_no_schedule(
     assert repo.card(card_id(toy_store, "toy/one")).state == state_before
     assert repo.due_counts().new == 4  # still new: practice changes no schedule
     assert repo.check().ok
+
+
+async def test_practice_todays_failures_chosen_in_the_browser(
+    toy_store: Store, make_app: Any
+) -> None:
+    from studykb.tui.screens.practice import PracticeScreen
+
+    toy_store.repo.answer(card_id(toy_store, "toy/two"), 1)  # forgotten today
+    app = make_app(toy_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        browser = await _open_browser(app, pilot)
+        browser.query_one("#browser-state", Select).value = "failed today"
+        await pilot.pause()
+        assert [r.ref for r in browser.page.rows] == ["toy/two"]
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(app.screen, PracticeScreen)
+        assert "Practice · 1 listed card" in screen_text(app)
+        assert "Question two?" in screen_text(app)

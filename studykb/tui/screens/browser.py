@@ -47,8 +47,9 @@ STATE_STYLE = {
 }
 MARK = "●"
 FLAG = "⚑"
-# Beside the states in the state filter: cards flagged to fix, cards tagged leech.
-MARKS = ("flagged", "leech")
+# Beside the states in the state filter: cards flagged to fix, cards tagged leech,
+# cards forgotten today (the selections practice is for).
+MARKS = ("flagged", "leech", "failed today")
 
 if TYPE_CHECKING:
     from studykb.app.authoring import Saved
@@ -169,7 +170,7 @@ class CardBrowserScreen(StudyScreen):
         )
 
     def mark_filter(self) -> str | None:
-        """ "flagged" or "leech" when the state filter asks for those cards."""
+        """The selection ("flagged", "leech", "failed today") the state filter asks for."""
         value = self.query_one("#browser-state", Select).value
         return value if isinstance(value, str) and value in MARKS else None
 
@@ -189,6 +190,7 @@ class CardBrowserScreen(StudyScreen):
                 refresh=False,
                 flagged=mark == "flagged",
                 leech=mark == "leech",
+                failed_today=mark == "failed today",
             )
         )
         if page is None:
