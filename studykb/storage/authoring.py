@@ -277,6 +277,7 @@ class AuthoringStore(CardStore, AnswerLog):
                     (now, card_id),
                 )
                 group.append(self.conn, moment, "card_restore", str(row["ref"]))
+                self._forget_file(str(row["deck_id"]))
                 changed += 1
             return changed
 
@@ -345,6 +346,7 @@ class AuthoringStore(CardStore, AnswerLog):
             )
             keep_base(self.conn, moment, ref, content)
             set_content(self.conn, card_id, tagged, now)
+            self._forget_file(ref.partition("/")[0])
             append_content(self.conn, moment, group, "card_edit", ref, tagged, by=LEECH_TAG)
             suspended = suspend and not row["suspended"]
             if suspended:

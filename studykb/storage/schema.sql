@@ -236,4 +236,5 @@ CREATE TRIGGER card_rendered_fts_update AFTER UPDATE ON card_rendered BEGIN
         INSERT INTO card_rendered_fts(rowid, text) VALUES (new.card_id, new.text);
     END;
 CREATE INDEX ix_card_flagged ON card (id) WHERE flagged = 1;
+CREATE INDEX ix_event_action ON event (action) WHERE action IS NOT NULL;
 INSERT INTO "alembic_version" VALUES('0010');

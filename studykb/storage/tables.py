@@ -211,7 +211,11 @@ class Event(SQLModel, table=True):
     (see storage.events): the card and paper columns are always its replay."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_target", "target", "seq"),)
+    __table_args__ = (
+        Index("ix_event_target", "target", "seq"),
+        # The events of one action (undo takes them back together), found at once.
+        Index("ix_event_action", "action", sqlite_where=text("action IS NOT NULL")),
+    )
 
     seq: int | None = Field(default=None, primary_key=True)
     uid: str = Field(sa_column=Column(String, unique=True, nullable=False))

@@ -33,9 +33,13 @@ def upgrade() -> None:
     op.create_index("ix_card_flagged", "card", ["id"], sqlite_where=sa.text("flagged = 1"))
     op.add_column("event", sa.Column("action", sa.String(), nullable=True))
     op.add_column("event", sa.Column("after_answer", sa.String(), nullable=True))
+    op.create_index(
+        "ix_event_action", "event", ["action"], sqlite_where=sa.text("action IS NOT NULL")
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_action", "event")
     op.drop_index("ix_card_flagged", "card")
     op.drop_column("event", "after_answer")
     op.drop_column("event", "action")
