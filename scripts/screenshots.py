@@ -51,11 +51,17 @@ tags = ["figure"]
 """
 
 
-async def shoot(name: str, keys: list[str], *, wait_workers: bool = False) -> Path:
+async def shoot(
+    name: str,
+    keys: list[str],
+    *,
+    wait_workers: bool = False,
+    size: tuple[int, int] = SIZE,
+) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         collection = build_demo(Path(tmp) / "demo.db")
         app = StudyApp(collection, clock=collection.clock, config_path=Path(tmp) / "config.toml")
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause()
             for key in keys:
                 await pilot.press(key)
@@ -223,6 +229,8 @@ async def main() -> None:
         print(await shoot(name, keys))
     print(await shoot("statistics", ["t"], wait_workers=True))
     print(await shoot_image_card())
+    # The card editor, wide enough for the preview beside the fields.
+    print(await shoot("editor", ["r", "space", "e"], size=(120, 40)))
 
 
 if __name__ == "__main__":

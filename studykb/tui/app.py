@@ -27,9 +27,13 @@ from studykb.settings import Settings, save_settings
 from studykb.tui import navigation
 from studykb.tui.commands import StudyCommands
 from studykb.tui.messages import (
+    ActionUndone,
     AnswerUndone,
     CardBuried,
     CardRated,
+    CardSaved,
+    CardsFlagged,
+    CardsRetired,
     CardSuspended,
     CardUnsuspended,
     DeckCreated,
@@ -297,6 +301,10 @@ class StudyApp(App[None]):
     @on(DraftsDecided)
     @on(DeckCreated)
     @on(PaperAdded)
+    @on(CardSaved)
+    @on(CardsFlagged)
+    @on(CardsRetired)
+    @on(ActionUndone)
     def _data_changed(self) -> None:
         self.changes += 1
 

@@ -114,3 +114,37 @@ class PaperAdded(Message):
     def __init__(self, slug: str) -> None:
         super().__init__()
         self.slug = slug
+
+
+class CardSaved(Message):
+    """A card was edited or added (the editor, or $EDITOR); ``refs`` are the cards written."""
+
+    def __init__(self, refs: tuple[str, ...], sentence: str) -> None:
+        super().__init__()
+        self.refs = refs
+        self.sentence = sentence
+
+
+class CardsFlagged(Message):
+    """Cards were flagged (``flagged``) or unflagged."""
+
+    def __init__(self, refs: tuple[str, ...], flagged: bool) -> None:
+        super().__init__()
+        self.refs = refs
+        self.flagged = flagged
+
+
+class CardsRetired(Message):
+    """Cards were retired: hidden from review and search, their history kept."""
+
+    def __init__(self, refs: tuple[str, ...]) -> None:
+        super().__init__()
+        self.refs = refs
+
+
+class ActionUndone(Message):
+    """The last action of any kind was taken back; ``sentence`` says which."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__()
+        self.sentence = sentence

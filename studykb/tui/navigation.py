@@ -107,6 +107,12 @@ def _grade(q: int) -> Entry:
     return Entry(f"grade-{q}", title, description, str(q), f"grade({q})", show=False)
 
 
+def _practice_grade(q: int) -> Entry:
+    title = f"{q} {QUALITY_LABELS[q]}"
+    description = f"Grade {q} (1-4 in an FSRS deck): logged as practice, no schedule changes"
+    return Entry(f"practice-grade-{q}", title, description, str(q), f"grade({q})", show=False)
+
+
 # The keys of each screen, in footer order; the app's keys come last everywhere.
 APP: tuple[Entry, ...] = (
     HELP,
@@ -154,6 +160,8 @@ SCREEN_TITLES: dict[str, str] = {
     "confirm": "Confirm",
     "drafts": "Drafts",
     "add-paper": "Add a paper",
+    "editor": "Card editor",
+    "practice": "Practice",
 }
 SCREENS: dict[str, tuple[Entry, ...]] = {
     "home": (
@@ -195,12 +203,26 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         STATS,
         CARDS,
         SETTINGS,
+        Entry(
+            "home-undo",
+            "Undo",
+            "Take back the last action of any kind (answer, edit, flag, retire…)",
+            "u",
+            "undo_last",
+            show=False,
+        ),
     ),
     "review": (
         Entry("reveal", "Show answer", "Reveal the back", "space", "reveal", short="Show"),
         Entry("reveal-enter", "Show answer", "Reveal the back", "enter", "reveal", show=False),
         *(_grade(q) for q in range(6)),
-        Entry("undo", "Undo", "Take back the last answer or suspension", "u", "undo"),
+        Entry(
+            "undo",
+            "Undo",
+            "Take back the last action of any kind: answer, suspend, bury, flag, edit, retire",
+            "u",
+            "undo",
+        ),
         Entry(
             "suspend",
             "Suspend",
@@ -232,6 +254,38 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             "Find cards, starting at this one (its history, suspend, bury)",
             "c",
             "browse_cards",
+            show=False,
+        ),
+        Entry(
+            "review-edit",
+            "Edit",
+            "Edit this card (front, back, tags, source, kind); its history is kept",
+            "e",
+            "edit_card",
+            show=False,
+        ),
+        Entry(
+            "review-add",
+            "Add card",
+            "Add a card to this card's deck",
+            "a",
+            "add_card",
+            show=False,
+        ),
+        Entry(
+            "review-external",
+            "Edit in $EDITOR",
+            "Edit this card as TOML in $VISUAL or $EDITOR; checked when you come back",
+            "E",
+            "edit_external",
+            show=False,
+        ),
+        Entry(
+            "review-flag",
+            "Flag",
+            "Flag this card to fix later (or unflag it); the browser filters flagged cards",
+            "f",
+            "flag",
             show=False,
         ),
         Entry("leave", "Back", "Back to home; answers are saved", "escape", "leave"),
@@ -309,6 +363,45 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             short="Susp.",
         ),
         Entry("cards-bury", "Bury", "Hide the cards until the next study day", "b", "bury"),
+        Entry(
+            "cards-edit",
+            "Edit",
+            "Edit the highlighted card; its history is kept",
+            "e",
+            "edit_card",
+        ),
+        Entry(
+            "cards-flag",
+            "Flag",
+            "Flag the cards to fix later (or unflag them if all are flagged)",
+            "f",
+            "flag",
+            show=False,
+        ),
+        Entry(
+            "cards-retire",
+            "Retire",
+            "Retire the cards: hidden from review and search, history kept (asks first; u undoes)",
+            "R",
+            "retire",
+            show=False,
+        ),
+        Entry(
+            "cards-practice",
+            "Practice",
+            "Practise the marked cards (else every listed one) outside the schedule",
+            "P",
+            "practice",
+            show=False,
+        ),
+        Entry(
+            "cards-undo",
+            "Undo",
+            "Take back the last action of any kind (answer, edit, flag, retire…)",
+            "u",
+            "undo_last",
+            show=False,
+        ),
         Entry("cards-back", "Back", "Back (from the search field: to the list)", "escape", "leave"),
     ),
     "stats": (
@@ -336,6 +429,13 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     "summary": (
         Entry("summary-home", "Home", "Back to the home screen", "enter", "home"),
         Entry("summary-escape", "Home", "Back to the home screen", "escape", "home", show=False),
+        Entry(
+            "summary-undo",
+            "Undo",
+            "Take back the last action of any kind (the last answer, say)",
+            "u",
+            "undo_last",
+        ),
     ),
     "discard-changes": (
         Entry("discard-keep", "Keep editing", "Back to the unsaved settings", "escape", "keep"),
@@ -357,6 +457,35 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
     "study-more": (
         Entry("study-more-save", "Raise", "Raise the deck's limits for today", "ctrl+s", "save"),
         Entry("study-more-back", "Cancel", "Close; nothing is raised", "escape", "leave"),
+    ),
+    "practice": (
+        Entry("practice-reveal", "Show answer", "Reveal the back", "space,enter", "reveal"),
+        *(_practice_grade(q) for q in range(6)),
+        Entry(
+            "practice-undo",
+            "Undo",
+            "Take back the last action of any kind (a practice answer: answer it again)",
+            "u",
+            "undo",
+        ),
+        Entry("practice-back", "Back", "Back to the card browser", "escape", "leave"),
+    ),
+    "editor": (
+        Entry("editor-save", "Save", "Save the card (one step; u undoes it)", "ctrl+s", "save"),
+        Entry(
+            "editor-preview",
+            "Preview",
+            "Show or hide the rendered preview (more room for the fields)",
+            "f2",
+            "toggle_preview",
+        ),
+        Entry(
+            "editor-back",
+            "Cancel",
+            "Close; asks before discarding changes",
+            "escape",
+            "leave",
+        ),
     ),
     "confirm": (
         Entry("confirm-yes", "Yes", "Go ahead", "y", "answer(True)"),

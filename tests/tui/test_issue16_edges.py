@@ -142,7 +142,8 @@ async def test_suspending_names_the_card_to_unsuspend(
         await pilot.pause()
         assert not toy_store.repo.card(toy_store.repo.find_card(ref)).suspended
         assert screen.card is not None and screen.card.ref == ref
-        assert any(f"Unsuspended {ref}" in n for n in notes(app))
+        # u takes back the last action of any kind, and says which (issue 12 item 7).
+        assert any(n.startswith("Undone: ") and ref in n for n in notes(app))
 
 
 # ------------------------------------------------------------------ item 4

@@ -247,3 +247,36 @@ def test_drafts_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ign
 
 def test_drafts_at_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_open_drafts)
+
+
+# Issue 12 item 2: the card editor. At 80x24 the preview is under the fields; at
+# 120x40 beside them (a cloze note: its three cards, the first with its blank).
+def _still_cursor(app: StudyApp) -> None:
+    from textual.widgets import TextArea
+
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False  # a blinking cursor would make the picture timing-dependent
+
+
+def test_editor_at_80x24(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def open_editor(pilot: Pilot[None]) -> None:
+        await pilot.press("r", "space", "e")
+        await pilot.pause()
+        _still_cursor(demo_app)
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=open_editor)
+
+
+def test_editor_cloze_at_120x40(snap_compare, demo_app: StudyApp) -> None:  # type: ignore[no-untyped-def]
+    async def open_editor(pilot: Pilot[None]) -> None:
+        from studykb.tui.screens.editor import EditorModal
+
+        ref = "understanding-diffusion/vdm-restrictions:c1"
+        fields = demo_app.collection.authoring.fields(ref)
+        await demo_app.push_screen(EditorModal(fields, ref=ref))
+        await pilot.pause()
+        _still_cursor(demo_app)
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_editor)

@@ -21,10 +21,13 @@ from studykb.core.session import SessionSummary
 from studykb.settings import Settings
 from studykb.tui import messages, navigation
 from studykb.tui.app import StudyApp
+from studykb.tui.screens.browser import CardBrowserScreen
 from studykb.tui.screens.deck_options import ConfirmModal, DeckOptionsModal
+from studykb.tui.screens.editor import EditorModal
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.modals import HelpModal, ImportModal, NoteModal
 from studykb.tui.screens.papers import PapersScreen
+from studykb.tui.screens.practice import PracticeScreen
 from studykb.tui.screens.review import ReviewScreen
 from studykb.tui.screens.settings import SettingsScreen
 from studykb.tui.screens.stats import StatsScreen
@@ -42,6 +45,9 @@ SCREENS: list[Any] = [
     HelpModal,
     DeckOptionsModal,
     ConfirmModal,
+    CardBrowserScreen,
+    EditorModal,
+    PracticeScreen,
 ]
 
 
@@ -106,14 +112,13 @@ async def test_help_lists_exactly_the_registry_entries(toy_store: Store, make_ap
         await pilot.press("question_mark")
         await pilot.pause()
         grades = {f"grade-{q}" for q in range(6)}
-        # Before the answer is shown: no grades, no undo (nothing answered yet).
-        assert [row[1:] for row in app.screen.rows] == _expected_help(
-            "review", hidden=grades | {"undo"}
-        )
+        # Before the answer is shown: no grades; undo is there (it takes back the last
+        # action of any kind, not only this session's answers: issue 12 item 7).
+        assert [row[1:] for row in app.screen.rows] == _expected_help("review", hidden=grades)
         await pilot.press("escape", "space", "question_mark")
         await pilot.pause()
         assert [row[1:] for row in app.screen.rows] == _expected_help(
-            "review", hidden={"reveal", "reveal-enter", "undo"}
+            "review", hidden={"reveal", "reveal-enter"}
         )
 
 
@@ -131,6 +136,10 @@ WRITE_MESSAGES = [
     messages.DraftsDecided(1, "accepted"),
     messages.DeckCreated("toy-2"),
     messages.PaperAdded("flow-matching"),
+    messages.CardSaved(("toy/one",), "Edited toy/one"),
+    messages.CardsFlagged(("toy/one",), True),
+    messages.CardsRetired(("toy/one",)),
+    messages.ActionUndone("Undone: edit of toy/one"),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from textual.screen import Screen
 
 from studykb.errors import StudykbError
+from studykb.tui.messages import ActionUndone
 
 if TYPE_CHECKING:
     from studykb.app.collection import Collection
@@ -44,6 +45,22 @@ class StudyScreen(Screen[None]):
         """Like :meth:`guarded` for calls that return nothing: True if it worked."""
         done = self.guarded(lambda: (action(), True)[1])
         return bool(done)
+
+    def undo_last_action(self) -> str | None:
+        """`u`: take back the last action of any kind (an answer, a suspension, a
+        bury, a flag, an edit, an addition, a retirement) and say which; None if
+        there was nothing to undo or it failed (the user is told either way)."""
+        done, sentence = self.guarded(lambda: (True, self.collection.authoring.undo_last())) or (
+            False,
+            None,
+        )
+        if sentence is None:
+            if done:  # (an error was already shown)
+                self.notify("Nothing to undo.", timeout=2)
+            return None
+        self.post_message(ActionUndone(sentence))
+        self.notify(sentence, timeout=4, markup=False)
+        return sentence
 
     def open_or_show_url(self, url: str) -> None:
         """Open a paper's URL in the browser when there is one; always show it and

@@ -3,6 +3,8 @@ its whole history beside the list, and suspend or bury one card or many."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +24,14 @@ from studykb.app.views import (
 from studykb.render.safe_text import neutralise
 from studykb.render.words import plural
 from studykb.tui import navigation
-from studykb.tui.messages import CardBuried, CardSuspended, CardUnsuspended
+from studykb.tui.messages import (
+    CardBuried,
+    CardSaved,
+    CardsFlagged,
+    CardsRetired,
+    CardSuspended,
+    CardUnsuspended,
+)
 from studykb.tui.screens.base import StudyScreen
 from studykb.tui.text import card_markdown, plain
 from studykb.tui.widgets.footer import StudyFooter
@@ -37,6 +46,13 @@ STATE_STYLE = {
     "retired": "dim strike",
 }
 MARK = "●"
+FLAG = "⚑"
+# Beside the states in the state filter: cards flagged to fix, cards tagged leech,
+# cards forgotten today (the selections practice is for).
+MARKS = ("flagged", "leech", "failed today")
+
+if TYPE_CHECKING:
+    from studykb.app.authoring import Saved
 
 
 class CardBrowserScreen(StudyScreen):
@@ -66,7 +82,7 @@ class CardBrowserScreen(StudyScreen):
                     [], prompt="All decks", id="browser-deck", compact=True, type_to_search=False
                 )
                 yield Select[str](
-                    [(s, s) for s in BROWSE_STATES],
+                    [(s, s) for s in (*BROWSE_STATES, *MARKS)],
                     prompt="Any state",
                     id="browser-state",
                     compact=True,
@@ -153,10 +169,16 @@ class CardBrowserScreen(StudyScreen):
             sort if sort in BROWSE_SORTS else "due",
         )
 
+    def mark_filter(self) -> str | None:
+        """The selection ("flagged", "leech", "failed today") the state filter asks for."""
+        value = self.query_one("#browser-state", Select).value
+        return value if isinstance(value, str) and value in MARKS else None
+
     def reload(self, highlight: int | None = None) -> None:
         """Search again with the field and filters as they are now (the math of new
         cards is rendered apart, see _start_rendering: never at each key)."""
         query, deck, state, tag, sort = self.filters()
+        mark = self.mark_filter()
         page = self.guarded(
             lambda: self.collection.browser.search(
                 query,
@@ -166,6 +188,9 @@ class CardBrowserScreen(StudyScreen):
                 sort=sort,
                 limit=self.SHOWN,
                 refresh=False,
+                flagged=mark == "flagged",
+                leech=mark == "leech",
+                failed_today=mark == "failed today",
             )
         )
         if page is None:
@@ -209,7 +234,7 @@ class CardBrowserScreen(StudyScreen):
         for row in self.page.rows:
             front = one_line(row.question)
             table.add_row(
-                Text(MARK if row.id in self.marked else "", style="bold #e5c07b"),
+                self._mark_cell(row),
                 plain(tail(row.ref, self._widths[0])),
                 Text(row.state, style=STATE_STYLE.get(row.state, "")),
                 plain(front),
@@ -224,7 +249,8 @@ class CardBrowserScreen(StudyScreen):
     def _update_count(self) -> None:
         page = self.page
         if page.total == 0:
-            line = Text("No cards match." if any(self.filters()[:4]) else "No cards yet.")
+            narrowed = any(self.filters()[:4]) or self.mark_filter() is not None
+            line = Text("No cards match." if narrowed else "No cards yet.")
         elif page.total > len(page.rows) or not page.exact:
             many = f"{page.total:,}{'' if page.exact else '+'} cards"
             line = Text(f"{len(page.rows)} of {many} shown; type to narrow")
@@ -276,6 +302,9 @@ class CardBrowserScreen(StudyScreen):
             text.append(row.state, style=STATE_STYLE.get(row.state, ""))
             if row.due is not None:
                 text.append(f" · due {row.due.isoformat()}")
+        if detail.card.flagged:
+            text.append(" · ")
+            text.append("⚑ flagged", style="bold #e5c07b")
         return text
 
     def _meta(self, detail: CardDetail) -> Text:
@@ -336,15 +365,19 @@ class CardBrowserScreen(StudyScreen):
         row = self.highlighted()
         return [] if row is None else [row]
 
+    def _mark_cell(self, row: CardRow) -> Text:
+        """● for a card marked for an action, else ⚑ for one flagged to fix."""
+        if row.id in self.marked:
+            return Text(MARK, style="bold #e5c07b")
+        return Text(FLAG if row.flagged else "", style="#e5c07b")
+
     def action_mark(self) -> None:
         row = self.highlighted()
         if row is None:
             return
         self.marked ^= {row.id}
         table = self.query_one("#browser-table", DataTable)
-        table.update_cell(
-            str(row.id), "mark", Text(MARK if row.id in self.marked else "", style="bold #e5c07b")
-        )
+        table.update_cell(str(row.id), "mark", self._mark_cell(row))
         self._update_count()
         table.action_cursor_down()
 
@@ -383,6 +416,93 @@ class CardBrowserScreen(StudyScreen):
         self.notify(f"Buried {_named(rows)} until {until.isoformat()}.", timeout=3, markup=False)
         self.marked.clear()
         self.reload()
+
+    def action_edit_card(self) -> None:
+        """`e`: the highlighted card in the editor (its history kept)."""
+        row = self.highlighted()
+        if row is None:
+            return
+        fields = self.guarded(lambda: self.collection.authoring.fields(row.ref))
+        if fields is None:
+            return
+        from studykb.tui.screens.editor import EditorModal
+
+        def saved(result: Saved | None) -> None:
+            if result is None:
+                return
+            self.post_message(CardSaved(result.refs, result.sentence))
+            self.notify(result.sentence, timeout=3, markup=False)
+            self._start_rendering()  # the new text's math, searchable as shown
+            self.reload(highlight=row.id)
+            self.show_detail()
+
+        self.app.push_screen(EditorModal(fields, ref=row.ref), saved)
+
+    def action_flag(self) -> None:
+        """`f`: flag the cards to fix later; if every one is flagged already, unflag them."""
+        rows = self.targets()
+        if not rows:
+            return
+        flagged = not all(r.flagged for r in rows)
+        refs = [r.ref for r in rows]
+        if self.guarded(lambda: self.collection.authoring.set_flagged(refs, flagged)) is None:
+            return
+        self.post_message(CardsFlagged(tuple(refs), flagged))
+        if flagged:
+            note = f"Flagged {_named(rows)}; f again unflags."
+        else:
+            note = f"Unflagged {_named(rows)}."
+        self.notify(note, timeout=3, markup=False)
+        self.marked.clear()
+        self.reload()
+        self.show_detail()
+
+    def action_retire(self) -> None:
+        """`R`: retire the cards (asks first): out of review, their history kept; u
+        brings them back."""
+        rows = self.targets()
+        if not rows:
+            return
+        from studykb.tui.screens.deck_options import ConfirmModal
+
+        refs = [r.ref for r in rows]
+        question = (
+            f"Retire {_named(rows)}? Retired cards leave review; their history is kept, "
+            "and u (undo) brings them back."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.guarded(lambda: self.collection.authoring.retire(refs)) is None:
+                return
+            self.post_message(CardsRetired(tuple(refs)))
+            self.notify(f"Retired {_named(rows)}; u brings them back.", timeout=4, markup=False)
+            self.marked.clear()
+            self.reload()
+
+        self.app.push_screen(ConfirmModal(question, "Retire", "Keep"), answered)
+
+    def action_practice(self) -> None:
+        """`P`: practise the marked cards, else every card listed (a deck, a tag,
+        flagged cards, leeches...): answers logged as practice, no schedule changed."""
+        rows = [r for r in self.targets() if r.state != "retired"] if self.marked else []
+        if not rows:
+            rows = [r for r in self.page.rows if r.state != "retired"]
+        if not rows:
+            self.notify("No cards to practise here.", timeout=2)
+            return
+        from studykb.tui.screens.practice import PracticeScreen
+
+        title = plural(len(rows), "marked card" if self.marked else "listed card")
+        self.app.push_screen(PracticeScreen([r.id for r in rows], title))
+
+    def action_undo_last(self) -> None:
+        """`u`: take back the last action of any kind; the list shows the result."""
+        if self.undo_last_action() is not None:
+            self._start_rendering()
+            self.reload()
+            self.show_detail()
 
 
 def tail(ref: str, width: int) -> str:

@@ -353,6 +353,11 @@ class HomeScreen(StudyScreen):
         self._fill_table()
         self.query_one("#decks", DataTable).focus()
 
+    def action_undo_last(self) -> None:
+        """`u`: take back the last action of any kind, and show the counts after it."""
+        if self.undo_last_action() is not None:
+            self.refresh_data()
+
     def action_filter_tag(self) -> None:
         tag_select = self.query_one("#home-tag", Select)
         if tag_select.display:

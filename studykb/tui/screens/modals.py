@@ -271,7 +271,16 @@ class HelpModal(ModalScreen[None]):
         table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
         table.add_column("Key", style="bold")
         table.add_column("Action")
-        table.add_column("What it does", style="dim", ratio=1)
+        # Narrow (80 columns): one line a key, so that the screen's own keys all show
+        # without scrolling; the full sentence is each key's tooltip.
+        narrow = self.app.size.width < 100
+        table.add_column(
+            "What it does",
+            style="dim",
+            ratio=1,
+            no_wrap=narrow,
+            overflow="ellipsis" if narrow else "fold",
+        )
         for number, (title, rows) in enumerate(self.groups):
             if number:
                 table.add_row("", "", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +21,8 @@ from studykb.tui.messages import (
     AnswerUndone,
     CardBuried,
     CardRated,
+    CardSaved,
+    CardsFlagged,
     CardSuspended,
     CardUnsuspended,
     SessionFinished,
@@ -29,6 +32,9 @@ from studykb.tui.text import plain
 from studykb.tui.widgets.figure import Figure
 from studykb.tui.widgets.footer import StudyFooter
 from studykb.tui.widgets.rating_bar import RatingBar
+
+if TYPE_CHECKING:
+    from studykb.app.authoring import Saved
 
 
 class ReviewScreen(StudyScreen):
@@ -96,13 +102,18 @@ class ReviewScreen(StudyScreen):
             )
         if action == "reveal":
             return self.card is not None and not self.revealed
-        if action in ("suspend", "bury", "toggle_raw"):
+        if action in (
+            "suspend",
+            "bury",
+            "toggle_raw",
+            "edit_card",
+            "add_card",
+            "edit_external",
+            "flag",
+        ):
             return self.card is not None
         if action == "open_paper":
             return self.card is not None and bool(self.card.paper_url)
-        if action == "undo":
-            has_answer = self.session is not None and self.session.last() is not None
-            return has_answer or self.suspended_last is not None
         return True
 
     def load_next(self) -> None:
@@ -133,18 +144,19 @@ class ReviewScreen(StudyScreen):
         )
         self._update_meta()
 
-    def show_card(self, card_id: int) -> None:
-        """Show a named card (the one an undo brought back)."""
+    def show_card(self, card_id: int, *, revealed: bool = False) -> None:
+        """Show a named card (the one an undo brought back; the card just edited,
+        re-read, its back still shown if it was)."""
         version = self.collection.data_version()
         step = self.guarded(lambda: self.collection.review.step(card_id, self.deck_id, self.tag))
         if step is not None:
-            self.show_step(step, version)
+            self.show_step(step, version, revealed=revealed)
 
-    def show_step(self, step: ReviewStep, version: int) -> None:
+    def show_step(self, step: ReviewStep, version: int, *, revealed: bool = False) -> None:
         card = step.card
         self.step = step
         self.queue, self.queue_version = step.queue, version
-        self.revealed = False
+        self.revealed = revealed
         self.shown_at = self.study.clock.now()
         for face, text in (("question", card.question), ("answer", card.answer)):
             shown, figures = card_face(text)
@@ -238,6 +250,10 @@ class ReviewScreen(StudyScreen):
         progress.append(f" · {elapsed}")
         self.query_one("#review-progress", Static).update(progress)
         meta = Text()
+        if self.card is not None and self.card.flagged:
+            meta.append("⚑ flagged", style="bold #e5c07b")
+            if self.memory_line is not None or self.card.source:
+                meta.append(" · ")
         if self.card is not None and self.memory_line is not None:
             meta.append_text(self.memory_line)
             if self.card.source:
@@ -283,6 +299,8 @@ class ReviewScreen(StudyScreen):
         self.suspended_last = None  # undo now takes back this answer
         self.session.record(SessionAnswer(answer.uid, card.id, quality, answer.kind, now))
         self.post_message(CardRated(card.id, quality, answer.uid, answer.kind))
+        if answer.message:  # a leech: the paper and the source to re-read
+            self.notify(answer.message, severity="warning", timeout=10, markup=False)
         self.load_next()
 
     def on_rating_bar_graded(self, event: RatingBar.Graded) -> None:
@@ -290,27 +308,44 @@ class ReviewScreen(StudyScreen):
         self.action_grade(event.quality)
 
     def action_undo(self) -> None:
+        """Take back the last action of any kind (Authoring.undo_last), then show
+        what it changed: an answer of this session or a suspension made here brings
+        its card back; anything else (an edit, a flag, a bury, an addition) leaves
+        the current card, re-read."""
         if self.session is None:
             return
-        if self.suspended_last is not None:
-            card_id, self.suspended_last = self.suspended_last, None
-            back = self.guarded(lambda: self.collection.review.unsuspend([card_id]))
-            if back:
-                self.post_message(CardUnsuspended(card_id))
-                self.show_card(card_id)
-                self.notify(f"Unsuspended {back[0].ref}.", timeout=2, markup=False)
-            return
         last = self.session.last()
-        if last is None:
-            self.notify("Nothing to undo in this session.")
+        suspended = self.suspended_last
+        current = self.card
+        revealed = self.revealed
+        if self.undo_last_action() is None:
             return
-        undone = self.guarded(lambda: self.collection.review.undo(last.uid))
-        if undone is None:
+        if last is not None:
+            void = self._void_of(last.card_id, last.uid)
+            if void is not None:
+                self.session.pop()
+                self.suspended_last = None
+                self.post_message(AnswerUndone(last.card_id, void))
+                self.show_card(last.card_id)
+                return
+        if suspended is not None and not self._is_suspended(suspended):
+            self.suspended_last = None
+            self.post_message(CardUnsuspended(suspended))
+            self.show_card(suspended)
             return
-        self.session.pop()
-        self.post_message(AnswerUndone(undone.card_id, undone.uid))
-        self.show_card(undone.card_id)
-        self.notify(f"Undone: grade {undone.quality}", timeout=2)
+        if current is not None:
+            self.show_card(current.id, revealed=revealed)
+        else:
+            self.load_next()
+
+    def _void_of(self, card_id: int, uid: str) -> str | None:
+        """The uid of the void row that took back answer ``uid``, if there is one."""
+        history = self.guarded(lambda: self.collection.review.history(card_id)) or []
+        return next((a.uid for a in history if a.kind == "void" and a.voids == uid), None)
+
+    def _is_suspended(self, card_id: int) -> bool:
+        card = self.guarded(lambda: self.collection.review.card_by_id(card_id))
+        return card is not None and card.suspended
 
     def action_suspend(self) -> None:
         if self.card is None:
@@ -340,6 +375,113 @@ class ReviewScreen(StudyScreen):
         self.post_message(CardBuried(card_id))
         self.notify(f"Card buried until {until.isoformat()}.", timeout=2)
         self.load_next()
+
+    def action_edit_card(self) -> None:
+        """`e`: the card in the editor; saved, it is shown again, re-rendered, as the
+        same card of the session (its history kept)."""
+        card = self.card
+        if card is None:
+            return
+        fields = self.guarded(lambda: self.collection.authoring.fields(card.ref))
+        if fields is None:
+            return
+        from studykb.tui.screens.editor import EditorModal
+
+        revealed = self.revealed
+
+        def saved(result: Saved | None) -> None:
+            if result is not None:
+                self._after_edit(card.id, result, revealed)
+
+        self.app.push_screen(EditorModal(fields, ref=card.ref), saved)
+
+    def _after_edit(self, card_id: int, saved: Saved, revealed: bool) -> None:
+        self.post_message(CardSaved(saved.refs, saved.sentence))
+        self.notify(saved.sentence, timeout=3, markup=False)
+        card = self.guarded(lambda: self.collection.review.card_by_id(card_id))
+        if card is not None and not card.retired:
+            self.show_card(card_id, revealed=revealed)
+        else:  # the note no longer makes this card (its cloze deletion taken out)
+            self.load_next()
+
+    def action_add_card(self) -> None:
+        """`a`: a new card in the current card's deck; the review goes on with this card."""
+        card = self.card
+        if card is None:
+            return
+        from studykb.app.authoring import CardFields
+        from studykb.tui.screens.editor import EditorModal
+
+        def saved(result: Saved | None) -> None:
+            if result is None:
+                return
+            self.post_message(CardSaved(result.refs, result.sentence))
+            self.notify(result.sentence, timeout=3, markup=False)
+            self.reload_queue()
+            self._update_meta()
+
+        modal = EditorModal(CardFields("", ""), deck_id=card.deck_id, deck_title=card.deck_title)
+        self.app.push_screen(modal, saved)
+
+    def action_edit_external(self) -> None:
+        """`E`: the card as TOML in $VISUAL/$EDITOR, checked on return; a bad edit
+        reopens the editor with the error on top; nothing is saved until it is good."""
+        card = self.card
+        if card is None:
+            return
+        from textual.app import SuspendNotSupported
+
+        from studykb.tui.external_editor import (
+            NoEditorError,
+            edit_externally,
+            editor_command,
+            run_suspended,
+        )
+
+        revealed = self.revealed
+        try:
+            command = editor_command()
+        except NoEditorError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        try:
+            outcome = self.guarded(
+                lambda: edit_externally(
+                    self.collection.authoring,
+                    card.ref,
+                    lambda argv: run_suspended(self.app, argv),
+                    command,
+                )
+            )
+        except SuspendNotSupported:
+            self.notify(
+                "No terminal to hand to an editor here; press e to edit in studykb.",
+                severity="warning",
+            )
+            return
+        if outcome is None:
+            return
+        if outcome.saved is None:
+            self.notify(outcome.message, timeout=4, markup=False)
+            self.show_card(card.id, revealed=revealed)  # redrawn after the editor
+            return
+        self._after_edit(card.id, outcome.saved, revealed)
+
+    def action_flag(self) -> None:
+        """`f`: flag the card to fix later, or unflag it."""
+        card = self.card
+        if card is None:
+            return
+        flagged = not card.flagged
+        if self.guarded(lambda: self.collection.authoring.set_flagged([card.ref], flagged)) is None:
+            return
+        self.post_message(CardsFlagged((card.ref,), flagged))
+        if flagged:
+            note = f"Flagged {card.ref} to fix later; f again unflags."
+        else:
+            note = f"Unflagged {card.ref}."
+        self.notify(note, timeout=3, markup=False)
+        self.show_card(card.id, revealed=self.revealed)
 
     def action_open_paper(self) -> None:
         if self.card is not None and self.card.paper_url:

@@ -42,3 +42,8 @@ class SessionSummaryScreen(StudyScreen):
 
     def action_home(self) -> None:
         self.app.pop_screen()
+
+    def action_undo_last(self) -> None:
+        """`u`: take back the last action (the session's last answer, say); the
+        summary stays as the session was, home shows the counts after it."""
+        self.undo_last_action()
