@@ -280,3 +280,55 @@ def test_editor_cloze_at_120x40(snap_compare, demo_app: StudyApp) -> None:  # ty
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_editor)
+
+
+# Issue 16: every screen at 80x24 (the smallest size it must work at) and 120x40.
+# Those with a test of their own at a size above are not repeated here.
+_AT_BOTH_SIZES = {
+    "home": [],
+    "review_front": ["r"],
+    "review_revealed": ["r", "space"],
+    "papers": ["p"],
+    "settings": ["comma"],
+    "help_in_review": ["r", "question_mark"],
+    "card_browser": ["c"],
+    "practice": ["c", "P", "space"],
+}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("screen", sorted(_AT_BOTH_SIZES))
+def test_every_screen_at(
+    snap_compare, demo_app: StudyApp, screen: str, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    keys = _AT_BOTH_SIZES[screen]
+
+    async def go(pilot: Pilot[None]) -> None:
+        for key in keys:
+            await pilot.press(key)
+            await _settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_statistics_at(snap_compare, demo_app: StudyApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app, terminal_size=size, run_before=_open_stats)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_import_dialog_at(snap_compare, demo_app: StudyApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def open_import(pilot: Pilot[None]) -> None:
+        demo_app.open_import()
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=open_import)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_session_summary_at(
+    snap_compare, toy_store: Store, make_app, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(toy_store, review=True)
+    keys = ["space", "5", "space", "4", "space", "2", "space", "5", "space", "5"]
+    assert snap_compare(app, terminal_size=size, press=keys)
