@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.pngs: the picture on the image card
 
-from studykb.app.collection import open_collection  # noqa: E402
+from studykb.app.collection import Collection, open_collection  # noqa: E402
 from studykb.app.library import prepare_import  # noqa: E402
 from studykb.core.clock import FixedClock  # noqa: E402
 from studykb.demo import DEMO_NOW, build_demo  # noqa: E402
@@ -34,6 +34,7 @@ from studykb.tui.app import StudyApp  # noqa: E402
 from tests.pngs import noise_to_image  # noqa: E402
 
 OUT = ROOT / "screenshots"
+LATEX_SOURCE = ROOT / "tests" / "data" / "latex" / "paper"
 SIZE = (100, 30)
 IMAGE_DECK = """
 [deck]
@@ -57,15 +58,20 @@ async def shoot(
     *,
     wait_workers: bool = False,
     size: tuple[int, int] = SIZE,
+    prepare: Callable[[Collection], object] | None = None,
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         collection = build_demo(Path(tmp) / "demo.db")
+        if prepare is not None:
+            prepare(collection)
         app = StudyApp(collection, clock=collection.clock, config_path=Path(tmp) / "config.toml")
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             for key in keys:
                 await pilot.press(key)
                 await pilot.pause()
+                if wait_workers:
+                    await app.workers.wait_for_complete()
             if wait_workers:
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.2)
@@ -231,6 +237,17 @@ async def main() -> None:
     print(await shoot_image_card())
     # The card editor, wide enough for the preview beside the fields.
     print(await shoot("editor", ["r", "space", "e"], size=(120, 40)))
+    # The card browser, searching math by its rendered form.
+    print(await shoot("cards", ["c", "slash", *"tweedie"], wait_workers=True))
+    # Drafts from a LaTeX source (the one the tests use), on its first equation.
+    print(
+        await shoot(
+            "drafts",
+            ["p", "d", "j", "j", "j", "j", "j"],
+            size=(120, 32),
+            prepare=lambda c: c.drafts.draft(LATEX_SOURCE, "ddim"),
+        )
+    )
 
 
 if __name__ == "__main__":
