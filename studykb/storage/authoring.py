@@ -496,6 +496,8 @@ class AuthoringStore(CardStore, AnswerLog):
             deck = str(head["target"]).removeprefix(DECK_PREFIX)
             title = self.conn.execute("SELECT title FROM deck WHERE id = ?", (deck,)).fetchone()
             back = f" (its title is {title[0]} again)" if title is not None else ""
+            if cards:  # an import's --theirs: the cards it took from the file too
+                back += f" and {plural_cards(len(set(cards)))} as before the import"
             return Undone(f"Undone: renaming of deck {deck}{back}", "renaming of deck", ())
         if "deck_create" in kinds:
             head = next(r for r in rows if r["kind"] == "deck_create")

@@ -49,6 +49,7 @@ class DeckReplay:
     title: str | None  # None: no event names one
     retired: bool
     retired_at: str | None  # when the event that hid it happened
+    title_yours: bool = False  # the title is a rename of yours (an import keeps it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +67,18 @@ def _live(events: list[OwnedEvent]) -> tuple[list[OwnedEvent], dict[str, OwnedEv
 def replay_deck(events: list[OwnedEvent]) -> DeckReplay:
     """A deck's title and retirement from its events, oldest first."""
     live, undos = _live(events)
-    title = next((e.value for e in reversed(live) if e.kind in DECK_TITLE_KINDS), None)
+    named = next((e for e in reversed(live) if e.kind in DECK_TITLE_KINDS), None)
+    title = None if named is None else named.value
+    yours = named is not None and named.kind == "deck_title"
     state = next((e for e in reversed(live) if e.kind in DECK_STATE_KINDS), None)
     if state is not None:
         retired = state.kind == "deck_retire"
-        return DeckReplay(title, retired, state.at if retired else None)
+        return DeckReplay(title, retired, state.at if retired else None, yours)
     first = next((e for e in events if e.kind in DECK_STATE_KINDS), None)
     if first is None or first.kind == "deck_retire":
-        return DeckReplay(title, False, None)
+        return DeckReplay(title, False, None, yours)
     undo = undos.get(first.uid)
-    return DeckReplay(title, True, undo.at if undo is not None else first.at)
+    return DeckReplay(title, True, undo.at if undo is not None else first.at, yours)
 
 
 def replay_draft(events: list[OwnedEvent]) -> DraftReplay:

@@ -262,3 +262,32 @@ def test_a_deck_retired_the_old_way_checks_and_undoes(store: Store, small_deck: 
     assert conn.execute(_LIVE).fetchone()[0] == 5
     assert ref in [f"toy/{k}" for k in keys]
     _ok(store)
+
+
+def test_an_import_keeps_your_title_and_theirs_takes_the_files(
+    store: Store, small_deck: Path
+) -> None:
+    collection = _toy(store, small_deck)
+    collection.decks.rename("toy", "Mine")
+    small_deck.write_text(
+        small_deck.read_text(encoding="utf-8").replace('"Toy deck"', '"Toy deck v2"'),
+        encoding="utf-8",
+    )
+    [report] = store.repo.import_decks(read_decks([small_deck]))
+    assert "kept your title 'Mine' (the file's: 'Toy deck v2')" in report.summary()
+    assert store.repo.deck_row("toy")[0] == "Mine"
+    _ok(store)
+    store.repo.import_decks(read_decks([small_deck]), theirs=True)
+    assert store.repo.deck_row("toy")[0] == "Toy deck v2"
+    _ok(store)
+    said = collection.authoring.undo_last()
+    assert said == "Undone: renaming of deck toy (its title is Mine again)"
+    _ok(store)
+    collection.authoring.undo_last()
+    small_deck.write_text(
+        small_deck.read_text(encoding="utf-8").replace('"Toy deck v2"', '"Toy deck v3"'),
+        encoding="utf-8",
+    )
+    store.repo.import_decks(read_decks([small_deck]))  # not renamed here: the file's
+    assert store.repo.deck_row("toy")[0] == "Toy deck v3"
+    _ok(store)
