@@ -8,7 +8,7 @@ from pathlib import Path
 
 from studykb.app.authoring import CardFields
 from studykb.app.collection import Collection
-from studykb.app.store import Store
+from studykb.app.store import Store, open_store
 from studykb.decks.toml_deck import read_decks
 from studykb.storage.drafts import NewDraft
 
@@ -291,3 +291,34 @@ def test_an_import_keeps_your_title_and_theirs_takes_the_files(
     store.repo.import_decks(read_decks([small_deck]))  # not renamed here: the file's
     assert store.repo.deck_row("toy")[0] == "Toy deck v3"
     _ok(store)
+
+
+def test_a_json_backup_keeps_deck_and_draft_events_and_undo_goes_on(
+    store: Store, small_deck: Path, tmp_path: Path
+) -> None:
+    from studykb.core.clock import FixedClock
+    from studykb.settings import Settings
+    from studykb.storage.backup_json import export_backup, import_backup
+
+    collection = _toy(store, small_deck)
+    repo = store.repo
+    collection.decks.new_deck(None, "notes", "My notes")
+    collection.decks.rename("toy", "Mine")
+    repo.add_drafts("toy", None, [NewDraft("equation", "f", "b", "")], "x.tex")
+    [draft] = repo.drafts()
+    collection.drafts.accept([draft.id])
+    collection.decks.retire("toy")
+    data = json.loads(json.dumps(export_backup(repo.conn, {}, repo.clock.now())))
+    assert isinstance(repo.clock, FixedClock)
+    other = open_store(
+        tmp_path / "restored.db", clock=repo.clock, settings=Settings(), seed_bundled=False
+    )
+    try:
+        import_backup(other.repo.conn, data)
+        _ok(other)
+        restored = Collection(other)
+        said = restored.authoring.undo_last()
+        assert said == "Undone: retirement of deck toy (5 cards)"
+        _ok(other)
+    finally:
+        other.close()
