@@ -78,7 +78,11 @@ class Undone:
     """What an undo took back."""
 
     sentence: str  # "Undone: edit of ddim/eta-role", "Undone: answer to ddim/x (grade 4)"
-    what: str  # answer, practice answer, edit, add, retire, restore, suspend, ... flag
+    # answer, practice answer, edit, add, retire, restore, suspend, ... flag; for decks
+    # and drafts: retirement of deck, return of deck, renaming of deck, creation of
+    # deck, acceptance of draft, drop of draft; "purge" (or "creation of deck" with
+    # no refs) when it refused: nothing was undone, the sentence says why
+    what: str
     refs: tuple[str, ...]  # the cards it touched
     card_id: int | None = None  # an answer's card (review shows it again)
 
