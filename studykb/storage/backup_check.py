@@ -538,7 +538,11 @@ def _check_event_references(
             yield f"{where}: uid: appears twice"
         uids.add(event["uid"])
         kind, target, value = event["kind"], event["target"], event.get("value", "")
-        deck_kind = kind.startswith("deck_") or (kind == "undo" and target.startswith("deck:"))
+        deck_kind = (
+            kind.startswith("deck_")
+            or kind == "study_more"
+            or (kind == "undo" and target.startswith("deck:"))
+        )
         if kind.startswith("paper_"):
             slug = target.removeprefix(PAPER_TARGET_PREFIX)
             if not target.startswith(PAPER_TARGET_PREFIX) or slug not in slugs:
