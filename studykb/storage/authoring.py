@@ -80,11 +80,11 @@ class Undone:
     sentence: str  # "Undone: edit of ddim/eta-role", "Undone: answer to ddim/x (grade 4)"
     # answer, practice answer, edit, add, retire, restore, suspend, ... flag; for decks
     # and drafts: retirement of deck, return of deck, renaming of deck, creation of
-    # deck, acceptance of draft, drop of draft; "purge" (or "creation of deck" with
-    # no refs) when it refused: nothing was undone, the sentence says why
+    # deck, acceptance of draft, drop of draft; "purge" when it refused one
     what: str
     refs: tuple[str, ...]  # the cards it touched
     card_id: int | None = None  # an answer's card (review shows it again)
+    done: bool = True  # False: refused (a purge, ...); nothing written, the sentence says why
 
 
 class AuthoringStore(CardStore, AnswerLog):
@@ -454,6 +454,7 @@ class AuthoringStore(CardStore, AnswerLog):
                 "(`studykb backups`, `studykb restore FILE`)",
                 "purge",
                 (),
+                done=False,
             )
         if "deck_create" in kinds:
             created = next(r for r in rows if r["kind"] == "deck_create")
@@ -469,6 +470,7 @@ class AuthoringStore(CardStore, AnswerLog):
                     f"{plural_cards(live)} now; retire it with `studykb retire-deck {deck}`",
                     "creation of deck",
                     (),
+                    done=False,
                 )
         return None
 

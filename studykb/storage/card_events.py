@@ -309,15 +309,14 @@ def undo_events(
     """Take back events (uid, target), one undo event each, written as one action,
     and rebuild their cards; returns the targets touched."""
     group = ActionGroup()
-    targets: list[str] = []
+    targets: dict[str, None] = {}  # in order, each once (a deck's retirement: thousands)
     for uid, target in events:
         group.append(conn, moment, "undo", target, uid)
-        if target not in targets:
-            targets.append(target)
+        targets.setdefault(target)
     for target in targets:
         if not rebuild_owned(conn, target):
             rebuild_card_columns(conn, target, now)
-    return targets
+    return list(targets)
 
 
 def undo_answer_events(conn: sqlite3.Connection, moment: Moment, answer_uid: str, now: str) -> None:

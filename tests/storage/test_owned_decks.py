@@ -212,7 +212,9 @@ def test_a_deck_creation_with_cards_of_its_own_is_not_undone(
     collection = _toy(store, small_deck)
     collection.decks.new_deck(None, "notes", "My notes")
     store.repo.conn.execute("UPDATE card SET deck_id = 'notes' WHERE key = 'one'")
-    said = collection.authoring.undo_last()
+    refused = collection.authoring.undo_last_action()
+    assert refused is not None and not refused.done
+    said = refused.sentence
     assert said == (
         "Nothing undone: the last action created deck notes, which has 1 card now; "
         "retire it with `studykb retire-deck notes`"
