@@ -115,6 +115,15 @@ def test_undo_takes_back_a_whole_deck_retirement(store: Store, small_deck: Path)
     assert len(collection.review.queue().new) == new_before
     _ok(store)
     assert collection.authoring.undo_last() is None
+    # check --repair sets them back from the replay, the undo events included
+    conn.execute("UPDATE card SET retired_at = 'x' WHERE deck_id = 'toy'")
+    conn.execute("UPDATE deck SET retired_at = 'x' WHERE id = 'toy'")
+    problems = store.repo.check().problems
+    assert "deck toy: retired_at is 'x' but its events say None" in problems
+    assert "toy/one: retired is True but its events say False" in problems
+    assert store.repo.check(repair=True).repaired == 5
+    assert conn.execute(_LIVE).fetchone()[0] == 4
+    _ok(store)
 
 
 def test_retire_deck_undo_is_an_action_undo_takes_back(store: Store, small_deck: Path) -> None:
