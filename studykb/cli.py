@@ -900,7 +900,8 @@ def unsuspend(ctx: Context, cards: tuple[str, ...], deck_id: str | None) -> None
 @pass_ctx
 def undo(ctx: Context) -> None:
     """Take back the last action of any kind (answer, suspend, bury, flag, edit, add,
-    retire); run it again to take back the one before."""
+    retire; a deck's creation, rename or retirement; drafts accepted or dropped); run
+    it again to take back the one before. A purge cannot be undone."""
     said = ctx.collection().authoring.undo_last()
     click.echo("Nothing to undo." if said is None else _safe(said))
 
@@ -1334,7 +1335,11 @@ def rename_deck(ctx: Context, deck_id: str, title: str) -> None:
 
 @cli.command("retire-deck", cls=_OneLineUsage)
 @click.argument("deck_id", metavar="ID")
-@click.option("--undo", is_flag=True, help="Bring a retired deck back with its cards.")
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Bring a retired deck back with the cards it retired (`studykb undo` also does).",
+)
 @click.option("--purge", is_flag=True, help="Delete it for real, after a backup.")
 @pass_ctx
 def retire_deck(ctx: Context, deck_id: str, undo: bool, purge: bool) -> None:

@@ -1,6 +1,8 @@
 """Decks you own (issue 12 items 3-4): a new deck for a paper of the reading list,
-renamed, retired with its cards (history kept, undoable) or purged after a backup;
-a paper added to the reading list by hand. Each is one unit of work and an event."""
+renamed, retired with its cards (history kept) or purged after a backup; a paper
+added to the reading list by hand. Each is one unit of work and one action of events:
+`studykb undo` (Authoring.undo_last) takes back a creation, a rename, a retirement
+with its cards, or a return; a purge cannot be undone."""
 
 from __future__ import annotations
 
@@ -75,11 +77,13 @@ class Decks(UseCases):
         with self._writing():
             n = self._repo.retire_deck(deck_id)
         return (
-            f"Retired deck {deck_id} and its {n} cards (history kept; "
-            f"`studykb retire-deck {deck_id} --undo` brings them back)"
+            f"Retired deck {deck_id} and its {n} cards (history kept; `studykb undo` "
+            f"or `studykb retire-deck {deck_id} --undo` brings them back)"
         )
 
     def unretire(self, deck_id: str) -> str:
+        """The deck and the cards its last retirement hid come back, as an action of
+        its own (`studykb undo` retires them again)."""
         with self._writing():
             n = self._repo.unretire_deck(deck_id)
         return f"Brought back deck {deck_id} and its {n} cards"

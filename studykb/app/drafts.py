@@ -2,7 +2,8 @@
 (decks.latex_source), makes draft cards with provenance (decks.latex_drafts) and
 stores them for the paper's deck; they never enter the review queue. Accepting a
 draft makes a real card through the authoring use case (`Authoring.add`), in the
-same unit of work that marks the draft accepted; dropping one only marks it.
+same unit of work and the same action that marks the draft accepted (`studykb undo`
+takes both back); dropping one only marks it.
 """
 
 from __future__ import annotations
@@ -101,11 +102,12 @@ class Drafts(UseCases):
     def accept(self, ids: Sequence[int], edited: CardFields | None = None) -> list[str]:
         """Make a card of each draft (through Authoring.add; ``edited``: the fields the
         editor returned, for a single draft) and mark it accepted, all in one unit of
-        work. Returns the new cards' references."""
+        work and one action (`studykb undo` takes back the cards and the drafts' status
+        together). Returns the new cards' references."""
         if edited is not None and len(ids) != 1:
             raise BadInputError(["drafts accept: edited fields are for one draft at a time"])
         refs: list[str] = []
-        with self._writing():
+        with self._writing(), self._repo.one_action():
             for draft_id in ids:
                 draft = self._repo.draft(draft_id)
                 if draft.status != "pending":
@@ -117,7 +119,8 @@ class Drafts(UseCases):
         return refs
 
     def drop(self, ids: Sequence[int]) -> int:
-        with self._writing():
+        """Drop drafts, one action (undone together)."""
+        with self._writing(), self._repo.one_action():
             for draft_id in ids:
                 self._repo.decide_draft(draft_id, "dropped")
         return len(ids)

@@ -17,6 +17,7 @@ from studykb.storage.card_events import (
     CardContent,
     append_content,
     keep_base,
+    rebuild_card_columns,
     set_content,
     undo_events,
 )
@@ -25,6 +26,7 @@ from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import ActionGroup, change_suspended
 from studykb.storage.log import AnswerLog
+from studykb.storage.owned_events import DECK_PREFIX, DRAFT_PREFIX
 from studykb.storage.schedulers import deck_scheduler
 from studykb.storage.states import encode
 
@@ -76,9 +78,13 @@ class Undone:
     """What an undo took back."""
 
     sentence: str  # "Undone: edit of ddim/eta-role", "Undone: answer to ddim/x (grade 4)"
-    what: str  # answer, practice answer, edit, add, retire, restore, suspend, ... flag
+    # answer, practice answer, edit, add, retire, restore, suspend, ... flag; for decks
+    # and drafts: retirement of deck, return of deck, renaming of deck, creation of
+    # deck, acceptance of draft, drop of draft; "purge" when it refused one
+    what: str
     refs: tuple[str, ...]  # the cards it touched
     card_id: int | None = None  # an answer's card (review shows it again)
+    done: bool = True  # False: refused (a purge, ...); nothing written, the sentence says why
 
 
 class AuthoringStore(CardStore, AnswerLog):
@@ -152,7 +158,7 @@ class AuthoringStore(CardStore, AnswerLog):
             self._require_deck(deck_id)
             moment = self._moment_for_write()
             now = self._now_utc()
-            group = ActionGroup()
+            group = self._action_group()
             existing = {c.key: c for c in self.note_cards(deck_id, note_key)}
             written: list[str] = []
             new_specs: list[CardSpec] = []
@@ -363,15 +369,19 @@ class AuthoringStore(CardStore, AnswerLog):
     # ------------------------------------------------------------------ undo
     def undo_last(self) -> Undone | None:
         """Take back the last action of any kind that stands: an answer (a void row,
-        and the events it wrote with it) or the events of one action (undo events).
-        Returns what was undone ("Undone: edit of deck/card"), None if nothing."""
+        and the events it wrote with it) or the events of one action (undo events):
+        a card's edit, a deck's retirement with its cards, a rename, a draft accepted
+        with the card it made. Returns what was undone ("Undone: edit of deck/card"),
+        None if nothing. A purge is not undone: when it is the last action, the
+        sentence says so and nothing is written (nothing before it can be undone)."""
         with write_transaction(self.conn):
             db = named(self.conn)
             event = db.execute(
                 "SELECT e.seq, e.uid, e.kind, e.target, e.action, e.after_answer FROM event e "
                 f"WHERE e.kind IN ({', '.join(repr(k) for k in UNDOABLE_KINDS)}) "
                 # an import's retire/restore is the file's doing, not an action of yours
-                f"AND e.value != '{BY_FILE}' "
+                "AND NOT (e.kind IN ('card_retire', 'card_restore') "
+                f"AND e.value = '{BY_FILE}') "
                 "AND NOT EXISTS (SELECT 1 FROM event u WHERE u.target = e.target "
                 "AND u.kind = 'undo' AND u.value = e.uid) ORDER BY e.seq DESC LIMIT 1"
             ).fetchone()
@@ -402,21 +412,23 @@ class AuthoringStore(CardStore, AnswerLog):
                 return self._undo_answer(str(answer["uid"]))
             action = str(event["action"] or event["uid"])
             rows = db.execute(
-                "SELECT e.uid, e.kind, e.target FROM event e "
+                "SELECT e.uid, e.kind, e.target, e.value FROM event e "
                 "WHERE (e.uid = ? OR e.action = ?) "
                 "AND NOT EXISTS (SELECT 1 FROM event u WHERE u.target = e.target "
                 "AND u.kind = 'undo' AND u.value = e.uid) ORDER BY e.seq",
                 (action, action),
             ).fetchall()
-            moment = self._moment_for_write()
-            undo_events(
-                self.conn,
-                moment,
-                [(str(r["uid"]), str(r["target"])) for r in rows],
-                self._now_utc(),
-            )
-            first = rows[0]
             kinds = {str(r["kind"]) for r in rows}
+            refused = self._not_undoable(rows, kinds)
+            if refused is not None:
+                return refused
+            moment = self._moment_for_write()
+            now = self._now_utc()
+            undo_events(self.conn, moment, [(str(r["uid"]), str(r["target"])) for r in rows], now)
+            owned = self._owned_undone(rows, kinds, now)
+            if owned is not None:
+                return owned
+            first = rows[0]
             kind = "card_edit" if "card_edit" in kinds else str(first["kind"])
             if kinds == {"card_add"} or (
                 "card_add" in kinds and not kinds & {"card_edit", "card_retire"}
@@ -428,6 +440,100 @@ class AuthoringStore(CardStore, AnswerLog):
                 what = _note_ref(targets)
             verb = _VERBS.get(kind, kind)
             return Undone(f"Undone: {verb} of {what}", verb, tuple(targets))
+
+    def _not_undoable(self, rows: Sequence[sqlite3.Row], kinds: set[str]) -> Undone | None:
+        """What undo refuses, with the reason (nothing is written): a purge (it deleted
+        for real, after a backup), the creation of a deck that has cards of its own."""
+        if "deck_purge" in kinds:
+            purge = next(r for r in rows if r["kind"] == "deck_purge")
+            deck = str(purge["target"]).removeprefix(DECK_PREFIX)
+            cards = plural_cards(int(purge["value"]) if str(purge["value"]).isdigit() else 0)
+            return Undone(
+                f"Nothing undone: the last action, the purge of deck {deck} ({cards}), "
+                "cannot be undone; restore the backup taken before it "
+                "(`studykb backups`, `studykb restore FILE`)",
+                "purge",
+                (),
+                done=False,
+            )
+        if "deck_create" in kinds:
+            created = next(r for r in rows if r["kind"] == "deck_create")
+            deck = str(created["target"]).removeprefix(DECK_PREFIX)
+            live = int(
+                self.conn.execute(
+                    "SELECT COUNT(*) FROM card WHERE deck_id = ? AND retired_at IS NULL", (deck,)
+                ).fetchone()[0]
+            )
+            if live:
+                return Undone(
+                    f"Nothing undone: the last action created deck {deck}, which has "
+                    f"{plural_cards(live)} now; retire it with `studykb retire-deck {deck}`",
+                    "creation of deck",
+                    (),
+                    done=False,
+                )
+        return None
+
+    def _owned_undone(
+        self, rows: Sequence[sqlite3.Row], kinds: set[str], now: str
+    ) -> Undone | None:
+        """The sentence for an undone action on a deck or drafts (after the undo events
+        were written and the rows rebuilt), None for an action on cards only."""
+        cards = [str(r["target"]) for r in rows if "/" in str(r["target"])]
+        for kind, what in (
+            ("deck_retire", "retirement of deck"),
+            ("deck_unretire", "return of deck"),
+        ):
+            if kind not in kinds:
+                continue
+            head = next(r for r in rows if r["kind"] == kind)
+            deck = str(head["target"]).removeprefix(DECK_PREFIX)
+            if not cards:  # recorded before its cards had events: the keys it names
+                keys = _keys(str(head["value"]))
+                cards = [f"{deck}/{key}" for key in keys]
+                for target in cards:
+                    rebuild_card_columns(self.conn, target, now)
+            again = " retired again" if kind == "deck_unretire" else ""
+            return Undone(
+                f"Undone: {what} {deck} ({plural_cards(len(cards))}{again})", what, tuple(cards)
+            )
+        if "deck_title" in kinds:
+            head = next(r for r in rows if r["kind"] == "deck_title")
+            deck = str(head["target"]).removeprefix(DECK_PREFIX)
+            title = self.conn.execute("SELECT title FROM deck WHERE id = ?", (deck,)).fetchone()
+            back = f" (its title is {title[0]} again)" if title is not None else ""
+            if cards:  # an import's --theirs: the cards it took from the file too
+                back += f" and {plural_cards(len(set(cards)))} as before the import"
+            return Undone(f"Undone: renaming of deck {deck}{back}", "renaming of deck", ())
+        if "deck_create" in kinds:
+            head = next(r for r in rows if r["kind"] == "deck_create")
+            deck = str(head["target"]).removeprefix(DECK_PREFIX)
+            return Undone(
+                f"Undone: creation of deck {deck} (hidden like a retired deck, with any "
+                f"drafts of it; `studykb retire-deck {deck} --undo` brings it back)",
+                "creation of deck",
+                (),
+            )
+        for kind, what, after in (
+            ("draft_accept", "acceptance", "; pending again"),
+            ("draft_drop", "drop", ", pending again"),
+        ):
+            if kind not in kinds:
+                continue
+            drafts = [
+                str(r["target"]).removeprefix(DRAFT_PREFIX) for r in rows if r["kind"] == kind
+            ]
+            named_drafts = f"draft {drafts[0]}" if len(drafts) == 1 else f"{len(drafts)} drafts"
+            taken = ""
+            if cards:
+                shown = cards[0] if len(cards) == 1 else plural_cards(len(cards))
+                taken = f" ({shown} taken back{after})"
+            else:
+                taken = f" ({after.lstrip(',; ')})"
+            return Undone(
+                f"Undone: {what} of {named_drafts}{taken}", f"{what} of draft", tuple(cards)
+            )
+        return None
 
     def _undo_answer(self, uid: str) -> Undone:
         row = (
@@ -447,6 +553,18 @@ class AuthoringStore(CardStore, AnswerLog):
             (str(row["ref"]),),
             int(row["card_id"]),
         )
+
+
+def plural_cards(n: int) -> str:
+    return f"{n} card" if n == 1 else f"{n} cards"
+
+
+def _keys(value: str) -> list[str]:
+    try:
+        keys = json.loads(value)
+    except ValueError:
+        return []
+    return [str(k) for k in keys] if isinstance(keys, list) else []
 
 
 def _note_ref(targets: Sequence[str]) -> str:

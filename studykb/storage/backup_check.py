@@ -307,6 +307,15 @@ class EventRow(_Row):
         "flag",
         "unflag",
         "undo",
+        "deck_create",
+        "deck_title",
+        "deck_base",
+        "deck_retire",
+        "deck_unretire",
+        "deck_purge",
+        "paper_add",
+        "draft_accept",
+        "draft_drop",
     ]
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
@@ -529,14 +538,26 @@ def _check_event_references(
             yield f"{where}: uid: appears twice"
         uids.add(event["uid"])
         kind, target, value = event["kind"], event["target"], event.get("value", "")
+        deck_kind = (
+            kind.startswith("deck_")
+            or kind == "study_more"
+            or (kind == "undo" and target.startswith("deck:"))
+        )
         if kind.startswith("paper_"):
             slug = target.removeprefix(PAPER_TARGET_PREFIX)
             if not target.startswith(PAPER_TARGET_PREFIX) or slug not in slugs:
                 yield f"{where}: target: no paper {_field(slug)} in this backup (paper:SLUG)"
-        elif kind in ("deck_scheduler", "deck_options", "study_more"):
+        elif kind == "deck_purge":  # the deck is gone: only the purge says it was there
+            if not target.startswith("deck:"):
+                yield f"{where}: target: a deck_purge names a deck (deck:ID)"
+        elif deck_kind:
             deck = target.removeprefix("deck:")
             if not target.startswith("deck:") or deck not in decks:
                 yield f"{where}: target: no deck {_field(deck)} in this backup (deck:ID)"
+        elif kind.startswith("draft_") or (kind == "undo" and target.startswith("draft:")):
+            # drafts are not in a JSON backup (they are the source's, drafted again)
+            if not target.startswith("draft:") or not target[6:].isdigit():
+                yield f"{where}: target: a draft event names a draft (draft:ID)"
         elif target not in refs:
             yield f"{where}: target: no card {_field(target)} in this backup (deck-id/card-id)"
         if kind in ("suspend", "unsuspend") and value != "":

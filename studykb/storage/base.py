@@ -4,13 +4,19 @@ study day (with the day-start history kept in meta), and the meta table."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date
+from typing import TYPE_CHECKING
 
 from studykb.core.clock import Clock
 from studykb.core.queue import Limits
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment
 from studykb.errors import NotFoundError
 from studykb.storage.db import named, write_transaction
+
+if TYPE_CHECKING:
+    from studykb.storage.events import ActionGroup
 
 DAY_STARTS_KEY = "day_starts"
 
@@ -40,6 +46,30 @@ class RepositoryBase:
         # Before any change is recorded, the hour configured at start is the history.
         self._first_hour = day_start_hour
         self._stored_starts: DayStarts | None = None
+        self._open_action: ActionGroup | None = None
+
+    # ------------------------------------------------------------------ actions
+    @contextmanager
+    def one_action(self) -> Iterator[None]:
+        """Writes inside the block are one action (undo takes them back together):
+        accepting drafts is a card_add and a draft_accept per draft, say. Inside the
+        caller's unit of work."""
+        from studykb.storage.events import ActionGroup
+
+        if self._open_action is not None:
+            yield
+            return
+        self._open_action = ActionGroup()
+        try:
+            yield
+        finally:
+            self._open_action = None
+
+    def _action_group(self) -> ActionGroup:
+        """The open action (see one_action), else a new one."""
+        from studykb.storage.events import ActionGroup
+
+        return self._open_action if self._open_action is not None else ActionGroup()
 
     # ------------------------------------------------------------------ time
     def _read_day_starts(self) -> DayStarts:

@@ -24,6 +24,7 @@ from studykb.core.specs import CardSpec
 from studykb.core.studyday import Moment
 from studykb.storage.db import named
 from studykb.storage.events import ActionGroup, append_event
+from studykb.storage.owned_events import rebuild_owned
 
 CONTENT_KINDS = ("card_add", "card_edit", "card_base")
 RETIRE_KINDS = ("card_add", "card_retire", "card_restore")
@@ -38,6 +39,15 @@ UNDOABLE_KINDS = (
     "card_edit",
     "card_retire",
     "card_restore",
+    # decks and drafts (storage.owned_events); a purge is found to say it cannot be
+    # undone (storage.authoring.undo_last)
+    "deck_create",
+    "deck_title",
+    "deck_retire",
+    "deck_unretire",
+    "deck_purge",
+    "draft_accept",
+    "draft_drop",
 )
 # The value of a retire/restore event a file caused (an import), not you.
 BY_FILE = "file"
@@ -171,9 +181,34 @@ def replay(events: Sequence[EventRow]) -> CardReplay:
     )
 
 
+# A deck retirement (or return) recorded before its cards got their own events: a
+# deck_retire / deck_unretire with no event of its action. Its keys' cards read it as a
+# card_retire / card_restore of theirs (and an undo of it as theirs), so that such a
+# database replays and checks as it did.
+_LEGACY_DECK_EVENTS = """
+SELECT d.seq AS seq, d.uid AS uid,
+       CASE d.kind WHEN 'deck_retire' THEN 'card_retire' ELSE 'card_restore' END AS kind,
+       '' AS value, substr(d.target, 6) || '/' || j.value AS target
+FROM event d, json_each(CASE WHEN json_valid(d.value) THEN d.value ELSE '[]' END) j
+WHERE d.kind IN ('deck_retire', 'deck_unretire') AND d.target LIKE 'deck:%' {deck}
+  AND NOT EXISTS (SELECT 1 FROM event c WHERE c.action = d.uid)
+UNION ALL
+SELECT u.seq, u.uid, 'undo', u.value, substr(d.target, 6) || '/' || j.value
+FROM event d JOIN event u ON u.target = d.target AND u.kind = 'undo' AND u.value = d.uid,
+     json_each(CASE WHEN json_valid(d.value) THEN d.value ELSE '[]' END) j
+WHERE d.kind IN ('deck_retire', 'deck_unretire') AND d.target LIKE 'deck:%' {deck}
+  AND NOT EXISTS (SELECT 1 FROM event c WHERE c.action = d.uid)
+"""
+
+
 def card_events(conn: sqlite3.Connection, target: str) -> list[EventRow]:
+    deck_id = target.partition("/")[0]
+    legacy = _LEGACY_DECK_EVENTS.format(deck="AND d.target = :deck")
     rows = named(conn).execute(
-        "SELECT uid, kind, value FROM event WHERE target = ? ORDER BY seq", (target,)
+        "SELECT seq, uid, kind, value FROM ("
+        "SELECT seq, uid, kind, value, target FROM event WHERE target = :target "
+        f"UNION ALL SELECT * FROM ({legacy})) WHERE target = :target ORDER BY seq",
+        {"target": target, "deck": "deck:" + deck_id},
     )
     return [EventRow(str(r["uid"]), str(r["kind"]), str(r["value"])) for r in rows]
 
@@ -181,9 +216,11 @@ def card_events(conn: sqlite3.Connection, target: str) -> list[EventRow]:
 def events_by_target(conn: sqlite3.Connection) -> dict[str, list[EventRow]]:
     """Every card's events, oldest first (for the check)."""
     found: dict[str, list[EventRow]] = {}
+    legacy = _LEGACY_DECK_EVENTS.format(deck="")
     for r in named(conn).execute(
-        "SELECT uid, kind, value, target FROM event "
-        "WHERE target NOT LIKE 'paper:%' AND target NOT LIKE 'deck:%' ORDER BY seq"
+        "SELECT seq, uid, kind, value, target FROM event "
+        "WHERE target NOT LIKE 'paper:%' AND target NOT LIKE 'deck:%' "
+        f"AND target NOT LIKE 'draft:%' UNION ALL SELECT * FROM ({legacy}) ORDER BY seq"
     ):
         found.setdefault(str(r["target"]), []).append(
             EventRow(str(r["uid"]), str(r["kind"]), str(r["value"]))
@@ -272,14 +309,14 @@ def undo_events(
     """Take back events (uid, target), one undo event each, written as one action,
     and rebuild their cards; returns the targets touched."""
     group = ActionGroup()
-    targets: list[str] = []
+    targets: dict[str, None] = {}  # in order, each once (a deck's retirement: thousands)
     for uid, target in events:
         group.append(conn, moment, "undo", target, uid)
-        if target not in targets:
-            targets.append(target)
+        targets.setdefault(target)
     for target in targets:
-        rebuild_card_columns(conn, target, now)
-    return targets
+        if not rebuild_owned(conn, target):
+            rebuild_card_columns(conn, target, now)
+    return list(targets)
 
 
 def undo_answer_events(conn: sqlite3.Connection, moment: Moment, answer_uid: str, now: str) -> None:

@@ -34,6 +34,14 @@ from studykb.storage.events import (
     EXPECTED_SUSPENDED,
 )
 from studykb.storage.log import _LOG_COLUMNS, AnswerLog, _answer_from_row
+from studykb.storage.owned_events import (
+    DECK_PREFIX,
+    DRAFT_PREFIX,
+    all_owned_events,
+    rebuild_draft,
+    replay_deck,
+    replay_draft,
+)
 from studykb.storage.records import CheckReport, _fmt
 from studykb.storage.row_check import BadRows, find_bad_rows
 from studykb.storage.schedulers import deck_options_and_since, write_state
@@ -104,7 +112,12 @@ class Checks(AnswerLog):
         if repair and (fixes or flags or papers or authored or owned):
             with write_transaction(self.conn):
                 for key, _, table, column, _, says in owned:
-                    self.conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (says, key))
+                    if table == "draft":
+                        rebuild_draft(self.conn, int(str(key)))
+                    else:
+                        self.conn.execute(
+                            f"UPDATE {table} SET {column} = ? WHERE id = ?", (says, key)
+                        )
                 for card_id, scheduler, state in fixes:
                     write_state(self.conn, scheduler, card_id, state)
                 # The events are the record: the flags and fields are set from them.
@@ -200,45 +213,26 @@ class Checks(AnswerLog):
         return problems
 
     def _owned_mismatches(self) -> list[tuple[object, str, str, str, object, object]]:
-        """Decks whose title or retirement, and drafts whose status, are not what their
-        events say (storage.drafts): (row id, name, table, column, found, wanted). A
-        deck's title is checked only once a deck_title event names one (an import sets
-        it otherwise); its retirement is the last deck_retire/deck_unretire event."""
+        """Decks whose title or retirement, and drafts whose status, are not the replay
+        of their events, undo events taken into account (storage.owned_events): (row
+        id, name, table, column, found, wanted). A deck's title is checked only once a
+        deck_title event names one (an import sets it otherwise)."""
+        events = all_owned_events(self.conn)
         found: list[tuple[object, str, str, str, object, object]] = []
-        for r in named(self.conn).execute(
-            """
-            SELECT d.id AS id, d.title AS title, d.retired_at AS retired_at,
-                   (SELECT e.value FROM event e WHERE e.target = 'deck:' || d.id
-                    AND e.kind = 'deck_title' ORDER BY e.seq DESC LIMIT 1) AS said_title,
-                   (SELECT e.kind = 'deck_retire' FROM event e WHERE e.target = 'deck:' || d.id
-                    AND e.kind IN ('deck_retire', 'deck_unretire')
-                    ORDER BY e.seq DESC LIMIT 1) AS said_retired,
-                   (SELECT e.at FROM event e WHERE e.target = 'deck:' || d.id
-                    AND e.kind = 'deck_retire' ORDER BY e.seq DESC LIMIT 1) AS retired_at_event
-            FROM deck d ORDER BY d.id
-            """
-        ):
+        for r in named(self.conn).execute("SELECT id, title, retired_at FROM deck ORDER BY id"):
             name = f"deck {r['id']}"
-            if r["said_title"] is not None and r["title"] != r["said_title"]:
-                found.append((r["id"], name, "deck", "title", r["title"], r["said_title"]))
-            retired = r["retired_at"] is not None
-            if bool(r["said_retired"]) != retired:
-                wanted = r["retired_at_event"] if r["said_retired"] else None
-                found.append((r["id"], name, "deck", "retired_at", r["retired_at"], wanted))
-        for r in named(self.conn).execute(
-            """
-            SELECT d.id AS id, d.status AS status,
-                   COALESCE((SELECT CASE e.kind WHEN 'draft_accept' THEN 'accepted'
-                                     ELSE 'dropped' END
-                             FROM event e WHERE e.target = 'draft:' || d.id
-                             AND e.kind IN ('draft_accept', 'draft_drop')
-                             ORDER BY e.seq DESC LIMIT 1), 'pending') AS said
-            FROM draft d ORDER BY d.id
-            """
-        ):
-            if r["status"] != r["said"]:
+            deck = replay_deck(events.get(DECK_PREFIX + str(r["id"]), []))
+            if deck.title is not None and r["title"] != deck.title:
+                found.append((r["id"], name, "deck", "title", r["title"], deck.title))
+            if deck.retired != (r["retired_at"] is not None):
                 found.append(
-                    (r["id"], f"draft {r['id']}", "draft", "status", r["status"], r["said"])
+                    (r["id"], name, "deck", "retired_at", r["retired_at"], deck.retired_at)
+                )
+        for r in named(self.conn).execute("SELECT id, status FROM draft ORDER BY id"):
+            draft = replay_draft(events.get(f"{DRAFT_PREFIX}{r['id']}", []))
+            if r["status"] != draft.status:
+                found.append(
+                    (r["id"], f"draft {r['id']}", "draft", "status", r["status"], draft.status)
                 )
         return found
 

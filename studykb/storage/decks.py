@@ -15,6 +15,7 @@ from studykb.core.urls import paper_key
 from studykb.storage.card_events import BY_FILE, CardContent, append_content, card_events, replay
 from studykb.storage.db import named, unit_of_work
 from studykb.storage.events import ActionGroup, append_event
+from studykb.storage.owned_events import DECK_PREFIX, owned_events, replay_deck
 from studykb.storage.papers import PaperStore
 from studykb.storage.queue import QueueQueries
 from studykb.storage.records import DeckSummary
@@ -54,6 +55,27 @@ class DeckStore(PaperStore, QueueQueries):
         assert self._import_moment is not None
         return self._import_moment
 
+    def _imported_title(
+        self, spec: DeckSpec, title: str, theirs: bool, report: ImportReport
+    ) -> DeckSpec:
+        """A deck's title when its file gives another: a rename of yours stands (the
+        report says so) unless ``theirs``, which takes the file's as a rename of yours
+        (undoable with the import); a deck whose title has events follows its file
+        with a new deck_base, so that its events still say what it is."""
+        target = DECK_PREFIX + spec.deck_id
+        state = replay_deck(owned_events(self.conn, target))
+        if state.title is None:
+            return spec  # never renamed: the file's title, as always
+        if state.title_yours and not theirs:
+            report.notes.append(f"kept your title {title!r} (the file's: {spec.title!r})")
+            return replace(spec, title=title)
+        moment = self._event_moment()
+        if state.title_yours:
+            self._import_group.append(self.conn, moment, "deck_title", target, spec.title)
+        else:
+            append_event(self.conn, moment, "deck_base", target, spec.title)
+        return spec
+
     def _import_deck(self, spec: DeckSpec, now: str, theirs: bool = False) -> ImportReport:
         report = ImportReport(source=spec.source, deck_id=spec.deck_id)
         paper_id = self._upsert_paper_for_deck(spec.deck_id, spec.paper) if spec.paper else None
@@ -79,6 +101,8 @@ class DeckStore(PaperStore, QueueQueries):
             spec = replace(
                 spec, title=existing_deck["title"], description=existing_deck["description"]
             )
+        elif existing_deck is not None and spec.title != existing_deck["title"]:
+            spec = self._imported_title(spec, existing_deck["title"], theirs, report)
         if existing_deck is not None and paper_id is None:
             paper_id = existing_deck[
                 "paper_id"

@@ -3,8 +3,12 @@
 Drafts (table ``draft``) wait outside the review queue until accepted (a real card is
 made; ``card_ref`` names it) or dropped. Creating, renaming and retiring a deck and
 adding a paper are events (storage.events), appended in the same transaction as the
-change, so the log only grows: a retired deck's cards are retired with it and come
-back with `unretire_deck`; only `purge_deck` (after a backup, see app.decks) deletes.
+change, so the log only grows: retiring a deck is one action, its deck_retire event and
+a card_retire event per card it hides, so `studykb undo` takes it back like any other
+(storage.authoring.undo_last); `unretire_deck` is the explicit way back (a deck_unretire
+and a card_restore per card). Columns are the replay of these events
+(storage.owned_events). Only `purge_deck` (after a backup, see app.decks) deletes: the
+deck, its cards, their history and its events; it cannot be undone.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 from studykb.errors import BadInputError, NotFoundError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.db import named, write_transaction
-from studykb.storage.events import append_event, paper_target
+from studykb.storage.events import LIVE_EVENT, append_event, paper_target
 
 DECK_TARGET_PREFIX = "deck:"
 DRAFT_TARGET_PREFIX = "draft:"
@@ -117,7 +121,10 @@ class DraftStore(RepositoryBase):
             return added, len(drafts) - added
 
     def drafts(self, status: str | None = "pending") -> list[DraftRow]:
-        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        """Drafts in ``status`` (None: all); a retired deck's drafts wait hidden with it
+        (a deck whose creation was undone is one)."""
+        where, params = ("WHERE status = ?", (status,)) if status else ("WHERE 1", ())
+        where += " AND deck_id IN (SELECT id FROM deck WHERE retired_at IS NULL)"
         rows = named(self.conn).execute(
             f"SELECT {_DRAFT_COLUMNS} FROM draft {where} ORDER BY id", params
         )
@@ -135,7 +142,8 @@ class DraftStore(RepositoryBase):
 
     def decide_draft(self, draft_id: int, status: str, card_ref: str = "") -> None:
         """Mark a pending draft accepted (naming the card it made) or dropped, with its
-        event (draft_accept / draft_drop)."""
+        event (draft_accept / draft_drop), in the open action (see one_action: accepting
+        is one action with the card_add events of the card it made)."""
         with write_transaction(self.conn):
             draft = self.draft(draft_id)
             if draft.status != "pending":
@@ -146,10 +154,11 @@ class DraftStore(RepositoryBase):
                 (status, card_ref, self._now_utc(), draft_id),
             )
             target = f"{DRAFT_TARGET_PREFIX}{draft_id}"
+            group = self._action_group()
             if status == "accepted":
-                append_event(self.conn, moment, "draft_accept", target, card_ref)
+                group.append(self.conn, moment, "draft_accept", target, card_ref)
             else:
-                append_event(self.conn, moment, "draft_drop", target)
+                group.append(self.conn, moment, "draft_drop", target)
 
     # ------------------------------------------------------------------ decks
     def deck_row(self, deck_id: str) -> tuple[str, int | None, str | None]:
@@ -188,15 +197,24 @@ class DraftStore(RepositoryBase):
             old, _paper, _retired = self.deck_row(deck_id)
             if old == title:
                 return False
+            moment = self._moment_for_write()
+            target = deck_target(deck_id)
+            if not self.conn.execute(
+                "SELECT 1 FROM event WHERE target = ? AND kind IN ('deck_base', 'deck_title') "
+                "LIMIT 1",
+                (target,),
+            ).fetchone():
+                # The title it had (from its file or its creation): undoing the first
+                # rename brings it back. Not an action; never undone.
+                append_event(self.conn, moment, "deck_base", target, old)
             self.conn.execute("UPDATE deck SET title = ? WHERE id = ?", (title, deck_id))
-            append_event(
-                self.conn, self._moment_for_write(), "deck_title", deck_target(deck_id), title
-            )
+            self._action_group().append(self.conn, moment, "deck_title", target, title)
             return True
 
     def retire_deck(self, deck_id: str) -> int:
-        """Hide a deck and retire its live cards (history kept); the deck_retire event
-        names the cards, so unretiring brings back exactly these. Returns how many."""
+        """Hide a deck and retire its live cards (history kept), one action: the
+        deck_retire event (naming the cards, so that unretiring brings back exactly
+        these) and a card_retire event per card. Returns how many."""
         with write_transaction(self.conn):
             _title, _paper, retired = self.deck_row(deck_id)
             if retired is not None:
@@ -209,53 +227,72 @@ class DraftStore(RepositoryBase):
                 )
             ]
             now = self._now_utc()
+            moment = self._moment_for_write()
             self.conn.execute(
                 "UPDATE card SET retired_at = ?, updated_at = ? "
                 "WHERE deck_id = ? AND retired_at IS NULL",
                 (now, now, deck_id),
             )
             self.conn.execute("UPDATE deck SET retired_at = ? WHERE id = ?", (now, deck_id))
-            append_event(
+            group = self._action_group()
+            group.append(
                 self.conn,
-                self._moment_for_write(),
+                moment,
                 "deck_retire",
                 deck_target(deck_id),
                 json.dumps(keys, ensure_ascii=False),
             )
+            for key in keys:
+                group.append(self.conn, moment, "card_retire", f"{deck_id}/{key}")
             return len(keys)
 
     def unretire_deck(self, deck_id: str) -> int:
-        """Take back the deck's last retirement: the deck and the cards it retired
-        come back (a deck_unretire event). Returns how many cards."""
+        """Bring back a retired deck with the cards its last retirement hid (those
+        still retired), one action: a deck_unretire event and a card_restore event per
+        card (`studykb undo` takes it back). Returns how many cards."""
         with write_transaction(self.conn):
             _title, _paper, retired = self.deck_row(deck_id)
             if retired is None:
                 raise BadInputError([f"deck {deck_id!r} is not retired"])
             row = self.conn.execute(
-                "SELECT value FROM event WHERE target = ? AND kind = 'deck_retire' "
-                "ORDER BY seq DESC LIMIT 1",
+                "SELECT e.value FROM event e WHERE e.target = ? AND e.kind = 'deck_retire' "
+                f"AND {LIVE_EVENT} ORDER BY e.seq DESC LIMIT 1",
                 (deck_target(deck_id),),
             ).fetchone()
-            keys: list[str] = json.loads(row[0]) if row is not None else []
+            listed: list[str] = json.loads(row[0]) if row is not None else []
+            still = {
+                str(r[0])
+                for r in self.conn.execute(
+                    "SELECT key FROM card WHERE deck_id = ? AND retired_at IS NOT NULL",
+                    (deck_id,),
+                )
+            }
+            keys = [key for key in listed if key in still]
             now = self._now_utc()
+            moment = self._moment_for_write()
             self.conn.executemany(
                 "UPDATE card SET retired_at = NULL, updated_at = ? WHERE deck_id = ? AND key = ?",
                 [(now, deck_id, key) for key in keys],
             )
             self.conn.execute("UPDATE deck SET retired_at = NULL WHERE id = ?", (deck_id,))
-            append_event(
+            group = self._action_group()
+            group.append(
                 self.conn,
-                self._moment_for_write(),
+                moment,
                 "deck_unretire",
                 deck_target(deck_id),
                 json.dumps(keys, ensure_ascii=False),
             )
+            for key in keys:
+                group.append(self.conn, moment, "card_restore", f"{deck_id}/{key}")
             return len(keys)
 
     def purge_deck(self, deck_id: str) -> int:
         """Delete a retired deck for real: its cards, their history and its drafts go
-        (the caller took a backup first); a deck_purge event says so. Returns how many
-        cards were deleted."""
+        (the caller took a backup first), and the events of the deck, its cards and its
+        drafts with them (a deck made again under this id, or a draft given a freed id,
+        starts afresh); a deck_purge event says so, and that undo cannot take it back.
+        Returns how many cards were deleted."""
         with write_transaction(self.conn):
             _title, _paper, retired = self.deck_row(deck_id)
             if retired is None:
@@ -264,6 +301,11 @@ class DraftStore(RepositoryBase):
                 self.conn.execute(
                     "SELECT COUNT(*) FROM card WHERE deck_id = ?", (deck_id,)
                 ).fetchone()[0]
+            )
+            self.conn.execute(
+                "DELETE FROM event WHERE target = ? OR substr(target, 1, ?) = ? "
+                "OR target IN (SELECT 'draft:' || id FROM draft WHERE deck_id = ?)",
+                (deck_target(deck_id), len(deck_id) + 1, deck_id + "/", deck_id),
             )
             self.conn.execute("DELETE FROM deck WHERE id = ?", (deck_id,))
             append_event(

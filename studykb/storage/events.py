@@ -32,6 +32,7 @@ EventKind = Literal[
     # purged; papers added by hand; drafts accepted or dropped.
     "deck_create",
     "deck_title",
+    "deck_base",  # the title before a deck's first rename (storage.owned_events)
     "deck_retire",
     "deck_unretire",
     "deck_purge",

@@ -228,7 +228,8 @@ class Event(SQLModel, table=True):
     kind: str = Field(
         description="suspend | unsuspend | bury | paper_status | paper_note | deck_scheduler"
         " | deck_options | study_more | card_add | card_edit | card_base | card_retire"
-        " | card_restore | flag | unflag | undo | deck_create | deck_title | deck_retire"
+        " | card_restore | flag | unflag | undo | deck_create | deck_title | deck_base"
+        " | deck_retire"
         " | deck_unretire | deck_purge | paper_add | draft_accept | draft_drop"
     )
     target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")

@@ -127,3 +127,23 @@ def test_new_rename_retire_undo_and_purge_a_deck(
     assert _new(capsys) == 0
     code, out, _ = run_cli(capsys, "check")
     assert code == 0, out
+
+
+def test_studykb_undo_takes_back_deck_retirement_rename_and_purge_says_why_not(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "retire-deck", "toy")
+    assert code == 0, err
+    assert run_cli(capsys, "check")[0] == 0
+    code, out, err = run_cli(capsys, "undo")
+    assert (code, out.strip()) == (0, "Undone: retirement of deck toy (4 cards)"), err
+    assert run_cli(capsys, "check")[0] == 0
+    assert _new(capsys) == 4
+    run_cli(capsys, "rename-deck", "toy", "Renamed")
+    code, out, _ = run_cli(capsys, "undo")
+    assert out.strip() == "Undone: renaming of deck toy (its title is Toy deck again)"
+    code, out, _ = run_cli(capsys, "retire-deck", "toy", "--purge")
+    assert code == 0
+    code, out, _ = run_cli(capsys, "undo")
+    assert code == 0 and out.startswith("Nothing undone: the last action, the purge of deck toy")
+    assert run_cli(capsys, "check")[0] == 0
