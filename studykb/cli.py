@@ -1008,6 +1008,8 @@ def _edit_in_editor(ctx: Context, card: str) -> None:
         )
     original = authoring.to_toml(card)
     text = original
+    shown = original  # what the editor was last given, error comments taken off
+    problems: list[str] = []  # why the last round was refused (reopened with them)
     with tempfile.TemporaryDirectory(prefix="studykb-edit-") as folder:
         path = Path(folder) / (card.replace("/", "_").replace(":", "_") + ".toml")
         while True:
@@ -1025,14 +1027,18 @@ def _edit_in_editor(ctx: Context, card: str) -> None:
             if body == original or not _meaningful(body):
                 click.echo(f"No change to {_safe(card)}.")
                 return
+            if problems and body == shown:
+                # Reopened with its problems and left as it was: the user gave up.
+                raise BadInputError([*problems, f"studykb edit: nothing saved to {_safe(card)}"])
             try:
                 fields = authoring.from_toml(body, card)
                 click.echo(_safe(authoring.edit(card, fields).sentence))
                 return
             except BadInputError as exc:
                 # Reopened with the problems on top, as comments; nothing was saved.
-                header = "".join(f"# error: {p}\n" for p in exc.problems)
-                text = header + body
+                problems = exc.problems
+                header = "".join(f"{_ERROR_COMMENT}{p}\n" for p in exc.problems)
+                text, shown = header + body, body
 
 
 _ERROR_COMMENT = "# error: "

@@ -117,6 +117,23 @@ def test_edit_in_the_editor_reopens_a_bad_edit_with_the_error(
     assert _card(db, "one")[0] == "Fixed in the editor?"
 
 
+def test_a_bad_edit_left_as_it_was_gives_up_instead_of_reopening_forever(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The editor breaks the card, then quits twice without touching the file: the
+    # second round is the user giving up, not a new edit to check again.
+    monkeypatch.setenv(
+        "EDITOR",
+        _editor(tmp_path, "if n == 1:\n    p.write_text(text.replace('Question one?', ''))\n"),
+    )
+    code, _, err = run_cli(capsys, "--db", db, "edit", "toy/one")
+    assert code == 2
+    assert (tmp_path / "runs").read_text() == "2"
+    assert "front" in err and "nothing saved to toy/one" in err
+    assert _card(db, "one")[0] == "Question one?"
+    assert _ok(capsys, db, "undo").strip() == "Nothing to undo."
+
+
 @pytest.mark.parametrize("script", ["pass\n", "p.write_text('# nothing\\n')\n"])
 def test_an_unchanged_or_emptied_file_cancels(
     db: str,
