@@ -183,7 +183,7 @@ def _backup_images(store: Store, cards: list[dict[str, Any]]) -> tuple[int, list
     """How many images the backup's cards show, and how many of those have no file in
     the media folder. The backup names images and does not carry them (it stays text:
     the media folder is copied beside it, see README "Images on cards")."""
-    from studykb.decks.media import figures
+    from studykb.render.figures import figures
     from studykb.storage.media import missing_media
 
     names = [

@@ -258,7 +258,8 @@ class Library(UseCases):
     def _restored_images_missing(self, prepared: PreparedImport) -> list[str]:
         """A restored backup's cards name images it does not carry: name those the
         media folder lacks (copy the old media/ beside the database to bring them)."""
-        from studykb.decks.media import figures, name_list
+        from studykb.decks.media import name_list
+        from studykb.render.figures import figures
         from studykb.storage.media import missing_media
 
         names = [

@@ -23,7 +23,8 @@ from typing import Any
 from studykb.core import cloze
 from studykb.core.specs import ExportAnswer, ExportCard, ExportDeck, ExportNote
 from studykb.decks.html_text import dollars_to_mathjax
-from studykb.decks.media import IMAGE, figures, is_stored_name
+from studykb.decks.media import is_stored_name
+from studykb.render.figures import IMAGE, figures
 
 BASIC_MODEL_ID = 1_742_310_001
 CLOZE_MODEL_ID = 1_742_310_002

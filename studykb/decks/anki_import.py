@@ -530,11 +530,10 @@ def _attach_media(
     from studykb.decks.media import (
         MAX_MEDIA_BYTES,
         MAX_MEDIA_TOTAL_BYTES,
-        Figure,
         MediaError,
-        rewrite_images,
         stored_name,
     )
+    from studykb.render.figures import Figure, rewrite_images
 
     name = str(path)
     loaded: dict[str, tuple[str, bytes] | str] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from studykb.decks.media import markdown_image
+from studykb.render.figures import markdown_image
 
 # Every character Unicode has a sub/superscript form for; a script with any other
 # character becomes LaTeX math instead (read by the same renderer as $...$).

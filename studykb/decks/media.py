@@ -20,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# Re-exported: the deck readers and writers take them from here.
+from studykb.render.figures import IMAGE, Figure, rewrite_images
 
 if TYPE_CHECKING:
     from studykb.core.specs import CardSpec, DeckSpec
@@ -43,17 +45,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 SUFFIXES = ("png", "jpg", "gif", "webp")
 
-# ![caption](target) or ![caption](<target with spaces>); the caption holds no brackets.
-IMAGE = re.compile(r"!\[(?P<caption>[^\[\]\n]*)\]\((?:<(?P<angled>[^<>\n]+)>|(?P<bare>[^()\s]+))\)")
 _STORED = re.compile(rf"^[A-Za-z0-9_-]{{1,{_STEM_CHARS}}}-[0-9a-f]{{{HASH_CHARS}}}\.[a-z]{{3,4}}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One image reference in a card's text."""
-
-    caption: str
-    name: str  # the target as written (after import: a stored name)
 
 
 class MediaError(ValueError):
@@ -154,33 +146,6 @@ def name_list(names: list[str], shown: int = 5) -> str:
     """``a.png, b.png and 3 more``: a few names for a one-line message."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
-
-
-def figures(text: str) -> list[Figure]:
-    """The images a card's text references, in order."""
-    return [
-        Figure(m.group("caption").strip(), m.group("angled") or m.group("bare") or "")
-        for m in IMAGE.finditer(text)
-    ]
-
-
-def rewrite_images(text: str, rename: Callable[[Figure], str]) -> str:
-    """``text`` with each image's target replaced by ``rename(figure)``."""
-
-    def one(match: re.Match[str]) -> str:
-        figure = Figure(
-            match.group("caption").strip(), match.group("angled") or match.group("bare") or ""
-        )
-        return f"![{figure.caption}]({rename(figure)})"
-
-    return IMAGE.sub(one, text)
-
-
-def markdown_image(caption: str, name: str) -> str:
-    """``![caption](name)``, the caption made safe for the brackets (no newlines)."""
-    caption = " ".join(re.sub(r"[\[\]]", "", caption).split())
-    target = f"<{name}>" if re.search(r"[()\s]", name) else name
-    return f"![{caption}]({target})"
 
 
 def deck_images(spec: DeckSpec, deck_file: Path) -> tuple[DeckSpec, dict[str, bytes]]:

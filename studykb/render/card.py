@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from studykb.core import cloze
-from studykb.decks.media import IMAGE, Figure, figures
+from studykb.render.figures import IMAGE, Figure, figures
 from studykb.render.latex import math_to_unicode
 from studykb.render.safe_text import neutralise
 

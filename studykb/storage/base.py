@@ -21,13 +21,6 @@ if TYPE_CHECKING:
 DAY_STARTS_KEY = "day_starts"
 
 
-def _new_uid() -> str:
-    """A globally unique id for a log row or event (logs of two databases can be merged)."""
-    import uuid  # imported on first write: `studykb due` never pays for it
-
-    return uuid.uuid4().hex
-
-
 class RepositoryBase:
     """The shared part of the repository (see storage.repository)."""
 

@@ -16,8 +16,8 @@ import sqlite3
 from typing import Literal
 
 from studykb.core.studyday import Moment
-from studykb.storage.base import _new_uid
 from studykb.storage.db import named
+from studykb.storage.uids import _new_uid
 
 EventKind = Literal[
     "suspend",

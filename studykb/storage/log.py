@@ -18,7 +18,7 @@ from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogKind, answer_kind
 from studykb.core.studyday import Moment
 from studykb.errors import BadInputError, NotFoundError, StudykbError
-from studykb.storage.base import RepositoryBase, _new_uid
+from studykb.storage.base import RepositoryBase
 from studykb.storage.card_events import undo_answer_events
 from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
@@ -26,6 +26,7 @@ from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
 from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
+from studykb.storage.uids import _new_uid
 
 # A log row names its card by a stable reference too (deck-id/card-id), read from
 # the card itself so that no caller can get it wrong.

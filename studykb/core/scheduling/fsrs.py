@@ -30,9 +30,9 @@ from typing import Any, Literal, get_args
 import fsrs as py_fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
-from studykb.core.scheduling.options import check_retention
 from studykb.core.scheduling.protocol import ReviewRecord, Schedule
 from studykb.core.scheduling.ratings import RATINGS, check_rating
+from studykb.core.scheduling.retention import check_retention
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment, study_day
 
 Phase = Literal["learning", "review", "relearning"]

@@ -13,27 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from studykb.core.scheduling.protocol import Scheduler
+from studykb.core.scheduling.retention import check_retention
 from studykb.core.scheduling.sm2 import Sm2Scheduler
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts
 
 SchedulerName = Literal["sm2", "fsrs"]
-MIN_RETENTION = 0.70
-MAX_RETENTION = 0.99
 SCHEDULER_NAMES: tuple[SchedulerName, ...] = ("sm2", "fsrs")
 DEFAULT_RETENTION = 0.9
 DEFAULT_MAXIMUM_INTERVAL = 36500
-
-
-def check_retention(value: object) -> None:
-    """The recall FSRS may aim at: 0.70 to 0.99 (ValueError naming the field)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not MIN_RETENTION <= value <= MAX_RETENTION
-    ):
-        raise ValueError(
-            f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {value!r}"
-        )
 
 
 @dataclass(frozen=True, slots=True)

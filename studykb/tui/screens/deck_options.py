@@ -30,11 +30,10 @@ from studykb.core.deck_limits import (
 from studykb.core.queue import Limits
 from studykb.core.scheduling.options import (
     DEFAULT_MAXIMUM_INTERVAL,
-    MAX_RETENTION,
-    MIN_RETENTION,
     SchedulerName,
     SchedulerOptions,
 )
+from studykb.core.scheduling.retention import MAX_RETENTION, MIN_RETENTION
 from studykb.errors import StudykbError
 from studykb.render.words import plural
 from studykb.tui import navigation

@@ -13,8 +13,8 @@ from textual.widgets import Markdown, Rule, Static
 from studykb.app.schedulers import state_fields
 from studykb.app.views import CardView, DayQueue, ReviewStep
 from studykb.core.session import ReviewSession, SessionAnswer, format_elapsed
-from studykb.decks.media import Figure as FigureRef
 from studykb.render.card import card_face
+from studykb.render.figures import Figure as FigureRef
 from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.messages import (

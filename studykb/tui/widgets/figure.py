@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from studykb.decks.media import Figure as FigureRef
 from studykb.render.card import caption_of
+from studykb.render.figures import Figure as FigureRef
 from studykb.render.safe_text import neutralise
 from studykb.tui.images import image_widget
 
