@@ -78,30 +78,7 @@ class AnswerLog(RepositoryBase):
         that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            row = (
-                named(self.conn)
-                .execute(
-                    f"""
-                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
-                       c.deck_id || '/' || c.key AS ref
-                FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
-                """,
-                    (card_id,),
-                )
-                .fetchone()
-            )
-            if row is None:
-                raise NotFoundError(f"no card with id {card_id}")
-            if row["retired_at"] is not None:
-                raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
-            scheduler = card_scheduler(self.conn, card_id, str(row["scheduler"]), self.day_starts())
-            if isinstance(quality, bool) or quality not in scheduler.ratings:
-                low, high = scheduler.ratings[0], scheduler.ratings[-1]
-                title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
-                raise BadInputError(
-                    [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
-                )
-            before = decode(scheduler, row)
+            scheduler, before = self._answerable(card_id, quality)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
             kind = (
@@ -119,36 +96,42 @@ class AnswerLog(RepositoryBase):
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
         )
 
+    def _answerable(self, card_id: int, quality: int) -> tuple[Scheduler[Any], Any]:
+        """The card's scheduler and state, for an answer of ``quality`` (inside the
+        caller's transaction): NotFoundError for no such card, StudykbError for a
+        retired one, BadInputError for a grade outside its scheduler's scale."""
+        row = (
+            named(self.conn)
+            .execute(
+                f"""
+            SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
+                   c.deck_id || '/' || c.key AS ref
+            FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
+            """,
+                (card_id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise NotFoundError(f"no card with id {card_id}")
+        if row["retired_at"] is not None:
+            raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
+        scheduler = card_scheduler(self.conn, card_id, str(row["scheduler"]), self.day_starts())
+        if isinstance(quality, bool) or quality not in scheduler.ratings:
+            low, high = scheduler.ratings[0], scheduler.ratings[-1]
+            title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
+            raise BadInputError(
+                [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
+            )
+        return scheduler, decode(scheduler, row)
+
     def practice(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:
         """Record an answer given outside the schedule (practice: a browser selection,
         a tag, the day's failures): logged as kind 'practice', its states the card's
         own before and after, changing no schedule, counted in no day's work."""
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            row = (
-                named(self.conn)
-                .execute(
-                    f"""
-                SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
-                       c.deck_id || '/' || c.key AS ref
-                FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
-                """,
-                    (card_id,),
-                )
-                .fetchone()
-            )
-            if row is None:
-                raise NotFoundError(f"no card with id {card_id}")
-            if row["retired_at"] is not None:
-                raise StudykbError(f"card {card_id} is retired; it can no longer be answered")
-            scheduler = card_scheduler(self.conn, card_id, str(row["scheduler"]), self.day_starts())
-            if isinstance(quality, bool) or quality not in scheduler.ratings:
-                low, high = scheduler.ratings[0], scheduler.ratings[-1]
-                title = _SCHEDULER_TITLES.get(scheduler.name, scheduler.name)
-                raise BadInputError(
-                    [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
-                )
-            state = decode(scheduler, row)
+            scheduler, state = self._answerable(card_id, quality)
             uid = self._append_log(
                 card_id, moment, quality, "practice", state, state, scheduler, answer_ms=answer_ms
             )
