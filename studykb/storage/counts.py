@@ -256,16 +256,16 @@ def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
 
 
 def day_rooms(
-    conn: sqlite3.Connection, day: date, today: date, limits: Limits, deck_ids: list[str]
-) -> tuple[Rooms, DeckSettings, list[str]]:
+    conn: sqlite3.Connection, day: date, today: date, limits: Limits
+) -> tuple[Rooms, DeckSettings]:
     """What each node of the decks' tree (and the root) may still take on ``day``:
-    its limits, raised by study-more today, less what was done today below it.
-    Returns the rooms, the decks' settings and the tree's nodes (parents first)."""
+    its limits, raised by study-more today, less what was done today below it
+    (worked out for the nodes that differ from the default limits only, see
+    Rooms.of_tree). Returns the rooms and the decks' settings."""
     settings = deck_settings(conn, day if day == today else None)
     done = done_by_deck(conn, day) if day == today else {}
-    nodes = tree_nodes(deck_ids)
-    rooms = Rooms.compute([ROOT, *nodes], settings.limits(limits), limits, done, settings.more)
-    return rooms, settings, nodes
+    rooms = Rooms.of_tree(settings.limits(limits), limits, done, settings.more)
+    return rooms, settings
 
 
 def due_counts(
@@ -289,10 +289,11 @@ def due_counts(
         .fetchall()
     )
     ids = [str(d["id"]) for d in decks]
-    rooms, _, nodes = day_rooms(conn, day, today, limits, ids)
+    rooms, _ = day_rooms(conn, day, today, limits)
+    nodes = tree_nodes(ids)
     order = [ROOT, *nodes]
-    reviews = capped_counts(due_by_deck, rooms.reviews, order)
-    new = capped_counts(new_by_deck, rooms.new, order)
+    reviews = capped_counts(due_by_deck, rooms.reviews, order, rooms.default_reviews)
+    new = capped_counts(new_by_deck, rooms.new, order, rooms.default_new)
     scope = deck_id or ROOT
     known = set(ids)
     return DueCounts(

@@ -129,13 +129,17 @@ class QueueQueries(RepositoryBase):
         self, day: date, rooms: Rooms, scope: str, node: str | None, skip: set[int], most: int
     ) -> list[int]:
         """Due cards, most overdue first, within every node's review limit."""
-        wanted = min(rooms.reviews.get(scope, 0), most)
+        wanted = min(rooms.reviews_of(scope), most)
         fetch = wanted + len(skip)
         while wanted > 0:
             rows = self._due_candidates(day, fetch, node)
             candidates = [(int(r["card_id"]), str(r["deck_id"])) for r in rows]
             taken = take(
-                (c for c in candidates if c[0] not in skip), dict(rooms.reviews), scope, wanted
+                (c for c in candidates if c[0] not in skip),
+                dict(rooms.reviews),
+                scope,
+                wanted,
+                rooms.default_reviews,
             )
             if len(taken) >= wanted or len(rows) < fetch:
                 return taken
@@ -154,12 +158,12 @@ class QueueQueries(RepositoryBase):
     ) -> list[int]:
         """New cards within every node's new-card limit: deck by deck in the order they
         were added, a deck with random order in its own order of the day."""
-        wanted = min(rooms.new.get(scope, 0), most)
+        wanted = min(rooms.new_of(scope), most)
         if wanted <= 0:
             return []
         randomised = settings.random_decks()
         random_decks = (
-            [d for d in self._deck_ids(node) if d in randomised and rooms.new.get(d, 0) > 0]
+            [d for d in self._deck_ids(node) if d in randomised and rooms.new_of(d) > 0]
             if randomised
             else []
         )
@@ -180,7 +184,11 @@ class QueueQueries(RepositoryBase):
             ]
             merged = sorted(in_order + shuffled)
             taken = take(
-                ((c, d) for *_, c, d in merged if c not in skip), dict(rooms.new), scope, wanted
+                ((c, d) for *_, c, d in merged if c not in skip),
+                dict(rooms.new),
+                scope,
+                wanted,
+                rooms.default_new,
             )
             if len(taken) >= wanted or len(rows) < fetch:
                 return taken
@@ -189,7 +197,7 @@ class QueueQueries(RepositoryBase):
     def _queue(self, node: str | None, day: date, most: int) -> DayQueue:
         today = self.today()
         scope = node or ROOT
-        rooms, settings, _ = day_rooms(self.conn, day, today, self.limits, self._deck_ids(node))
+        rooms, settings = day_rooms(self.conn, day, today, self.limits)
         drills = self.pending_drills(day, node) if day == today else []
         skip = set(drills)
         reviews = self._take_reviews(day, rooms, scope, node, skip, most)
