@@ -217,12 +217,18 @@ class Rooms:
         default: Limits,
         done: Mapping[str, DoneToday],
         more: Mapping[str, StudyMore] | None = None,
+        total: DoneToday | None = None,
     ) -> Rooms:
         """The rooms of every node of any tree, as :meth:`compute` gives them, worked
         out only for the nodes whose room can differ from the default limits: the root,
         the nodes with options or study-more, and the decks done today with their
         parents. The queue asks a few nodes per card: with many decks and none of them
-        set apart, this costs what the decks done today cost, not the whole tree."""
+        set apart, this costs what the decks done today cost, not the whole tree.
+
+        ``total``, when given, is what was done in all decks (the root's room);
+        ``done`` may then hold only some subtrees' decks: the rooms of the nodes in
+        those subtrees are exact, those of other nodes are not to be asked (see
+        storage.queue, which reads the subtrees of the cards it looks at)."""
         more = more or {}
         done_reviews: dict[str, int] = {ROOT: 0}
         done_new: dict[str, int] = {ROOT: 0}
@@ -230,6 +236,8 @@ class Rooms:
             for node in (ROOT, *ancestors(deck), deck):
                 done_reviews[node] = done_reviews.get(node, 0) + d.reviews
                 done_new[node] = done_new.get(node, 0) + d.new
+        if total is not None:
+            done_reviews[ROOT], done_new[ROOT] = total.reviews, total.new
         reviews: dict[str, int] = {}
         new: dict[str, int] = {}
         for node in {**done_reviews, **dict.fromkeys(limits), **dict.fromkeys(more)}:

@@ -4,6 +4,7 @@ else (see studykb.app.lean_due; its wording is studykb.app.due_format)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -194,6 +195,24 @@ def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
         "SELECT deck_id, reviews, new FROM deck_day_done WHERE study_day = ?", (day.isoformat(),)
     )
     return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
+
+
+# The rows of deck_day_done of a day within some top nodes of the tree (a top ``a``:
+# ``a`` and every ``a.…``), each a range of the primary key (CROSS JOIN: the tops
+# first, else SQLite reads every row of the day). The range also holds ids such as
+# ``a-b``, which sort between: rows of other decks do no harm.
+_DONE_WITHIN = """
+SELECT d.deck_id AS deck_id, d.reviews AS reviews, d.new AS new
+FROM json_each(:tops) t CROSS JOIN deck_day_done d
+WHERE d.study_day = :day AND d.deck_id >= t.value AND d.deck_id < t.value || '/'
+"""
+
+
+def done_within(conn: sqlite3.Connection, day: date, tops: list[str]) -> dict[str, DoneToday]:
+    """What was done on a study day in each deck below the top nodes ``tops`` (and
+    perhaps a few decks more): a few rows however many decks were answered."""
+    rows = conn.execute(_DONE_WITHIN, {"day": day.isoformat(), "tops": json.dumps(tops)})
+    return {str(deck): DoneToday(int(reviews), int(new)) for deck, reviews, new in rows}
 
 
 def recount_deck_done(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:

@@ -3,20 +3,85 @@ core.deck_limits for the rules)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 from studykb.core.deck_limits import ROOT, Rooms, random_key, take
-from studykb.core.queue import DayQueue, DoneToday
+from studykb.core.queue import DayQueue, DoneToday, Limits
 from studykb.errors import NotFoundError
 from studykb.storage import counts
 from studykb.storage.base import RepositoryBase
-from studykb.storage.counts import _ACTIVE_CARD, IN_NODE, DeckSettings, DueCounts, day_rooms
+from studykb.storage.counts import _ACTIVE_CARD, IN_NODE, DeckSettings, DueCounts, deck_settings
 from studykb.storage.db import named, read_transaction
 from studykb.storage.states import moment_key
 
 # The deck of state row `s` (the candidates say which deck's limits they count against).
 _DECK_OF = "(SELECT c.deck_id FROM card c WHERE c.id = s.card_id)"
+# Whether state row `s`'s card has a log row on :day: only such a card can be one of
+# the day's pending drills, which the queue keeps out of its reviews and new cards.
+_ANSWERED = (
+    "EXISTS (SELECT 1 FROM review_log r INDEXED BY ix_review_log_day"
+    " WHERE r.study_day = :day AND r.card_id = s.card_id)"
+)
+
+
+class _Drills:
+    """The day's pending drills, read from the log only when needed: next_card finds
+    a review or new card that no one answered today without them."""
+
+    def __init__(self, read: Callable[[], list[int]]) -> None:
+        self._read = read
+        self._cards: list[int] | None = None
+
+    def known(self) -> set[int] | None:
+        return None if self._cards is None else set(self._cards)
+
+    def read(self) -> list[int]:
+        if self._cards is None:
+            self._cards = self._read()
+        return self._cards
+
+
+class _DayRooms:
+    """What the nodes' limits leave on a study day (core.deck_limits.Rooms), with
+    what was done read only for the subtrees of the decks the queue looks at (and
+    the root's from the day's total): a next card costs a row or two, however many
+    decks were answered today."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        today: date | None,  # None: a later day, on which nothing is done yet
+        limits: Limits,
+        settings: DeckSettings,
+        scope: str,
+    ) -> None:
+        self._conn, self._today, self._limits, self._settings = conn, today, limits, settings
+        self._own = settings.limits(limits)
+        self._tops: set[str] = set()
+        self._done: dict[str, DoneToday] = {}
+        self._total = (
+            counts.done_on(conn, today) if today is not None and scope == ROOT else DoneToday()
+        )
+        self._rooms = self._compute()
+        if scope != ROOT:
+            self.for_decks((scope,))
+
+    def _compute(self) -> Rooms:
+        return Rooms.of_tree(self._own, self._limits, self._done, self._settings.more, self._total)
+
+    def for_decks(self, decks: Iterable[str]) -> Rooms:
+        """Rooms exact for the root, the scope and every node of these decks' chains."""
+        tops = {d.partition(".")[0] for d in decks} - self._tops
+        if tops:
+            self._tops |= tops
+            if self._today is not None:
+                self._done.update(counts.done_within(self._conn, self._today, sorted(tops)))
+                self._rooms = self._compute()
+        return self._rooms
 
 
 class QueueQueries(RepositoryBase):
@@ -61,7 +126,7 @@ class QueueQueries(RepositoryBase):
             named(self.conn)
             .execute(
                 f"""
-            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id
+            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_ANSWERED} AS answered
             FROM card_state s INDEXED BY ix_card_state_due
             WHERE s.due <= :day AND (s.due_at IS NULL OR s.due_at <= :now)
               AND EXISTS ({_ACTIVE_CARD})
@@ -78,7 +143,7 @@ class QueueQueries(RepositoryBase):
             named(self.conn)
             .execute(
                 f"""
-            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id
+            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_ANSWERED} AS answered
             FROM card_state s INDEXED BY ix_card_state_new
             WHERE s.due IS NULL AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.card_id
@@ -89,13 +154,14 @@ class QueueQueries(RepositoryBase):
             .fetchall()
         )
 
-    def _new_of_deck(self, day: date, deck_id: str) -> list[int]:
-        """Every new card shown today of one deck (and no deck below it)."""
+    def _new_of_deck(self, day: date, deck_id: str) -> list[tuple[int, bool]]:
+        """Every new card shown today of one deck (and no deck below it), and whether
+        it was answered on the day."""
         return [
-            int(r[0])
+            (int(r[0]), bool(r[1]))
             for r in self.conn.execute(
-                """
-            SELECT s.card_id FROM card c JOIN card_state s ON s.card_id = c.id
+                f"""
+            SELECT s.card_id, {_ANSWERED} FROM card c JOIN card_state s ON s.card_id = c.id
             WHERE c.deck_id = :deck AND s.due IS NULL
               AND c.retired_at IS NULL AND c.suspended = 0
               AND (c.buried_until IS NULL OR c.buried_until <= :day)
@@ -126,84 +192,114 @@ class QueueQueries(RepositoryBase):
         return None if row["next"] is None else datetime.fromisoformat(str(row["next"]))
 
     def _take_reviews(
-        self, day: date, rooms: Rooms, scope: str, node: str | None, skip: set[int], most: int
+        self, day: date, rooms: _DayRooms, scope: str, node: str | None, drills: _Drills, most: int
     ) -> list[int]:
         """Due cards, most overdue first, within every node's review limit."""
-        wanted = min(rooms.reviews_of(scope), most)
-        fetch = wanted + len(skip)
+        wanted = min(rooms.for_decks(()).reviews_of(scope), most)
+        skip = drills.known()
+        fetch = wanted + len(skip or ())
         while wanted > 0:
             rows = self._due_candidates(day, fetch, node)
-            candidates = [(int(r["card_id"]), str(r["deck_id"])) for r in rows]
-            taken = take(
-                (c for c in candidates if c[0] not in skip),
-                dict(rooms.reviews),
-                scope,
-                wanted,
-                rooms.default_reviews,
-            )
+            if skip is None and any(r["answered"] for r in rows):
+                skip = set(drills.read())  # a card answered today may be a drill
+                fetch = max(fetch, wanted + len(skip))
+                continue
+            candidates = [
+                (int(r["card_id"]), str(r["deck_id"]))
+                for r in rows
+                if skip is None or int(r["card_id"]) not in skip
+            ]
+            room = rooms.for_decks(deck for _, deck in candidates)
+            taken = take(candidates, dict(room.reviews), scope, wanted, room.default_reviews)
             if len(taken) >= wanted or len(rows) < fetch:
                 return taken
             fetch *= 4  # some deck's limit left cards out: look further
         return []
 
+    def _random_decks(self, node: str | None, randomised: set[str]) -> list[str]:
+        """The decks with random order within ``node``, in the decks' order."""
+        return [
+            d
+            for d in (
+                str(r[0])
+                for r in self.conn.execute(
+                    f"SELECT id FROM deck WHERE id IN (SELECT value FROM json_each(:ids))"
+                    f" AND {IN_NODE.format(col='id')} ORDER BY position, id",
+                    {"deck": node, "ids": json.dumps(sorted(randomised))},
+                )
+            )
+        ]
+
     def _take_new(
         self,
         day: date,
-        rooms: Rooms,
+        rooms: _DayRooms,
         settings: DeckSettings,
         scope: str,
         node: str | None,
-        skip: set[int],
+        drills: _Drills,
         most: int,
     ) -> list[int]:
         """New cards within every node's new-card limit: deck by deck in the order they
         were added, a deck with random order in its own order of the day."""
-        wanted = min(rooms.new_of(scope), most)
+        wanted = min(rooms.for_decks(()).new_of(scope), most)
         if wanted <= 0:
             return []
         randomised = settings.random_decks()
-        random_decks = (
-            [d for d in self._deck_ids(node) if d in randomised and rooms.new_of(d) > 0]
-            if randomised
-            else []
-        )
+        random_decks: list[str] = []
+        if randomised:
+            in_node = self._random_decks(node, randomised)
+            room = rooms.for_decks(in_node)
+            random_decks = [d for d in in_node if room.new_of(d) > 0]
         # A random deck's cards take the place of its first card, in the day's order.
         shuffled: list[tuple[int, int, bytes, int, str]] = []
+        answered = False
         for deck in random_decks:
-            cards = self._new_of_deck(day, deck)
-            if cards:
+            of_deck = self._new_of_deck(day, deck)
+            if of_deck:
+                cards = [card for card, _ in of_deck]
+                answered = answered or any(was for _, was in of_deck)
                 first = min(cards)
                 shuffled += [(first, 1, random_key(deck, day, c), c, deck) for c in cards]
-        fetch = wanted + len(skip) + len(shuffled)
+        skip = drills.known()
+        if skip is None and answered:
+            skip = set(drills.read())
+        fetch = wanted + len(skip or ()) + len(shuffled)
         while True:
             rows = self._new_candidates(day, fetch, node)
+            if skip is None and any(r["answered"] for r in rows):
+                skip = set(drills.read())  # a card answered today may be a drill
+                fetch = max(fetch, wanted + len(skip) + len(shuffled))
+                continue
             in_order = [
                 (int(r["card_id"]), 0, b"", int(r["card_id"]), str(r["deck_id"]))
                 for r in rows
                 if str(r["deck_id"]) not in randomised
             ]
             merged = sorted(in_order + shuffled)
-            taken = take(
-                ((c, d) for *_, c, d in merged if c not in skip),
-                dict(rooms.new),
-                scope,
-                wanted,
-                rooms.default_new,
-            )
+            candidates = [(c, d) for *_, c, d in merged if skip is None or c not in skip]
+            room = rooms.for_decks(deck for _, deck in candidates)
+            taken = take(candidates, dict(room.new), scope, wanted, room.default_new)
             if len(taken) >= wanted or len(rows) < fetch:
                 return taken
             fetch *= 4
 
-    def _queue(self, node: str | None, day: date, most: int) -> DayQueue:
+    def _queue(self, node: str | None, day: date, most: int, *, first: bool = False) -> DayQueue:
+        """The queue of ``node`` on ``day``, at most ``most`` reviews and new cards.
+        With ``first`` (next_card), the drills are read only when they can come
+        first: no review or new card is left, or one answered today is looked at."""
         today = self.today()
         scope = node or ROOT
-        rooms, settings = day_rooms(self.conn, day, today, self.limits)
-        drills = self.pending_drills(day, node) if day == today else []
-        skip = set(drills)
-        reviews = self._take_reviews(day, rooms, scope, node, skip, most)
+        settings = deck_settings(self.conn, day if day == today else None)
+        rooms = _DayRooms(self.conn, day if day == today else None, self.limits, settings, scope)
+        drills = _Drills(lambda: self.pending_drills(day, node) if day == today else [])
+        if not first:
+            drills.read()
+        reviews = self._take_reviews(day, rooms, scope, node, drills, most)
         left = most - len(reviews)
-        new = self._take_new(day, rooms, settings, scope, node, skip, left) if left > 0 else []
-        return DayQueue(reviews=tuple(reviews), new=tuple(new), drills=tuple(drills))
+        new = self._take_new(day, rooms, settings, scope, node, drills, left) if left > 0 else []
+        pending = drills.read() if not (first and (reviews or new)) else []
+        return DayQueue(reviews=tuple(reviews), new=tuple(new), drills=tuple(pending))
 
     def day_queue(self, deck_id: str | None = None, day: date | None = None) -> DayQueue:
         """Today's queue (or that of a later study day, with nothing done on it yet) of
@@ -219,7 +315,7 @@ class QueueQueries(RepositoryBase):
         limits allow rather than by building the whole queue."""
         self._require_node(deck_id)
         with read_transaction(self.conn):
-            queue = self._queue(deck_id, self.today(), 1)
+            queue = self._queue(deck_id, self.today(), 1, first=True)
         entries = queue.entries
         return entries[0].card_id if entries else None
 
