@@ -260,11 +260,17 @@ def take(
     chain has room; ``room`` is used up as they are taken (pass a copy). A node not
     in ``room`` has ``default`` (see :class:`Rooms`)."""
     taken: list[int] = []
+    chains: dict[str, list[str]] = {}  # a deck's chain, worked out once per call
     for card_id, deck_id in candidates:
         if limit is not None and len(taken) >= limit:
             break
-        nodes = chain(deck_id, scope)
-        if all(room.get(n, default) > 0 for n in nodes):
+        nodes = chains.get(deck_id)
+        if nodes is None:
+            nodes = chains[deck_id] = chain(deck_id, scope)
+        for n in nodes:
+            if room.get(n, default) <= 0:
+                break
+        else:
             for n in nodes:
                 room[n] = room.get(n, default) - 1
             taken.append(card_id)

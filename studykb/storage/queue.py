@@ -28,6 +28,12 @@ _ANSWERED = (
 )
 
 
+def _answered(wanted: bool) -> str:
+    """The column saying whether a candidate was answered on the day: read only
+    while the drills are not (once they are, the queue skips them by id)."""
+    return _ANSWERED if wanted else "0"
+
+
 class _Drills:
     """The day's pending drills, read from the log only when needed: next_card finds
     a review or new card that no one answered today without them."""
@@ -66,7 +72,7 @@ class _DayRooms:
         self._total = (
             counts.done_on(conn, today) if today is not None and scope == ROOT else DoneToday()
         )
-        self._rooms = self._compute()
+        self._rooms: Rooms | None = None
         if scope != ROOT:
             self.for_decks((scope,))
 
@@ -75,12 +81,15 @@ class _DayRooms:
 
     def for_decks(self, decks: Iterable[str]) -> Rooms:
         """Rooms exact for the root, the scope and every node of these decks' chains."""
-        tops = {d.partition(".")[0] for d in decks} - self._tops
+        tops = {d.partition(".")[0] for d in set(decks)} - self._tops
         if tops:
             self._tops |= tops
-            if self._today is not None:
-                self._done.update(counts.done_within(self._conn, self._today, sorted(tops)))
-                self._rooms = self._compute()
+            done = counts.done_within(self._conn, self._today, sorted(tops)) if self._today else {}
+            if done:
+                self._done.update(done)
+                self._rooms = None
+        if self._rooms is None:
+            self._rooms = self._compute()
         return self._rooms
 
 
@@ -121,12 +130,14 @@ class QueueQueries(RepositoryBase):
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
     # the collection, only with the limit (a deck's limits that leave some cards
     # out make the LIMIT grow until the queue is full or the cards run out).
-    def _due_candidates(self, day: date, limit: int, deck_id: str | None) -> list[Any]:
+    def _due_candidates(
+        self, day: date, limit: int, deck_id: str | None, answered: bool = False
+    ) -> list[Any]:
         return (
             named(self.conn)
             .execute(
                 f"""
-            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_ANSWERED} AS answered
+            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_answered(answered)} AS answered
             FROM card_state s INDEXED BY ix_card_state_due
             WHERE s.due <= :day AND (s.due_at IS NULL OR s.due_at <= :now)
               AND EXISTS ({_ACTIVE_CARD})
@@ -138,12 +149,14 @@ class QueueQueries(RepositoryBase):
             .fetchall()
         )
 
-    def _new_candidates(self, day: date, limit: int, deck_id: str | None) -> list[Any]:
+    def _new_candidates(
+        self, day: date, limit: int, deck_id: str | None, answered: bool = False
+    ) -> list[Any]:
         return (
             named(self.conn)
             .execute(
                 f"""
-            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_ANSWERED} AS answered
+            SELECT s.card_id AS card_id, {_DECK_OF} AS deck_id, {_answered(answered)} AS answered
             FROM card_state s INDEXED BY ix_card_state_new
             WHERE s.due IS NULL AND EXISTS ({_ACTIVE_CARD})
             ORDER BY s.card_id
@@ -154,14 +167,17 @@ class QueueQueries(RepositoryBase):
             .fetchall()
         )
 
-    def _new_of_deck(self, day: date, deck_id: str) -> list[tuple[int, bool]]:
+    def _new_of_deck(
+        self, day: date, deck_id: str, answered: bool = False
+    ) -> list[tuple[int, bool]]:
         """Every new card shown today of one deck (and no deck below it), and whether
         it was answered on the day."""
         return [
             (int(r[0]), bool(r[1]))
             for r in self.conn.execute(
                 f"""
-            SELECT s.card_id, {_ANSWERED} FROM card c JOIN card_state s ON s.card_id = c.id
+            SELECT s.card_id, {_answered(answered)}
+            FROM card c JOIN card_state s ON s.card_id = c.id
             WHERE c.deck_id = :deck AND s.due IS NULL
               AND c.retired_at IS NULL AND c.suspended = 0
               AND (c.buried_until IS NULL OR c.buried_until <= :day)
@@ -199,7 +215,7 @@ class QueueQueries(RepositoryBase):
         skip = drills.known()
         fetch = wanted + len(skip or ())
         while wanted > 0:
-            rows = self._due_candidates(day, fetch, node)
+            rows = self._due_candidates(day, fetch, node, skip is None)
             if skip is None and any(r["answered"] for r in rows):
                 skip = set(drills.read())  # a card answered today may be a drill
                 fetch = max(fetch, wanted + len(skip))
@@ -255,7 +271,7 @@ class QueueQueries(RepositoryBase):
         shuffled: list[tuple[int, int, bytes, int, str]] = []
         answered = False
         for deck in random_decks:
-            of_deck = self._new_of_deck(day, deck)
+            of_deck = self._new_of_deck(day, deck, drills.known() is None)
             if of_deck:
                 cards = [card for card, _ in of_deck]
                 answered = answered or any(was for _, was in of_deck)
@@ -266,7 +282,7 @@ class QueueQueries(RepositoryBase):
             skip = set(drills.read())
         fetch = wanted + len(skip or ()) + len(shuffled)
         while True:
-            rows = self._new_candidates(day, fetch, node)
+            rows = self._new_candidates(day, fetch, node, skip is None)
             if skip is None and any(r["answered"] for r in rows):
                 skip = set(drills.read())  # a card answered today may be a drill
                 fetch = max(fetch, wanted + len(skip) + len(shuffled))
