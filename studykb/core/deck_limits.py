@@ -289,11 +289,19 @@ def capped_counts(
     order = list(nodes)
     children: dict[str, int] = {}
     counts: dict[str, int] = {}
+    room_of, available_of, below = room.get, available.get, children.get  # once per call
+    at_root = 0  # the counts of the root's children (most decks: kept apart, no dict)
     for node in reversed(order):  # children after parents in ``order``: walk backwards
-        counts[node] = min(room.get(node, default), available.get(node, 0) + children.get(node, 0))
-        if node != ROOT:
-            parent = parent_of(node)
-            children[parent] = children.get(parent, 0) + counts[node]
+        if node == ROOT:
+            count = min(room_of(node, default), available_of(node, 0) + at_root)
+        else:
+            count = min(room_of(node, default), available_of(node, 0) + below(node, 0))
+            if "." in node:
+                parent = parent_of(node)
+                children[parent] = below(parent, 0) + count
+            else:
+                at_root += count
+        counts[node] = count
     return counts
 
 

@@ -191,10 +191,10 @@ def rebuild_counts(conn: sqlite3.Connection) -> None:
 def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
     """Reviews and new cards already answered on a study day, per deck: the rows the
     triggers keep (migration 0012)."""
-    rows = named(conn).execute(
+    rows = conn.execute(
         "SELECT deck_id, reviews, new FROM deck_day_done WHERE study_day = ?", (day.isoformat(),)
     )
-    return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
+    return {str(deck): DoneToday(int(reviews), int(new)) for deck, reviews, new in rows}
 
 
 # The rows of deck_day_done of a day within some top nodes of the tree (a top ``a``:
