@@ -8,6 +8,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from studykb.core.deck_limits import (
@@ -256,6 +257,12 @@ class DeckSettings:
         return {deck for deck, o in self.options.items() if o.new_order == "random"}
 
 
+# Each event's value read once per process: the queue reads the options on every
+# card, and the same few texts come back each time (the values are frozen).
+_options_of = lru_cache(maxsize=4096)(DeckOptions.from_json)
+_more_of = lru_cache(maxsize=4096)(StudyMore.from_json)
+
+
 def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
     """The decks' options, and the study-more of ``day`` (None: none counted). An
     event that cannot be read counts as none here; `studykb check` names it."""
@@ -266,9 +273,9 @@ def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
         deck = str(r["target"]).removeprefix("deck:")
         try:
             if r["kind"] == "deck_options":
-                options[deck] = DeckOptions.from_json(str(r["value"]))
+                options[deck] = _options_of(str(r["value"]))
             elif str(r["study_day"]) == wanted:
-                more[deck] = more.get(deck, StudyMore()) + StudyMore.from_json(str(r["value"]))
+                more[deck] = more.get(deck, StudyMore()) + _more_of(str(r["value"]))
         except (ValueError, TypeError):
             continue
     return DeckSettings(options, more)
