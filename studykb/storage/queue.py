@@ -55,7 +55,13 @@ class _DayRooms:
     """What the nodes' limits leave on a study day (core.deck_limits.Rooms), with
     what was done read only for the subtrees of the decks the queue looks at (and
     the root's from the day's total): a next card costs a row or two, however many
-    decks were answered today."""
+    decks were answered today.
+
+    With the whole collection as scope, only the subtrees holding a node with
+    options or study-more are read: any other node has Settings' limits and did at
+    most the day's total, so its room is at least the root's, which caps what the
+    queue takes; its room reads as Settings' limits and never stops a card, as it
+    would not have."""
 
     def __init__(
         self,
@@ -72,6 +78,10 @@ class _DayRooms:
         self._total = (
             counts.done_on(conn, today) if today is not None and scope == ROOT else DoneToday()
         )
+        # With the root as scope, the tops to read: those of nodes with limits of their own.
+        self._set_apart: set[str] | None = None
+        if scope == ROOT:
+            self._set_apart = {n.partition(".")[0] for n in (*settings.options, *settings.more)}
         self._rooms: Rooms | None = None
         if scope != ROOT:
             self.for_decks((scope,))
@@ -84,6 +94,9 @@ class _DayRooms:
         tops = {d.partition(".")[0] for d in set(decks)} - self._tops
         if tops:
             self._tops |= tops
+            if self._set_apart is not None:
+                tops &= self._set_apart
+        if tops:
             done = counts.done_within(self._conn, self._today, sorted(tops)) if self._today else {}
             if done:
                 self._done.update(done)

@@ -9,6 +9,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from studykb.app.store import Store
 from studykb.core.clock import FixedClock
 from studykb.core.deck_limits import DeckOptions, StudyMore
@@ -35,11 +37,14 @@ def agree(repo: Repository, *, counts_too: bool = True) -> None:
         assert len(queue.drills) == counts.drills, node
 
 
+# Settings' limits below the decks' own, and above (then the root's room is wide and
+# only the decks with options can stop a card).
+@pytest.mark.parametrize("limits", [Limits(7, 6), Limits(40, 40)])
 def test_next_card_is_the_first_of_the_queue_whatever_happens(
-    store: Store, tmp_path: Path, clock: FixedClock
+    store: Store, tmp_path: Path, clock: FixedClock, limits: Limits
 ) -> None:
     repo = store.repo
-    repo.limits = Limits(new_per_day=7, reviews_per_day=6)
+    repo.limits = limits
     repo.import_decks(read_decks([deck_file(tmp_path / "decks", d, n) for d, n in DECKS.items()]))
     repo.set_deck_options("a.b", DeckOptions(new_per_day=2, reviews_per_day=2))
     repo.set_deck_options("z", DeckOptions(new_per_day=3, new_order="random"))
