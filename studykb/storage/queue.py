@@ -97,7 +97,11 @@ class _DayRooms:
             if self._set_apart is not None:
                 tops &= self._set_apart
         if tops:
-            done = counts.done_within(self._conn, self._today, sorted(tops)) if self._today else {}
+            done = (
+                {}
+                if self._today is None
+                else counts.done_within(self._conn, self._today, sorted(tops))
+            )
             if done:
                 self._done.update(done)
                 self._rooms = None
@@ -129,15 +133,6 @@ class QueueQueries(RepositoryBase):
     def _require_node(self, node: str | None) -> None:
         if node is not None and not self.node_exists(node):
             raise NotFoundError(f"no deck {node!r} (see `studykb decks`)")
-
-    def _deck_ids(self, node: str | None) -> list[str]:
-        return [
-            str(r[0])
-            for r in self.conn.execute(
-                f"SELECT id FROM deck WHERE {IN_NODE.format(col='id')} ORDER BY position, id",
-                {"deck": node},
-            )
-        ]
 
     # The candidate queries walk ix_card_state_due (due, card_id) and the partial
     # ix_card_state_new in order and stop at LIMIT: their cost does not grow with
@@ -246,18 +241,14 @@ class QueueQueries(RepositoryBase):
         return []
 
     def _random_decks(self, node: str | None, randomised: set[str]) -> list[str]:
-        """The decks with random order within ``node``, in the decks' order."""
-        return [
-            d
-            for d in (
-                str(r[0])
-                for r in self.conn.execute(
-                    f"SELECT id FROM deck WHERE id IN (SELECT value FROM json_each(:ids))"
-                    f" AND {IN_NODE.format(col='id')} ORDER BY position, id",
-                    {"deck": node, "ids": json.dumps(sorted(randomised))},
-                )
-            )
-        ]
+        """The decks with random order within ``node``, in the decks' order (the few
+        decks asked for, not the whole list of decks)."""
+        rows = self.conn.execute(
+            f"SELECT id FROM deck WHERE id IN (SELECT value FROM json_each(:ids))"
+            f" AND {IN_NODE.format(col='id')} ORDER BY position, id",
+            {"deck": node, "ids": json.dumps(sorted(randomised))},
+        )
+        return [str(r[0]) for r in rows]
 
     def _take_new(
         self,
@@ -341,7 +332,9 @@ class QueueQueries(RepositoryBase):
 
     def next_card(self, deck_id: str | None = None) -> int | None:
         """The first card of today's queue, found with LIMIT queries as short as the
-        limits allow rather than by building the whole queue."""
+        limits allow rather than by building the whole queue; what was done today is
+        read for the decks of the cards looked at (and none when no deck has options
+        or study-more), the drills only when they can come first (see _queue)."""
         self._require_node(deck_id)
         with read_transaction(self.conn):
             queue = self._queue(deck_id, self.today(), 1, first=True)
