@@ -192,10 +192,10 @@ def rebuild_counts(conn: sqlite3.Connection) -> None:
 def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
     """Reviews and new cards already answered on a study day, per deck: the rows the
     triggers keep (migration 0012)."""
-    rows = conn.execute(
+    rows = named(conn).execute(
         "SELECT deck_id, reviews, new FROM deck_day_done WHERE study_day = ?", (day.isoformat(),)
     )
-    return {str(deck): DoneToday(int(reviews), int(new)) for deck, reviews, new in rows}
+    return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
 
 
 # The rows of deck_day_done of a day within some top nodes of the tree (a top ``a``:
@@ -212,8 +212,8 @@ WHERE d.study_day = :day AND d.deck_id >= t.value AND d.deck_id < t.value || '/'
 def done_within(conn: sqlite3.Connection, day: date, tops: list[str]) -> dict[str, DoneToday]:
     """What was done on a study day in each deck below the top nodes ``tops`` (and
     perhaps a few decks more): a few rows however many decks were answered."""
-    rows = conn.execute(_DONE_WITHIN, {"day": day.isoformat(), "tops": json.dumps(tops)})
-    return {str(deck): DoneToday(int(reviews), int(new)) for deck, reviews, new in rows}
+    rows = named(conn).execute(_DONE_WITHIN, {"day": day.isoformat(), "tops": json.dumps(tops)})
+    return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
 
 
 def recount_deck_done(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:

@@ -181,10 +181,10 @@ class QueueQueries(RepositoryBase):
         """Every new card shown today of one deck (and no deck below it), and whether
         it was answered on the day."""
         return [
-            (int(r[0]), bool(r[1]))
-            for r in self.conn.execute(
+            (int(r["card_id"]), bool(r["answered"]))
+            for r in named(self.conn).execute(
                 f"""
-            SELECT s.card_id, {_answered(answered)}
+            SELECT s.card_id AS card_id, {_answered(answered)} AS answered
             FROM card c JOIN card_state s ON s.card_id = c.id
             WHERE c.deck_id = :deck AND s.due IS NULL
               AND c.retired_at IS NULL AND c.suspended = 0
