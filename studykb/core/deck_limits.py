@@ -179,10 +179,21 @@ def chain(deck_id: str, scope: str) -> list[str]:
 
 @dataclass
 class Rooms:
-    """What each node's limits still allow today: reviews and new cards."""
+    """What each node's limits still allow today: reviews and new cards. A node
+    missing from the dicts has ``default_reviews`` and ``default_new``: the room of
+    a node with no options of its own, no study-more and nothing done below it today
+    (0 for rooms computed over a list of nodes, where no other node counts)."""
 
     reviews: dict[str, int]
     new: dict[str, int]
+    default_reviews: int = 0
+    default_new: int = 0
+
+    def reviews_of(self, node: str) -> int:
+        return self.reviews.get(node, self.default_reviews)
+
+    def new_of(self, node: str) -> int:
+        return self.new.get(node, self.default_new)
 
     @classmethod
     def compute(
@@ -195,22 +206,47 @@ class Rooms:
     ) -> Rooms:
         """Each node's room: its limits (``default`` unless it has its own), raised by
         any study-more today, less what was done today in its decks and below."""
+        tree = cls.of_tree(limits, default, done, more)
+        order = list(nodes)
+        return cls({n: tree.reviews_of(n) for n in order}, {n: tree.new_of(n) for n in order})
+
+    @classmethod
+    def of_tree(
+        cls,
+        limits: Mapping[str, Limits],
+        default: Limits,
+        done: Mapping[str, DoneToday],
+        more: Mapping[str, StudyMore] | None = None,
+        total: DoneToday | None = None,
+    ) -> Rooms:
+        """The rooms of every node of any tree, as :meth:`compute` gives them, worked
+        out only for the nodes whose room can differ from the default limits: the root,
+        the nodes with options or study-more, and the decks done today with their
+        parents. The queue asks a few nodes per card: with many decks and none of them
+        set apart, this costs what the decks done today cost, not the whole tree.
+
+        ``total``, when given, is what was done in all decks (the root's room);
+        ``done`` may then hold only some subtrees' decks: the rooms of the nodes in
+        those subtrees are exact, those of other nodes are not to be asked (see
+        storage.queue, which reads the subtrees of the cards it looks at)."""
         more = more or {}
-        done_reviews: dict[str, int] = {}
-        done_new: dict[str, int] = {}
+        done_reviews: dict[str, int] = {ROOT: 0}
+        done_new: dict[str, int] = {ROOT: 0}
         for deck, d in done.items():  # what a deck did counts for it and every parent
             for node in (ROOT, *ancestors(deck), deck):
                 done_reviews[node] = done_reviews.get(node, 0) + d.reviews
                 done_new[node] = done_new.get(node, 0) + d.new
+        if total is not None:
+            done_reviews[ROOT], done_new[ROOT] = total.reviews, total.new
         reviews: dict[str, int] = {}
         new: dict[str, int] = {}
-        for node in nodes:
+        for node in {**done_reviews, **dict.fromkeys(limits), **dict.fromkeys(more)}:
             own = limits.get(node, default)
             extra = more.get(node)
             more_reviews, more_new = (extra.reviews, extra.new) if extra else (0, 0)
             reviews[node] = max(0, own.reviews_per_day + more_reviews - done_reviews.get(node, 0))
             new[node] = max(0, own.new_per_day + more_new - done_new.get(node, 0))
-        return cls(reviews, new)
+        return cls(reviews, new, default.reviews_per_day, default.new_per_day)
 
 
 def take(
@@ -218,34 +254,54 @@ def take(
     room: dict[str, int],
     scope: str,
     limit: int | None = None,
+    default: int = 0,
 ) -> list[int]:
     """Cards (card id, deck id) taken in the order given while every node of their
-    chain has room; ``room`` is used up as they are taken (pass a copy)."""
+    chain has room; ``room`` is used up as they are taken (pass a copy). A node not
+    in ``room`` has ``default`` (see :class:`Rooms`)."""
     taken: list[int] = []
+    chains: dict[str, list[str]] = {}  # a deck's chain, worked out once per call
     for card_id, deck_id in candidates:
         if limit is not None and len(taken) >= limit:
             break
-        nodes = chain(deck_id, scope)
-        if all(room.get(n, 0) > 0 for n in nodes):
+        nodes = chains.get(deck_id)
+        if nodes is None:
+            nodes = chains[deck_id] = chain(deck_id, scope)
+        for n in nodes:
+            if room.get(n, default) <= 0:
+                break
+        else:
             for n in nodes:
-                room[n] -= 1
+                room[n] = room.get(n, default) - 1
             taken.append(card_id)
     return taken
 
 
 def capped_counts(
-    available: Mapping[str, int], room: Mapping[str, int], nodes: Iterable[str]
+    available: Mapping[str, int],
+    room: Mapping[str, int],
+    nodes: Iterable[str],
+    default: int = 0,
 ) -> dict[str, int]:
     """For each node, how many cards reviewing it gives: its own cards (``available``
-    by deck) and its children's counts, at most its room."""
+    by deck) and its children's counts, at most its room (``default`` for a node not
+    in ``room``)."""
     order = list(nodes)
     children: dict[str, int] = {}
     counts: dict[str, int] = {}
+    room_of, available_of, below = room.get, available.get, children.get  # once per call
+    at_root = 0  # the counts of the root's children (most decks: kept apart, no dict)
     for node in reversed(order):  # children after parents in ``order``: walk backwards
-        counts[node] = min(room.get(node, 0), available.get(node, 0) + children.get(node, 0))
-        if node != ROOT:
-            parent = parent_of(node)
-            children[parent] = children.get(parent, 0) + counts[node]
+        if node == ROOT:
+            count = min(room_of(node, default), available_of(node, 0) + at_root)
+        else:
+            count = min(room_of(node, default), available_of(node, 0) + below(node, 0))
+            if "." in node:
+                parent = parent_of(node)
+                children[parent] = below(parent, 0) + count
+            else:
+                at_root += count
+        counts[node] = count
     return counts
 
 

@@ -4,9 +4,11 @@ else (see studykb.app.lean_due; its wording is studykb.app.due_format)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from studykb.core.deck_limits import (
@@ -196,6 +198,24 @@ def done_by_deck(conn: sqlite3.Connection, day: date) -> dict[str, DoneToday]:
     return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
 
 
+# The rows of deck_day_done of a day within some top nodes of the tree (a top ``a``:
+# ``a`` and every ``a.…``), each a range of the primary key (CROSS JOIN: the tops
+# first, else SQLite reads every row of the day). The range also holds ids such as
+# ``a-b``, which sort between: rows of other decks do no harm.
+_DONE_WITHIN = """
+SELECT d.deck_id AS deck_id, d.reviews AS reviews, d.new AS new
+FROM json_each(:tops) t CROSS JOIN deck_day_done d
+WHERE d.study_day = :day AND d.deck_id >= t.value AND d.deck_id < t.value || '/'
+"""
+
+
+def done_within(conn: sqlite3.Connection, day: date, tops: list[str]) -> dict[str, DoneToday]:
+    """What was done on a study day in each deck below the top nodes ``tops`` (and
+    perhaps a few decks more): a few rows however many decks were answered."""
+    rows = named(conn).execute(_DONE_WITHIN, {"day": day.isoformat(), "tops": json.dumps(tops)})
+    return {str(r["deck_id"]): DoneToday(int(r["reviews"]), int(r["new"])) for r in rows}
+
+
 def recount_deck_done(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[int, int]]:
     """What ``deck_day_done`` must hold, (reviews, new) per day and deck, counted
     from the log (for `studykb check`)."""
@@ -237,6 +257,12 @@ class DeckSettings:
         return {deck for deck, o in self.options.items() if o.new_order == "random"}
 
 
+# Each event's value read once per process: the queue reads the options on every
+# card, and the same few texts come back each time (the values are frozen).
+_options_of = lru_cache(maxsize=4096)(DeckOptions.from_json)
+_more_of = lru_cache(maxsize=4096)(StudyMore.from_json)
+
+
 def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
     """The decks' options, and the study-more of ``day`` (None: none counted). An
     event that cannot be read counts as none here; `studykb check` names it."""
@@ -247,25 +273,25 @@ def deck_settings(conn: sqlite3.Connection, day: date | None) -> DeckSettings:
         deck = str(r["target"]).removeprefix("deck:")
         try:
             if r["kind"] == "deck_options":
-                options[deck] = DeckOptions.from_json(str(r["value"]))
+                options[deck] = _options_of(str(r["value"]))
             elif str(r["study_day"]) == wanted:
-                more[deck] = more.get(deck, StudyMore()) + StudyMore.from_json(str(r["value"]))
+                more[deck] = more.get(deck, StudyMore()) + _more_of(str(r["value"]))
         except (ValueError, TypeError):
             continue
     return DeckSettings(options, more)
 
 
 def day_rooms(
-    conn: sqlite3.Connection, day: date, today: date, limits: Limits, deck_ids: list[str]
-) -> tuple[Rooms, DeckSettings, list[str]]:
+    conn: sqlite3.Connection, day: date, today: date, limits: Limits
+) -> tuple[Rooms, DeckSettings]:
     """What each node of the decks' tree (and the root) may still take on ``day``:
-    its limits, raised by study-more today, less what was done today below it.
-    Returns the rooms, the decks' settings and the tree's nodes (parents first)."""
+    its limits, raised by study-more today, less what was done today below it
+    (worked out for the nodes that differ from the default limits only, see
+    Rooms.of_tree). Returns the rooms and the decks' settings."""
     settings = deck_settings(conn, day if day == today else None)
     done = done_by_deck(conn, day) if day == today else {}
-    nodes = tree_nodes(deck_ids)
-    rooms = Rooms.compute([ROOT, *nodes], settings.limits(limits), limits, done, settings.more)
-    return rooms, settings, nodes
+    rooms = Rooms.of_tree(settings.limits(limits), limits, done, settings.more)
+    return rooms, settings
 
 
 def due_counts(
@@ -289,10 +315,11 @@ def due_counts(
         .fetchall()
     )
     ids = [str(d["id"]) for d in decks]
-    rooms, _, nodes = day_rooms(conn, day, today, limits, ids)
+    rooms, _ = day_rooms(conn, day, today, limits)
+    nodes = tree_nodes(ids)
     order = [ROOT, *nodes]
-    reviews = capped_counts(due_by_deck, rooms.reviews, order)
-    new = capped_counts(new_by_deck, rooms.new, order)
+    reviews = capped_counts(due_by_deck, rooms.reviews, order, rooms.default_reviews)
+    new = capped_counts(new_by_deck, rooms.new, order, rooms.default_new)
     scope = deck_id or ROOT
     known = set(ids)
     return DueCounts(
