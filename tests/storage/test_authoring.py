@@ -470,10 +470,14 @@ def test_tags_added_and_removed_on_three_cards_one_undo_restores_all(col: Collec
         assert "a" in _tags(col, ref) and "b" in _tags(col, ref)
         assert "old" not in _tags(col, ref)
     # one action: the three card_edit events share it
-    last = _conn(col).execute(
-        "SELECT COALESCE(action, uid), target FROM event WHERE kind = 'card_edit' "
-        "ORDER BY seq DESC LIMIT 3"
-    ).fetchall()
+    last = (
+        _conn(col)
+        .execute(
+            "SELECT COALESCE(action, uid), target FROM event WHERE kind = 'card_edit' "
+            "ORDER BY seq DESC LIMIT 3"
+        )
+        .fetchall()
+    )
     assert len({a for a, _ in last}) == 1 and sorted(t for _, t in last) == sorted(refs)
     assert col.authoring.change_tags(refs, ["a"]) == 0  # nothing to change: no event
     _check_ok(col)

@@ -474,9 +474,7 @@ class CardBrowserScreen(StudyScreen):
             n = self.guarded(lambda: authoring.change_tags(refs, add, remove))
             if n is None:
                 return
-            self.notify(
-                f"Retagged {plural(n, 'card')}; u takes it back.", timeout=3, markup=False
-            )
+            self.notify(f"Retagged {plural(n, 'card')}; u takes it back.", timeout=3, markup=False)
             self.marked.clear()
             self.reload()
             self.show_detail()

@@ -94,7 +94,7 @@ class TagsModal(ModalScreen[str | None]):
 
 
 def parse_tag_changes(text: str) -> tuple[list[str], list[str]]:
-    """"+a -b c" → (["a", "c"], ["b"]): tags to add and to remove."""
+    """ "+a -b c" → (["a", "c"], ["b"]): tags to add and to remove."""
     add: list[str] = []
     remove: list[str] = []
     for word in text.replace(",", " ").split():
