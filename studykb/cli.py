@@ -1087,6 +1087,21 @@ def unflag(ctx: Context, cards: tuple[str, ...]) -> None:
     click.echo(f"unflagged {plural(n, 'card')}")
 
 
+@cli.command(cls=_OneLineUsage)
+@click.argument("cards", nargs=-1, required=True)
+@click.option("--add", "add", metavar="A,B", help="Tags to add, comma-separated.")
+@click.option("--remove", "remove", metavar="A,B", help="Tags to remove, comma-separated.")
+@pass_ctx
+def tag(ctx: Context, cards: tuple[str, ...], add: str | None, remove: str | None) -> None:
+    """Add and remove tags on cards (deck-id/card-id); `studykb undo` takes it back."""
+    authoring = ctx.collection().authoring
+    n = _refs_or_bad(
+        "tag",
+        lambda: authoring.change_tags(list(cards), _tags(add) or (), _tags(remove) or ()),
+    )
+    click.echo(f"retagged {plural(n, 'card')}")
+
+
 @cli.command("card", cls=_OneLineUsage)
 @click.argument("ref", metavar="CARD")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

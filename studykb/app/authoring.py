@@ -186,6 +186,24 @@ class Authoring(UseCases):
         with self._writing():
             return repo.set_flagged([repo.find_card(r) for r in refs], flagged)
 
+    def change_tags(
+        self, refs: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> int:
+        """Add and remove tags on cards: one action (one undo takes it all back); how
+        many cards changed. BadInputError for a tag that is not one word."""
+        bad = [
+            f"tags: {tag[:40]!r}: one word of 1 to 60 characters, no spaces"
+            for tag in (*add, *remove)
+            if not _TAG.match(tag)
+        ]
+        if bad:
+            raise BadInputError(bad[:1])
+        if not add and not remove:
+            raise BadInputError(["tags: nothing to add or remove"])
+        repo = self._repo
+        with self._writing():
+            return repo.change_tags([repo.find_card(r) for r in refs], add, remove)
+
     def retire(self, refs: Sequence[str]) -> int:
         """Hide cards from review, history kept; how many were live; undoable."""
         repo = self._repo

@@ -304,6 +304,42 @@ class AuthoringStore(CardStore, AnswerLog):
                 changed += 1
             return changed
 
+    def change_tags(
+        self, card_ids: Sequence[int], add: Sequence[str], remove: Sequence[str]
+    ) -> int:
+        """Add and remove tags on cards, one action (card_edit events, so one undo
+        takes back all of them); how many cards changed."""
+        with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            now = self._now_utc()
+            group = self._action_group()
+            changed = 0
+            for card_id in dict.fromkeys(card_ids):
+                row = (
+                    named(self.conn)
+                    .execute(
+                        "SELECT deck_id || '/' || key AS ref, deck_id, front, back, tags, "
+                        "source FROM card WHERE id = ?",
+                        (card_id,),
+                    )
+                    .fetchone()
+                )
+                if row is None:
+                    raise NotFoundError(f"no card with id {card_id}")
+                content = CardContent.of_row(row)
+                tags = [t for t in content.tags if t not in remove]
+                tags += [t for t in add if t not in tags and t not in remove]
+                if tuple(tags) == tuple(content.tags):
+                    continue
+                tagged = CardContent(content.front, content.back, tuple(tags), content.source)
+                ref = str(row["ref"])
+                keep_base(self.conn, moment, ref, content)
+                set_content(self.conn, card_id, tagged, now)
+                append_content(self.conn, moment, group, "card_edit", ref, tagged)
+                self._forget_file(str(row["deck_id"]))
+                changed += 1
+            return changed
+
     def _ref_row(self, card_id: int) -> sqlite3.Row:
         row = (
             named(self.conn)

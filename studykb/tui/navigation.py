@@ -153,6 +153,7 @@ SCREEN_TITLES: dict[str, str] = {
     "settings": "Settings",
     "summary": "Session summary",
     "note": "Note",
+    "tags": "Tags",
     "import": "Import",
     "help": "Keys",
     "deck-options": "Deck options",
@@ -379,6 +380,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             show=False,
         ),
         Entry(
+            "cards-tags",
+            "Tags",
+            "Add and remove tags on the cards (+tag -tag; u undoes)",
+            "t",
+            "tags",
+            show=False,
+        ),
+        Entry(
             "cards-retire",
             "Retire",
             "Retire the cards: hidden from review and search, history kept (asks first; u undoes)",
@@ -441,6 +450,7 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
         Entry("discard-keep", "Keep editing", "Back to the unsaved settings", "escape", "keep"),
     ),
     "note": (Entry("note-cancel", "Cancel", "Keep the note", "escape", "cancel"),),
+    "tags": (Entry("tags-cancel", "Cancel", "Change no tags", "escape", "cancel"),),
     "import": (Entry("import-close", "Close", "Close", "escape", "close"),),
     "deck-options": (
         Entry(

@@ -237,3 +237,35 @@ def test_answer_practice_changes_no_schedule(db: str, capsys: pytest.CaptureFixt
     history = json.loads(_ok(capsys, db, "card", "toy/one", "--json"))["history"]
     assert [(h["grade"], h["kind"]) for h in history] == [(2, "practice")]
     assert _ok(capsys, db, "undo").strip() == "Undone: practice answer to toy/one (grade 2)"
+
+
+def test_tag_adds_and_removes_and_undo_takes_it_back(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _ok(capsys, db, "tag", "toy/one", "toy/two", "--add", "a,b")
+    assert out.strip() == "retagged 2 cards"
+    assert _ok(capsys, db, "tag", "toy/two", "--remove", "a").strip() == "retagged 1 card"
+    rows = {r["ref"]: r["tags"] for r in json.loads(_ok(capsys, db, "cards", "--json"))}
+    assert rows["toy/one"] == ["a", "b"] and rows["toy/two"] == ["b"]
+    assert _ok(capsys, db, "undo").strip() == "Undone: edit of toy/two"
+    assert _ok(capsys, db, "undo").strip() == "Undone: edit of 2 cards"
+    rows = {r["ref"]: r["tags"] for r in json.loads(_ok(capsys, db, "cards", "--json"))}
+    assert rows["toy/one"] == [] and rows["toy/two"] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tag", "toy/one", "--add", "bad tag"),
+        ("tag", "toy/one"),
+        ("tag", "toy/nope", "--add", "a"),
+    ],
+)
+def test_bad_tag_input_is_one_line_and_exit_2(
+    db: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    before = Path(db).read_bytes()
+    code, out, err = run_cli(capsys, "--db", db, *args)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.startswith("studykb: error: "), err
+    assert Path(db).read_bytes() == before

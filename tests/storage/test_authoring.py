@@ -452,3 +452,46 @@ def test_practice_selections_flagged_leech_failed_today(col: Collection) -> None
     col.authoring.undo_last()  # toy/two's answer
     col.authoring.undo_last()  # toy/one's answer: no longer failed today
     assert refs(failed_today=True) == []
+
+
+def _tags(col: Collection, ref: str) -> tuple[str, ...]:
+    key = ref.partition("/")[2]
+    (tags,) = _conn(col).execute("SELECT tags FROM card WHERE key = ?", (key,)).fetchone()
+    return tuple(json.loads(tags))
+
+
+def test_tags_added_and_removed_on_three_cards_one_undo_restores_all(col: Collection) -> None:
+    refs = ["toy/one", "toy/two", "toy/eq:c1"]
+    col.authoring.change_tags(["toy/one"], ["old"])
+    before = {r: _tags(col, r) for r in refs}
+    assert before["toy/one"][-1] == "old"
+    assert col.authoring.change_tags(refs, ["a", "b"], ["old"]) == 3
+    for ref in refs:
+        assert "a" in _tags(col, ref) and "b" in _tags(col, ref)
+        assert "old" not in _tags(col, ref)
+    # one action: the three card_edit events share it
+    last = (
+        _conn(col)
+        .execute(
+            "SELECT COALESCE(action, uid), target FROM event WHERE kind = 'card_edit' "
+            "ORDER BY seq DESC LIMIT 3"
+        )
+        .fetchall()
+    )
+    assert len({a for a, _ in last}) == 1 and sorted(t for _, t in last) == sorted(refs)
+    assert col.authoring.change_tags(refs, ["a"]) == 0  # nothing to change: no event
+    _check_ok(col)
+    assert col.authoring.undo_last() == "Undone: edit of 3 cards"
+    assert {r: _tags(col, r) for r in refs} == before
+    _check_ok(col)
+
+
+def test_a_bad_tag_is_refused_and_nothing_is_written(col: Collection) -> None:
+    count = len(_events(col))
+    with pytest.raises(BadInputError):
+        col.authoring.change_tags(["toy/one"], ["two words"])
+    with pytest.raises(BadInputError):
+        col.authoring.change_tags(["toy/one"])
+    with pytest.raises(NotFoundError):
+        col.authoring.change_tags(["toy/one", "toy/nope"], ["a"])
+    assert len(_events(col)) == count

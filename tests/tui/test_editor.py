@@ -631,3 +631,33 @@ async def test_practice_todays_failures_chosen_in_the_browser(
         assert isinstance(app.screen, PracticeScreen)
         assert "Practice · 1 listed card" in screen_text(app)
         assert "Question two?" in screen_text(app)
+
+
+async def test_t_in_the_browser_retags_marked_cards_and_u_takes_it_back(
+    toy_store: Store, make_app: Any
+) -> None:
+    from studykb.tui.screens.modals import TagsModal
+
+    app = make_app(toy_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = await _open_browser(app, pilot)
+        _highlight(screen, "toy/one")
+        await pilot.press("space")
+        _highlight(screen, "toy/two")
+        await pilot.press("space", "t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagsModal)
+        assert "Tags of 2 cards" in screen_text(app)
+        await pilot.press(*"+fix -none", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Retagged 2 cards; u takes it back." in notes(app)
+        repo = toy_store.repo
+        tagged = [repo.card(repo.find_card(r)).tags for r in ("toy/one", "toy/two")]
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Undone: edit of 2 cards" in notes(app)
+    assert tagged == [("fix",), ("fix",)]
+    assert [repo.card(repo.find_card(r)).tags for r in ("toy/one", "toy/two")] == [(), ()]
+    assert repo.check().ok

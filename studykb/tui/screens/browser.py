@@ -457,6 +457,30 @@ class CardBrowserScreen(StudyScreen):
         self.reload()
         self.show_detail()
 
+    def action_tags(self) -> None:
+        """`t`: add and remove tags on the cards ("+tag -tag"), one action: u undoes."""
+        rows = self.targets()
+        if not rows:
+            return
+        from studykb.tui.screens.modals import TagsModal, parse_tag_changes
+
+        refs = [r.ref for r in rows]
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            add, remove = parse_tag_changes(text)
+            authoring = self.collection.authoring
+            n = self.guarded(lambda: authoring.change_tags(refs, add, remove))
+            if n is None:
+                return
+            self.notify(f"Retagged {plural(n, 'card')}; u takes it back.", timeout=3, markup=False)
+            self.marked.clear()
+            self.reload()
+            self.show_detail()
+
+        self.app.push_screen(TagsModal(_named(rows)), answered)
+
     def action_retire(self) -> None:
         """`R`: retire the cards (asks first): out of review, their history kept; u
         brings them back."""

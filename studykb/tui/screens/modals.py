@@ -62,6 +62,49 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class TagsModal(ModalScreen[str | None]):
+    """Tags to add and remove on cards: "+tag -tag" (a bare word adds)."""
+
+    NAVIGATION = "tags"
+    BINDINGS = navigation.bindings(NAVIGATION)
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(f"Tags of {self.what}"), classes="dialog-title")
+            yield Input(placeholder="+tag to add  -tag to remove", id="tags-input")
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", variant="primary", id="tags-apply")
+                yield Button("Cancel", id="tags-cancel-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#tags-input", Input).focus()
+
+    @on(Input.Submitted, "#tags-input")
+    @on(Button.Pressed, "#tags-apply")
+    def _apply(self) -> None:
+        self.dismiss(self.query_one("#tags-input", Input).value.strip())
+
+    @on(Button.Pressed, "#tags-cancel-button")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse_tag_changes(text: str) -> tuple[list[str], list[str]]:
+    """ "+a -b c" → (["a", "c"], ["b"]): tags to add and to remove."""
+    add: list[str] = []
+    remove: list[str] = []
+    for word in text.replace(",", " ").split():
+        if word.startswith("-"):
+            remove.append(word[1:])
+        else:
+            add.append(word.removeprefix("+"))
+    return add, remove
+
+
 @dataclass(frozen=True, slots=True)
 class NewPaper:
     title: str
