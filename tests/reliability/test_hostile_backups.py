@@ -131,9 +131,12 @@ def digest(path: Path) -> str:
 
 def _import_or_refuse(raw: bytes, empty_db: Path, tmp_path: Path) -> bool:
     """True when the backup imported (and checks ok); False when cleanly refused."""
-    backup = tmp_path / "backup.json"
+    # A folder of its own per example: hypothesis reuses tmp_path, and a previous
+    # example's -wal file beside a fresh copy would be replayed into it.
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    backup = folder / "backup.json"
     backup.write_bytes(raw)
-    db = tmp_path / "target.db"
+    db = folder / "target.db"
     shutil.copy(empty_db, db)
     before = digest(db)
     try:
