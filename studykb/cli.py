@@ -1102,6 +1102,17 @@ def tag(ctx: Context, cards: tuple[str, ...], add: str | None, remove: str | Non
     click.echo(f"retagged {plural(n, 'card')}")
 
 
+@cli.command(cls=_OneLineUsage)
+@click.argument("cards", nargs=-1, required=True)
+@pass_ctx
+def reset(ctx: Context, cards: tuple[str, ...]) -> None:
+    """Reset cards (deck-id/card-id) to new, their history kept; `studykb undo` takes
+    it back."""
+    authoring = ctx.collection().authoring
+    n = _refs_or_bad("reset", lambda: authoring.reset(list(cards)))
+    click.echo(f"reset {plural(n, 'card')} to new")
+
+
 @cli.command("card", cls=_OneLineUsage)
 @click.argument("ref", metavar="CARD")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -216,6 +216,14 @@ class Authoring(UseCases):
         with self._writing():
             return repo.restore_cards([repo.find_card(r) for r in refs])
 
+    def reset(self, refs: Sequence[str]) -> int:
+        """Reset cards to new: each card's schedule back to its scheduler's initial
+        state, its whole history kept (a 'reset' row in the log). One action: one undo
+        takes back all of them. How many cards changed (a new card stays as it is)."""
+        repo = self._repo
+        with self._writing():
+            return repo.reset_cards([repo.find_card(r) for r in refs])
+
     def undo_last(self) -> str | None:
         """Take back the last action of any kind (answer, suspend, bury, flag, edit,
         add, retire): "Undone: edit of ddim/eta-role"; None if there is nothing."""

@@ -94,7 +94,8 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
             "r.before_interval, r.before_due, r.before_repetitions, r.after_interval, "
             "CASE WHEN r.scheduler = 'sm2' THEN r.after_state END AS after_sm2 "
             "FROM review_log r JOIN card c ON c.id = r.card_id "
-            "WHERE c.deck_id = ? AND c.retired_at IS NULL AND r.kind NOT IN ('void', 'practice') "
+            "WHERE c.deck_id = ? AND c.retired_at IS NULL "
+            "AND r.kind NOT IN ('void', 'practice', 'reset') "
             f"AND {NOT_VOIDED} "
             "ORDER BY r.seq",
             (row["id"],),

@@ -22,10 +22,10 @@ from studykb.storage.card_events import (
     undo_events,
 )
 from studykb.storage.cards import CardStore
-from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
+from studykb.storage.counts import NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import ActionGroup, change_suspended
-from studykb.storage.log import AnswerLog
+from studykb.storage.log import UNDOABLE_ROW, AnswerLog
 from studykb.storage.owned_events import DECK_PREFIX, DRAFT_PREFIX
 from studykb.storage.schedulers import deck_scheduler
 from studykb.storage.states import encode
@@ -422,8 +422,7 @@ class AuthoringStore(CardStore, AnswerLog):
                 "AND u.kind = 'undo' AND u.value = e.uid) ORDER BY e.seq DESC LIMIT 1"
             ).fetchone()
             answer = db.execute(
-                "SELECT r.seq, r.uid FROM review_log r "
-                f"WHERE ({LIVE_ANSWER} OR (r.kind = 'practice' AND {NOT_VOIDED})) "
+                f"SELECT r.seq, r.uid, r.kind FROM review_log r WHERE {UNDOABLE_ROW} "
                 "ORDER BY r.seq DESC LIMIT 1"
             ).fetchone()
             if event is None and answer is None:
@@ -445,6 +444,8 @@ class AuthoringStore(CardStore, AnswerLog):
                 and answer is not None
                 and event["action"] == answer["uid"]
             ):
+                if answer["kind"] == "reset":
+                    return self._undo_reset(int(answer["seq"]))
                 return self._undo_answer(str(answer["uid"]))
             action = str(event["action"] or event["uid"])
             rows = db.execute(
@@ -570,6 +571,32 @@ class AuthoringStore(CardStore, AnswerLog):
                 f"Undone: {what} of {named_drafts}{taken}", f"{what} of draft", tuple(cards)
             )
         return None
+
+    def _undo_reset(self, seq: int) -> Undone:
+        """Take back the reset to new whose last row is ``seq``, with every row of the
+        same action: the reset rows just before it, of the same moment, none undone
+        (AnswerLog.reset_cards writes them so)."""
+        db = named(self.conn)
+        last = db.execute("SELECT answered_at FROM review_log WHERE seq = ?", (seq,)).fetchone()
+        rows = db.execute(
+            "SELECT r.seq, r.uid, r.kind, r.answered_at, c.deck_id || '/' || c.key AS ref, "
+            f"{NOT_VOIDED} AS live "
+            "FROM review_log r JOIN card c ON c.id = r.card_id "
+            "WHERE r.seq <= ? AND r.answered_at = ? ORDER BY r.seq DESC",
+            (seq, last["answered_at"]),
+        ).fetchall()
+        group: list[sqlite3.Row] = []
+        expected = seq
+        for row in rows:
+            if int(row["seq"]) != expected or row["kind"] != "reset" or not row["live"]:
+                break
+            group.append(row)
+            expected -= 1
+        for row in group:
+            self.undo(str(row["uid"]))
+        refs = tuple(dict.fromkeys(str(r["ref"]) for r in reversed(group)))
+        what = refs[0] if len(refs) == 1 else plural_cards(len(refs))
+        return Undone(f"Undone: reset of {what}", "reset", refs)
 
     def _undo_answer(self, uid: str) -> Undone:
         row = (

@@ -266,7 +266,7 @@ class LogRow(_Row):
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
     quality: int = Field(ge=0, le=5)
-    kind: Literal["review", "drill", "import", "void", "practice"]
+    kind: Literal["review", "drill", "import", "void", "practice", "reset"]
     answer_ms: Annotated[int, Field(ge=0, le=2**40)] = 0
     before_repetitions: Count
     before_interval: Interval

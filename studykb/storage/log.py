@@ -48,10 +48,21 @@ _LOG_COLUMNS = (
 )
 
 
+# The seq of the card (second parameter) 's last reset to new that stands, or 0.
+_LAST_RESET = (
+    "COALESCE((SELECT max(x.seq) FROM review_log x WHERE x.card_id = ? AND x.kind = 'reset' "
+    "AND x.seq NOT IN (SELECT a.seq FROM review_log v JOIN review_log a ON a.uid = v.voids "
+    "WHERE v.voids IS NOT NULL)), 0)"
+)
+# A log row (alias r) that an undo can take back: an answer, a practice answer or a
+# reset to new, not undone.
+UNDOABLE_ROW = f"({LIVE_ANSWER} OR (r.kind IN ('practice', 'reset') AND {NOT_VOIDED}))"
+
+
 def _answer_from_row(row: sqlite3.Row) -> Answer:
     """An answer from a row of ``SELECT {_LOG_COLUMNS}`` read by name."""
     kind: LogKind = (
-        row["kind"] if row["kind"] in ("drill", "import", "void", "practice") else "review"
+        row["kind"] if row["kind"] in ("drill", "import", "void", "practice", "reset") else "review"
     )
     scheduler = scheduler_named(str(row["scheduler"]))
     return Answer(
@@ -146,6 +157,40 @@ class AnswerLog(RepositoryBase):
             scheduler=scheduler.name,
         )
 
+    def reset_cards(self, card_ids: Sequence[int]) -> int:
+        """Reset cards to new (one action): for each card not new already, a 'reset'
+        row (quality 0, before: its state, after: its scheduler's initial state) and
+        the state set to it; the history is kept and the state stays the replay of
+        the log. The rows of one reset share their moment and follow one another in
+        the log: one undo takes back all of them (AuthoringStore.undo_last). Returns
+        how many cards changed."""
+        with write_transaction(self.conn):
+            moment = self._moment_for_write()
+            changed = 0
+            for card_id in dict.fromkeys(card_ids):
+                row = (
+                    named(self.conn)
+                    .execute(
+                        f"SELECT s.scheduler AS scheduler, {state_columns('s')} "
+                        "FROM card_state s WHERE s.card_id = ?",
+                        (card_id,),
+                    )
+                    .fetchone()
+                )
+                if row is None:
+                    raise NotFoundError(f"no card with id {card_id}")
+                scheduler = card_scheduler(
+                    self.conn, card_id, str(row["scheduler"]), self.day_starts()
+                )
+                before = decode(scheduler, row)
+                initial = scheduler.initial_state()
+                if before == initial:
+                    continue
+                self._append_log(card_id, moment, 0, "reset", before, initial, scheduler)
+                write_state(self.conn, scheduler, card_id, initial)
+                changed += 1
+            return changed
+
     def _append_log(
         self,
         card_id: int,
@@ -181,13 +226,14 @@ class AnswerLog(RepositoryBase):
         return uid
 
     def last_answer_day(self, card_id: int) -> date | None:
-        """The study day of the card's latest answer that stands (not undone)."""
+        """The study day of the card's latest answer that stands (not undone), since
+        its last reset to new that stands (the replay forgets the day at a reset)."""
         row = (
             named(self.conn)
             .execute(
                 f"SELECT max(study_day) AS last_day FROM review_log r "
-                f"WHERE card_id = ? AND {LIVE_ANSWER}",
-                (card_id,),
+                f"WHERE card_id = ? AND {LIVE_ANSWER} AND r.seq > {_LAST_RESET}",
+                (card_id, card_id),
             )
             .fetchone()
         )
@@ -223,8 +269,7 @@ class AnswerLog(RepositoryBase):
                 row = (
                     named(self.conn)
                     .execute(
-                        f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? "
-                        f"AND ({LIVE_ANSWER} OR (r.kind = 'practice' AND {NOT_VOIDED}))",
+                        f"SELECT {_LOG_COLUMNS} FROM review_log r WHERE uid = ? AND {UNDOABLE_ROW}",
                         (uid,),
                     )
                     .fetchone()
@@ -232,9 +277,11 @@ class AnswerLog(RepositoryBase):
                 if row is None:
                     raise NotFoundError(f"no answer {uid} to undo")
             seq, card_id = int(row["seq"]), int(row["card_id"])
+            # An answer or a reset to new since (a reset counts: undoing an answer
+            # before it would change the state the reset replaced).
             newer = self.conn.execute(
                 "SELECT 1 FROM review_log r WHERE card_id = ? AND seq > ? "
-                f"AND {LIVE_ANSWER} LIMIT 1",
+                f"AND ({LIVE_ANSWER} OR (r.kind = 'reset' AND {NOT_VOIDED})) LIMIT 1",
                 (card_id, seq),
             ).fetchone()
             if newer is not None:

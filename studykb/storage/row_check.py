@@ -60,7 +60,7 @@ _CHECKS: dict[str, tuple[str, str, dict[str, str]]] = {
         {
             "study_day": _day("r.study_day", nullable=False),
             "quality": _int("r.quality", 0, 5),
-            "kind": _one_of("r.kind", ("review", "drill", "import", "void", "practice")),
+            "kind": _one_of("r.kind", ("review", "drill", "import", "void", "practice", "reset")),
         }
         | {f"{p}{c}": _int(f"r.{p}{c}") for p in ("before_", "after_") for c in _STATE}
         | {f"{p}due": _day(f"r.{p}due") for p in ("before_", "after_")}

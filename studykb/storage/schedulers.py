@@ -109,7 +109,7 @@ def _event(r: sqlite3.Row) -> LogEvent:
         at=datetime.fromisoformat(str(r["answered_at"])),
         utc_offset_minutes=int(r["utc_offset_minutes"]),
         study_day=date.fromisoformat(str(r["study_day"])),
-        kind=kind if kind in ("void", "import", "practice") else "answer",  # type: ignore[arg-type]
+        kind=kind if kind in ("void", "import", "practice", "reset") else "answer",  # type: ignore[arg-type]
         rating=int(r["quality"]) if kind in ("review", "drill") else None,
         voids=None if r["voids"] is None else str(r["voids"]),
         state=imported,

@@ -396,6 +396,14 @@ SCREENS: dict[str, tuple[Entry, ...]] = {
             show=False,
         ),
         Entry(
+            "cards-reset",
+            "Reset",
+            "Reset the cards to new: schedule started over, history kept (asks first; u undoes)",
+            "N",
+            "reset_cards",
+            show=False,
+        ),
+        Entry(
             "cards-practice",
             "Practice",
             "Practise the marked cards (else every listed one) outside the schedule",

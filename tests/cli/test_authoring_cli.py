@@ -269,3 +269,31 @@ def test_bad_tag_input_is_one_line_and_exit_2(
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1 and err.startswith("studykb: error: "), err
     assert Path(db).read_bytes() == before
+
+
+def test_reset_puts_cards_back_to_new_and_undo_takes_it_back(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ok(capsys, db, "answer", "toy/one", "4")
+    _ok(capsys, db, "answer", "toy/two", "4")
+    assert _ok(capsys, db, "reset", "toy/one", "toy/two").strip() == "reset 2 cards to new"
+    rows = {r["ref"]: r["state"] for r in json.loads(_ok(capsys, db, "cards", "--json"))}
+    assert rows["toy/one"] == rows["toy/two"] == "new"
+    history = json.loads(_ok(capsys, db, "card", "toy/one", "--json"))["history"]
+    assert [a["kind"] for a in history] == ["review", "reset"]
+    assert _ok(capsys, db, "check")
+    assert _ok(capsys, db, "undo").strip() == "Undone: reset of 2 cards"
+    rows = {r["ref"]: r["state"] for r in json.loads(_ok(capsys, db, "cards", "--json"))}
+    assert rows["toy/one"] != "new" and rows["toy/two"] != "new"
+
+
+def test_reset_of_an_unknown_card_is_one_line_and_exit_2(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ok(capsys, db, "answer", "toy/one", "4")
+    before = Path(db).read_bytes()
+    code, out, err = run_cli(capsys, "--db", db, "reset", "toy/one", "toy/nope")
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.startswith("studykb: error: "), err
+    assert "toy/nope" in err
+    assert Path(db).read_bytes() == before

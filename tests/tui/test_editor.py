@@ -661,3 +661,40 @@ async def test_t_in_the_browser_retags_marked_cards_and_u_takes_it_back(
     assert tagged == [("fix",), ("fix",)]
     assert [repo.card(repo.find_card(r)).tags for r in ("toy/one", "toy/two")] == [(), ()]
     assert repo.check().ok
+
+
+async def test_n_in_the_browser_resets_marked_cards_to_new_and_u_takes_it_back(
+    toy_store: Store, make_app: Any
+) -> None:
+    from studykb.tui.screens.deck_options import ConfirmModal
+
+    repo = toy_store.repo
+    one, two = repo.find_card("toy/one"), repo.find_card("toy/two")
+    repo.answer(one, 4)
+    repo.answer(two, 5)
+    answered = [repo.card(one).state, repo.card(two).state]
+    new_state = repo.card(repo.find_card("toy/eq:c1")).state
+    app = make_app(toy_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = await _open_browser(app, pilot)
+        _highlight(screen, "toy/one")
+        await pilot.press("space")
+        _highlight(screen, "toy/two")
+        await pilot.press("space", "N")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Reset 2 cards to new?" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Reset 2 cards to new; u takes it back." in notes(app)
+        reset = [repo.card(one).state, repo.card(two).state]
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Undone: reset of 2 cards" in notes(app)
+    assert reset == [new_state, new_state]
+    assert [repo.card(one).state, repo.card(two).state] == answered
+    kinds = repo.conn.execute("SELECT kind FROM review_log ORDER BY seq").fetchall()
+    assert [k for (k,) in kinds] == ["review", "review", "reset", "reset", "void", "void"]
+    assert repo.check().ok

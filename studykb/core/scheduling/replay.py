@@ -27,12 +27,13 @@ from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.ratings import Scale, convert
 from studykb.core.studyday import Moment
 
-EventKind = Literal["answer", "void", "import", "practice"]
+EventKind = Literal["answer", "void", "import", "practice", "reset"]
 # How the log names what a row was: review (the scheduler ran), drill (a same-day
 # repetition under SM-2's rule 7, no change), import (a schedule carried over from
 # another program, taken as recorded), void (an undo naming the row it takes back),
-# practice (an answer outside the schedule: logged, changing nothing).
-LogKind = Literal["review", "drill", "import", "void", "practice"]
+# practice (an answer outside the schedule: logged, changing nothing), reset (the
+# card back to its scheduler's initial state, its history kept: "reset to new").
+LogKind = Literal["review", "drill", "import", "void", "practice", "reset"]
 S = TypeVar("S")
 
 
@@ -130,6 +131,13 @@ def replay_card(
             state = convert_imported(event.state, scale, scheduler, moment)
             steps[event.uid] = Step("import", before, state)
             continue
+        if event.kind == "reset":
+            # Back to new: the schedule starts over and no answer day is remembered
+            # (the card's next answer is a review, even on the day it was answered).
+            state = scheduler.initial_state()
+            last_day = None
+            steps[event.uid] = Step("reset", before, state)
+            continue
         if event.rating is None:
             raise ValueError(f"answer {event.uid} carries no rating")
         kind = answer_kind(last_day, event.study_day, drills_same_day=scheduler.drills_same_day)
@@ -200,7 +208,7 @@ def recorded_row(
     """A stored row as the replay reads it: its rating (or, for an import, the state
     it carried) on the scale of ``row_scheduler``, the scheduler it was written
     under. ``verify``: compare the row's kind and states with the replay."""
-    event_kind: EventKind = kind if kind in ("void", "import", "practice") else "answer"
+    event_kind: EventKind = kind if kind in ("void", "import", "practice", "reset") else "answer"
     event = LogEvent(
         uid,
         at,

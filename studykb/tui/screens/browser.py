@@ -507,6 +507,35 @@ class CardBrowserScreen(StudyScreen):
 
         self.app.push_screen(ConfirmModal(question, "Retire", "Keep"), answered)
 
+    def action_reset_cards(self) -> None:
+        """`N`: reset the cards to new (asks first): their schedule starts over, their
+        history is kept; u takes it back."""
+        rows = self.targets()
+        if not rows:
+            return
+        from studykb.tui.screens.deck_options import ConfirmModal
+
+        refs = [r.ref for r in rows]
+        question = (
+            f"Reset {_named(rows)} to new? The schedule starts over; the history is kept, "
+            "and u (undo) takes it back."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            n = self.guarded(lambda: self.collection.authoring.reset(refs))
+            if n is None:
+                return
+            self.notify(
+                f"Reset {plural(n, 'card')} to new; u takes it back.", timeout=4, markup=False
+            )
+            self.marked.clear()
+            self.reload()
+            self.show_detail()
+
+        self.app.push_screen(ConfirmModal(question, "Reset", "Keep"), answered)
+
     def action_practice(self) -> None:
         """`P`: practise the marked cards, else every card listed (a deck, a tag,
         flagged cards, leeches...): answers logged as practice, no schedule changed."""
