@@ -1000,6 +1000,9 @@ def _edit_in_editor(ctx: Context, card: str) -> None:
     import subprocess
     import tempfile
 
+    # The same document rules as the TUI's `E` (its error lines, what counts as empty).
+    from studykb.tui.external_editor import ERROR_MARK, is_empty, without_errors
+
     authoring = ctx.collection().authoring
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
@@ -1023,8 +1026,8 @@ def _edit_in_editor(ctx: Context, card: str) -> None:
                     f"studykb edit: {editor} exited with {done.returncode}; nothing saved"
                 )
             edited = path.read_text(encoding="utf-8")
-            body = _without_error_comments(edited)
-            if body == original or not _meaningful(body):
+            body = without_errors(edited)
+            if body == original or is_empty(body):
                 click.echo(f"No change to {_safe(card)}.")
                 return
             if problems and body == shown:
@@ -1037,23 +1040,8 @@ def _edit_in_editor(ctx: Context, card: str) -> None:
             except BadInputError as exc:
                 # Reopened with the problems on top, as comments; nothing was saved.
                 problems = exc.problems
-                header = "".join(f"{_ERROR_COMMENT}{p}\n" for p in exc.problems)
+                header = "".join(f"{ERROR_MARK}{p}\n" for p in exc.problems)
                 text, shown = header + body, body
-
-
-_ERROR_COMMENT = "# error: "
-
-
-def _without_error_comments(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith(_ERROR_COMMENT):
-        lines.pop(0)
-    return "".join(lines)
-
-
-def _meaningful(text: str) -> bool:
-    """Whether a file holds anything but comments and blank lines."""
-    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
 @cli.command(cls=_OneLineUsage)

@@ -43,7 +43,7 @@ from studykb.storage.card_events import (
     replay,
 )
 from studykb.storage.card_events import EventRow as CardEvent
-from studykb.storage.events import PAPER_TARGET_PREFIX
+from studykb.storage.events import PAPER_TARGET_PREFIX, EventKind
 from studykb.storage.records import _fmt
 
 # Enough lines to find the pattern; a backup broken in every row is not listed whole.
@@ -290,33 +290,7 @@ class EventRow(_Row):
     at: Annotated[str, AfterValidator(_aware_moment)]
     utc_offset_minutes: int = Field(ge=-1440, le=1440)
     study_day: Day
-    kind: Literal[
-        "suspend",
-        "unsuspend",
-        "bury",
-        "paper_status",
-        "paper_note",
-        "deck_scheduler",
-        "deck_options",
-        "study_more",
-        "card_add",
-        "card_edit",
-        "card_base",
-        "card_retire",
-        "card_restore",
-        "flag",
-        "unflag",
-        "undo",
-        "deck_create",
-        "deck_title",
-        "deck_base",
-        "deck_retire",
-        "deck_unretire",
-        "deck_purge",
-        "paper_add",
-        "draft_accept",
-        "draft_drop",
-    ]
+    kind: EventKind  # every kind the log writes (storage.events), one list
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
 

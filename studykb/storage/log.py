@@ -49,10 +49,10 @@ _LOG_COLUMNS = (
 
 
 # The seq of the card (second parameter) 's last reset to new that stands, or 0.
+# (The inner alias r shadows the outer one: NOT_VOIDED is the one test of "not undone".)
 _LAST_RESET = (
-    "COALESCE((SELECT max(x.seq) FROM review_log x WHERE x.card_id = ? AND x.kind = 'reset' "
-    "AND x.seq NOT IN (SELECT a.seq FROM review_log v JOIN review_log a ON a.uid = v.voids "
-    "WHERE v.voids IS NOT NULL)), 0)"
+    "COALESCE((SELECT max(r.seq) FROM review_log r WHERE r.card_id = ? AND r.kind = 'reset' "
+    f"AND {NOT_VOIDED}), 0)"
 )
 # A log row (alias r) that an undo can take back: an answer, a practice answer or a
 # reset to new, not undone.

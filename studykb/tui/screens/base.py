@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.screen import Screen
+from textual.widget import Widget
 
 from studykb.errors import StudykbError
 from studykb.tui.messages import ActionUndone
@@ -33,18 +34,11 @@ class StudyScreen(Screen[None]):
 
     def guarded(self, action: Callable[[], T]) -> T | None:
         """Run a use case; a user-facing error becomes a notification, not a crash."""
-        try:
-            return action()
-        except StudykbError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-        except sqlite3.OperationalError as exc:
-            self.notify(f"database busy or unavailable: {exc}", severity="error", markup=False)
-        return None
+        return guarded(self, action)
 
     def attempt(self, action: Callable[[], object]) -> bool:
         """Like :meth:`guarded` for calls that return nothing: True if it worked."""
-        done = self.guarded(lambda: (action(), True)[1])
-        return bool(done)
+        return attempt(self, action)
 
     def undo_last_action(self) -> str | None:
         """`u`: take back the last action of any kind (an answer, a suspension, a
@@ -76,6 +70,23 @@ class StudyScreen(Screen[None]):
                 timeout=10,
                 markup=False,
             )
+
+
+def guarded(widget: Widget, action: Callable[[], T]) -> T | None:
+    """Run a use case from any screen or modal; a user-facing error becomes a
+    notification on ``widget``, not a crash. None when it failed."""
+    try:
+        return action()
+    except StudykbError as exc:
+        widget.notify(exc.message, severity="error", markup=False)
+    except sqlite3.OperationalError as exc:
+        widget.notify(f"database busy or unavailable: {exc}", severity="error", markup=False)
+    return None
+
+
+def attempt(widget: Widget, action: Callable[[], object]) -> bool:
+    """Like :func:`guarded` for calls whose result is not needed: True if it worked."""
+    return bool(guarded(widget, lambda: (action(), True)[1]))
 
 
 def browser_available() -> bool:

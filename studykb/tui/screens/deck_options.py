@@ -8,7 +8,6 @@ more" (StudyMoreModal) raises a deck's limits for today only."""
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -34,10 +33,10 @@ from studykb.core.scheduling.options import (
     SchedulerOptions,
 )
 from studykb.core.scheduling.retention import MAX_RETENTION, MIN_RETENTION
-from studykb.errors import StudykbError
 from studykb.render.words import plural
 from studykb.tui import navigation
 from studykb.tui.messages import DeckLimitsChanged, DeckSchedulerChanged
+from studykb.tui.screens.base import attempt, guarded
 from studykb.tui.text import plain
 
 if TYPE_CHECKING:
@@ -348,13 +347,7 @@ class DeckOptionsModal(ModalScreen[bool]):
         """Record the deck's limits; False (with a message) if that failed."""
         shell = cast("StudyShell", self.app)
         deck_id = self.choice.deck_id
-        try:
-            shell.collection.deck_limits.set(deck_id, limits)
-        except StudykbError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return False
-        except sqlite3.OperationalError as exc:
-            self.notify(f"database busy or unavailable: {exc}", severity="error", markup=False)
+        if not attempt(self, lambda: shell.collection.deck_limits.set(deck_id, limits)):
             return False
         self.app.post_message(DeckLimitsChanged(deck_id))
         self.notify(f"{deck_id}: {limits.describe(self.choice.defaults)}.", markup=False)
@@ -363,13 +356,8 @@ class DeckOptionsModal(ModalScreen[bool]):
     def _switch(self, options: SchedulerOptions) -> None:
         shell = cast("StudyShell", self.app)
         deck_id = self.choice.deck_id
-        try:
-            switch = shell.collection.schedulers.switch(deck_id, options)
-        except StudykbError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        except sqlite3.OperationalError as exc:
-            self.notify(f"database busy or unavailable: {exc}", severity="error", markup=False)
+        switch = guarded(self, lambda: shell.collection.schedulers.switch(deck_id, options))
+        if switch is None:
             return
         self.app.post_message(DeckSchedulerChanged(deck_id, options.scheduler, switch.cards))
         self.notify(
@@ -468,13 +456,8 @@ class StudyMoreModal(ModalScreen[bool]):
             return
         shell = cast("StudyShell", self.app)
         deck_id = self.choice.deck_id
-        try:
-            total = shell.collection.deck_limits.study_more(deck_id, more)
-        except StudykbError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        except sqlite3.OperationalError as exc:
-            self.notify(f"database busy or unavailable: {exc}", severity="error", markup=False)
+        total = guarded(self, lambda: shell.collection.deck_limits.study_more(deck_id, more))
+        if total is None:
             return
         self.app.post_message(DeckLimitsChanged(deck_id))
         self.notify(
