@@ -24,6 +24,7 @@ from studykb.settings import Settings
 from studykb.storage.counts import rebuild_counts
 from studykb.storage.db import write_transaction
 from studykb.storage.states import encode
+from studykb.storage.uids import TAG_BITS, device_tag
 
 TODAY = date(2026, 11, 2)
 NOW = datetime.combine(TODAY, time(9, 0), tzinfo=timezone(timedelta(hours=1)))
@@ -152,17 +153,19 @@ def _load_histories(conn: sqlite3.Connection, rng: random.Random) -> None:
           uid, card_id, card_ref, answered_at, utc_offset_minutes, study_day, quality, kind,
           answer_ms, scheduler,
           before_repetitions, before_interval, before_due, before_lapses, before_state,
-          after_repetitions, after_interval, after_due, after_lapses, after_state)
+          after_repetitions, after_interval, after_due, after_lapses, after_state, seq)
         SELECT printf('%016x%016x', a.card_id, t.i), a.card_id, c.deck_id || '/' || c.key,
                date(:start, '+' || (a.o + t.rel) || ' days') || t.clock, 60,
                date(:start, '+' || (a.o + t.rel) || ' days'), t.quality, t.kind, t.answer_ms,
                'sm2', t.b_rep, t.b_int, {shifted.format("b_due")}, t.b_lapses, t.b_state,
-               t.a_rep, t.a_int, {shifted.format("a_due")}, t.a_lapses, t.a_state
+               t.a_rep, t.a_int, {shifted.format("a_due")}, t.a_lapses, t.a_state,
+               -- this device's seqs (storage.uids), in the order of the rows
+               (row_number() OVER (ORDER BY a.card_id, t.i) << {TAG_BITS}) | :tag
         FROM assign a JOIN card c ON c.id = a.card_id JOIN tpl t ON t.t = a.t
         WHERE a.o + t.rel < :days
         ORDER BY a.card_id, t.i
         """,
-        {"start": start.isoformat(), "days": HISTORY_DAYS},
+        {"start": start.isoformat(), "days": HISTORY_DAYS, "tag": device_tag(conn)},
     )
     for kind, _, sql in dropped:
         if kind == "index":

@@ -582,16 +582,18 @@ class AuthoringStore(CardStore, AnswerLog):
             "SELECT r.seq, r.uid, r.kind, r.answered_at, c.deck_id || '/' || c.key AS ref, "
             f"{NOT_VOIDED} AS live "
             "FROM review_log r JOIN card c ON c.id = r.card_id "
-            "WHERE r.seq <= ? AND r.answered_at = ? ORDER BY r.seq DESC",
-            (seq, last["answered_at"]),
-        ).fetchall()
+            "WHERE r.seq <= ? ORDER BY r.seq DESC",
+            (seq,),
+        )
         group: list[sqlite3.Row] = []
-        expected = seq
+        # Walked back from the last row: the group ends at the first row that is not
+        # one of its resets (seqs are not consecutive numbers: storage.uids).
         for row in rows:
-            if int(row["seq"]) != expected or row["kind"] != "reset" or not row["live"]:
+            if row["answered_at"] != last["answered_at"] or row["kind"] != "reset":
+                break
+            if not row["live"]:
                 break
             group.append(row)
-            expected -= 1
         for row in group:
             self.undo(str(row["uid"]))
         refs = tuple(dict.fromkeys(str(r["ref"]) for r in reversed(group)))

@@ -283,6 +283,9 @@ class LogRow(_Row):
     after_easiness_x100: Easiness | None = None
     card_ref: Annotated[str, StringConstraints(max_length=200)] = ""
     voids: Annotated[str, StringConstraints(pattern=_UID_PATTERN)] | None = None
+    # Its place in the log, the same on every machine (storage.uids); backups from
+    # before schema 0013 have none: the restore numbers them in the backup's order.
+    seq: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
 
 
 class EventRow(_Row):
@@ -293,6 +296,7 @@ class EventRow(_Row):
     kind: EventKind  # every kind the log writes (storage.events), one list
     target: Annotated[str, StringConstraints(max_length=200)]
     value: CardText = ""
+    seq: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
 
 
 class _Top(BaseModel):
@@ -320,8 +324,8 @@ _SECTIONS: dict[str, tuple[type[_Row], str, frozenset[str]]] = {
     "papers": (PaperRow, "paper", frozenset({"id"})),
     "decks": (DeckRow, "deck", frozenset({"paper_id"})),
     "cards": (CardRow, "card", frozenset({"id", "deck_id"})),
-    "review_log": (LogRow, "review_log", frozenset({"seq", "card_id"})),
-    "events": (EventRow, "event", frozenset({"seq"})),
+    "review_log": (LogRow, "review_log", frozenset({"card_id"})),
+    "events": (EventRow, "event", frozenset()),
 }
 
 

@@ -16,9 +16,18 @@ from studykb.errors import BadInputError
 from studykb.storage.backup_check import ValidatedBackup, validate_backup
 from studykb.storage.db import SCHEMA_HEAD, named, read_transaction, unit_of_work
 from studykb.storage.events import seed_events
+from studykb.storage.uids import (
+    DEVICE_ID_KEY,
+    DEVICE_NAME_KEY,
+    DEVICE_TAG_KEY,
+    device_tag,
+    seqs_after,
+)
 
 FORMAT = "studykb-backup"
 VERSION = 1
+
+_DEVICE_KEYS = (DEVICE_ID_KEY, DEVICE_TAG_KEY, DEVICE_NAME_KEY)
 
 # table -> columns left out of the rows (ids local to one database)
 _LOCAL = {
@@ -26,8 +35,8 @@ _LOCAL = {
     "deck": {"paper_id"},
     "card": {"id", "deck_id"},
     "card_state": {"card_id"},
-    "review_log": {"seq", "card_id"},
-    "event": {"seq"},
+    "review_log": {"card_id"},
+    "event": set(),
 }
 
 
@@ -132,6 +141,7 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
                 _insert(conn, columns, "card_state", {**row["state"], "card_id": cid})
                 ref_to_id[f"{row['deck']}/{row['key']}"] = cid
                 counts["cards"] += 1
+            _number(conn, data["review_log"])
             for row in data["review_log"]:
                 values = {k: v for k, v in row.items() if k != "card"}
                 values["card_id"] = ref_to_id[row["card"]]
@@ -141,10 +151,13 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
             if data.get("events") is None:
                 # A backup from before events: they are made from the state, as 0006 does.
                 counts["events"] = seed_events(conn, *_seed_moment(data.get("exported_at")))
+            _number(conn, data.get("events") or [])
             for row in data.get("events") or ():
                 _insert(conn, columns, "event", row)
                 counts["events"] += 1
             for key, value in data.get("meta", {}).items():
+                if key in _DEVICE_KEYS or key.startswith("sync_"):
+                    continue  # the restored database is this machine's, not the backup's
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -153,6 +166,17 @@ def import_backup(conn: sqlite3.Connection, raw: Any, *, dry_run: bool = False) 
     except sqlite3.IntegrityError as exc:
         raise BadInputError([f"backup: inconsistent data ({exc})"]) from exc
     return counts
+
+
+def _number(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+    """Rows from a backup made before global seqs (schema 0013) get this device's
+    next ones, in the backup's order; rows with theirs keep them."""
+    missing = [row for row in rows if row.get("seq") is None]
+    if not missing:
+        return
+    top = max((int(row["seq"]) for row in rows if row.get("seq") is not None), default=0)
+    for row, seq in zip(missing, seqs_after(top, device_tag(conn), len(missing)), strict=True):
+        row["seq"] = seq
 
 
 def _seed_moment(exported_at: Any) -> tuple[str, int, str]:

@@ -22,7 +22,7 @@ from studykb.errors import StudykbError
 from studykb.paths import ensure_private_dir
 from studykb.storage.write_errors import describe_write_error
 
-SCHEMA_HEAD = "0012"  # the newest migration; a test checks it against Alembic's head
+SCHEMA_HEAD = "0013"  # the newest migration; a test checks it against Alembic's head
 BUSY_TIMEOUT_MS = 15_000
 
 

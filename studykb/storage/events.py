@@ -17,7 +17,7 @@ from typing import Literal
 
 from studykb.core.studyday import Moment
 from studykb.storage.db import named
-from studykb.storage.uids import _new_uid
+from studykb.storage.uids import TAG_BITS, _new_uid, device_tag, moment_ms, next_seq
 
 EventKind = Literal[
     "suspend",
@@ -55,8 +55,8 @@ PAPER_TARGET_PREFIX = "paper:"
 # after_answer: the newest log row, so that answers and events have one order.
 _INSERT_EVENT = """
 INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value, action,
-                   after_answer)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT uid FROM review_log ORDER BY seq DESC LIMIT 1))
+                   after_answer, seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT uid FROM review_log ORDER BY seq DESC LIMIT 1), ?)
 """
 
 # An event not taken back by an undo event (which names its target too: the
@@ -127,14 +127,18 @@ def seed_events(conn: sqlite3.Connection, at: str, utc_offset_minutes: int, stud
     that replay matches from the start: for a JSON backup from before events (the
     migration 0006 does the same). Returns how many."""
     before = conn.total_changes
+    tag = device_tag(conn)
     for kind, follows, target, value, rows in _SEEDS:
+        top = int(conn.execute("SELECT COALESCE(max(seq), 0) FROM event").fetchone()[0])
         conn.execute(
-            "INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value) "
-            # lower(hex(randomblob(16))): the shape of uuid4().hex, made in SQL
-            f"SELECT lower(hex(randomblob(16))), ?, ?, ?, '{kind}', {target}, {value} "
+            "INSERT INTO event (uid, at, utc_offset_minutes, study_day, kind, target, value, seq) "
+            # lower(hex(randomblob(16))): the shape of uuid4().hex, made in SQL; the seqs
+            # this device's next ones (storage.uids)
+            f"SELECT lower(hex(randomblob(16))), ?, ?, ?, '{kind}', {target}, {value}, "
+            f"(((? >> {TAG_BITS}) + row_number() OVER (ORDER BY id)) << {TAG_BITS}) | ? "
             f"FROM {rows} AND NOT EXISTS (SELECT 1 FROM event e "
             f"WHERE e.target = {target} AND e.kind IN ({follows})) ORDER BY id",
-            (at, utc_offset_minutes, study_day),
+            (at, utc_offset_minutes, study_day, top, tag),
         )
     return conn.total_changes - before
 
@@ -163,6 +167,7 @@ def append_event(
             target,
             value,
             action,
+            next_seq(conn, "event", moment_ms(moment)),
         ),
     )
     return uid

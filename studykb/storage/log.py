@@ -26,7 +26,7 @@ from studykb.storage.events import change_suspended
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
 from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
-from studykb.storage.uids import _new_uid
+from studykb.storage.uids import _new_uid, device_tag, moment_ms, next_seq, seqs_after
 
 # A log row names its card by a stable reference too (deck-id/card-id), read from
 # the card itself so that no caller can get it wrong.
@@ -35,9 +35,9 @@ INSERT INTO review_log (
   uid, card_id, card_ref, answered_at, utc_offset_minutes, study_day, quality, kind, answer_ms,
   scheduler,
   before_repetitions, before_interval, before_due, before_lapses, before_state,
-  after_repetitions, after_interval, after_due, after_lapses, after_state, voids)
+  after_repetitions, after_interval, after_due, after_lapses, after_state, voids, seq)
 VALUES (?1, ?2, (SELECT c.deck_id || '/' || c.key FROM card c WHERE c.id = ?2),
-  ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+  ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
 """
 
 _SCHEDULER_TITLES = {"sm2": "SM-2 (grades 0-5)", "fsrs": "FSRS (Again 1, Hard 2, Good 3, Easy 4)"}
@@ -206,6 +206,7 @@ class AnswerLog(RepositoryBase):
     ) -> str:
         """Append one row to the log (it only grows); returns its uid."""
         uid = _new_uid()
+        seq = next_seq(self.conn, "review_log", moment_ms(moment))
         self.conn.execute(
             _INSERT_LOG,
             (
@@ -221,6 +222,7 @@ class AnswerLog(RepositoryBase):
                 *encode(scheduler, before).values(),
                 *encode(scheduler, after).values(),
                 voids,
+                seq,
             ),
         )
         return uid
@@ -315,6 +317,8 @@ class AnswerLog(RepositoryBase):
         loading: benchmarks' generated histories, restoring a backup's log).
         ``states`` must be what replaying each card's whole log gives; `check` verifies."""
         with write_transaction(self.conn):
+            top = self.conn.execute("SELECT COALESCE(max(seq), 0) FROM review_log").fetchone()[0]
+            seqs = seqs_after(int(top), device_tag(self.conn), len(rows))
             self.conn.executemany(
                 _INSERT_LOG,
                 (
@@ -331,8 +335,9 @@ class AnswerLog(RepositoryBase):
                         *encode(SM2, r.before).values(),
                         *encode(SM2, r.after).values(),
                         None,
+                        seq,
                     )
-                    for r in rows
+                    for r, seq in zip(rows, seqs, strict=True)
                 ),
             )
             stored = ((encode(SM2, state), card_id) for card_id, state in states.items())

@@ -290,6 +290,31 @@ class DeckDayDone(SQLModel, table=True):
     new: int
 
 
+class SyncSegment(SQLModel, table=True):
+    """A segment file this device applied or wrote (migration 0013): never applied
+    twice; a file whose checksum changed since is refused."""
+
+    __tablename__ = "sync_segment"
+
+    device: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    sha256: str
+    rows: int
+    applied_at: str
+
+
+class SyncDevice(SQLModel, table=True):
+    """A device seen in the sync folder, for `studykb sync --status`."""
+
+    __tablename__ = "sync_device"
+
+    device: str = Field(primary_key=True)
+    tag: int
+    name: str
+    last_event_at: str | None = None
+    last_seen_at: str | None = None
+
+
 class CardRendered(SQLModel, table=True):
     """Each card's text as the TUI shows it (math as Unicode), for search: written by
     storage.search, dropped by a trigger when the card's text changes. The FTS5
