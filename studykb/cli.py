@@ -1377,6 +1377,79 @@ def retire_deck(ctx: Context, deck_id: str, undo: bool, purge: bool) -> None:
     click.echo(_safe(sentence))
 
 
+# ---------------------------------------------------------------------- sync
+
+
+@cli.command()
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    help="A folder another tool keeps in step (Syncthing, Dropbox, a network share).",
+)
+@click.option("--git", "git_url", help="A git repository (URL or path) to sync through.")
+@click.option("--status", "show_status", is_flag=True, help="Devices seen and what waits.")
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@pass_ctx
+def sync(
+    ctx: Context, folder: Path | None, git_url: str | None, show_status: bool, as_json: bool
+) -> None:
+    """Sync with your other machines: write what this one did since its last sync as
+    a new file of its own, then apply every other machine's new files. The first
+    --folder or --git you use is recorded in the settings; later runs need neither."""
+    from dataclasses import replace
+
+    from studykb.paths import config_path
+    from studykb.settings import load_settings, save_settings
+
+    if folder is not None and git_url is not None:
+        raise BadInputError(["sync: --folder or --git, not both"])
+    settings = load_settings(config_path())
+    if folder is None and git_url is None:
+        if settings.sync_git is not None:
+            git_url = settings.sync_git
+        elif settings.sync_folder is not None:
+            folder = Path(settings.sync_folder)
+    collection = ctx.collection()
+    if show_status:
+        status_ = collection.sync.status(folder)
+        if as_json:
+            _print_json(status_.to_json())
+            return
+        click.echo(f"this device: {status_.name} ({status_.device[:8]})")
+        click.echo(f"last sync: {status_.last_sync or 'never'}")
+        click.echo(f"waiting to be sent: {plural(status_.pending, 'row')}")
+        if folder is not None:
+            click.echo(f"waiting to be applied: {plural(status_.waiting, 'segment')}")
+        for d in status_.devices:
+            click.echo(
+                f"  {d['name']} ({d['device'][:8]}): {plural(d['segments'], 'segment')}, "
+                f"last event {d['last_event_at'] or '-'}"
+            )
+        return
+    if folder is None and git_url is None:
+        raise BadInputError(
+            ["sync: no sync folder or repository yet: use --folder PATH or --git URL once"]
+        )
+    if git_url is not None:
+        report = collection.sync.git(git_url)
+        if settings.sync_git is None and settings.sync_folder is None:
+            save_settings(replace(settings, sync_git=git_url), config_path())
+    else:
+        assert folder is not None
+        report = collection.sync.folder(folder)
+        if settings.sync_git is None and settings.sync_folder is None:
+            save_settings(
+                replace(settings, sync_folder=str(folder.expanduser().resolve())), config_path()
+            )
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        for line in report.lines():
+            click.echo(_safe(line))
+    if report.skipped:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit."""
     try:

@@ -25,6 +25,10 @@ THEME_DESCRIPTION = "The TUI's colour theme (chosen with ctrl+p → Theme…)"
 LEECH_DESCRIPTION = (
     "A card lapsed leech_lapses times (0: never) is tagged leech, and suspended if leech_suspend"
 )
+SYNC_DESCRIPTION = (
+    "Sync with your other machines: folder = a folder another tool keeps in step, "
+    "or git = a repository URL or path (`studykb sync` records the first one you use)"
+)
 KEYMAP_DESCRIPTION = "Your keys: binding id = keys (comma-separated); `?` lists the ids' actions"
 
 
@@ -39,6 +43,9 @@ class Settings:
     # A card that has lapsed this many times is tagged leech (0: never); and suspended?
     leech_lapses: int = 8
     leech_suspend: bool = False
+    # [sync] folder / git: where `studykb sync` and the TUI sync (issue 14)
+    sync_folder: str | None = None
+    sync_git: str | None = None
 
     @property
     def limits(self) -> Limits:
@@ -59,7 +66,20 @@ def validate_settings(data: dict[str, Any], origin: str) -> Settings:
         keymap: dict[str, str] = Field(default_factory=dict)
         leech_lapses: int = Field(default=8, ge=0, le=1000)
         leech_suspend: bool = False
+        sync: _Sync | None = None
 
+    class _Sync(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+
+        folder: str | None = Field(default=None, min_length=1, max_length=4096)
+        git: str | None = Field(default=None, min_length=1, max_length=4096)
+
+    _SettingsFile.model_rebuild()
+    data = dict(data)
+    # The dataclass's flat names, as save_settings validates them, are the [sync] table.
+    flat = {k: data.pop(k) for k in ("sync_folder", "sync_git") if k in data}
+    if any(v is not None for v in flat.values()):
+        data["sync"] = {k.removeprefix("sync_"): v for k, v in flat.items() if v is not None}
     try:
         model = _SettingsFile.model_validate(data)
     except ValidationError as exc:
@@ -69,7 +89,9 @@ def validate_settings(data: dict[str, Any], origin: str) -> Settings:
             message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
             problems.append(f"{origin}: {key}: {message}")
         raise BadInputError(problems) from exc
-    return Settings(**model.model_dump())
+    values = model.model_dump()
+    sync = values.pop("sync") or {}
+    return Settings(**values, sync_folder=sync.get("folder"), sync_git=sync.get("git"))
 
 
 def load_settings(path: Path) -> Settings:
@@ -106,6 +128,12 @@ def save_settings(settings: Settings, path: Path) -> None:
             f"leech_lapses = {settings.leech_lapses}",
             f"leech_suspend = {str(settings.leech_suspend).lower()}",
         ]
+    if settings.sync_folder is not None or settings.sync_git is not None:
+        lines += ["", f"# {SYNC_DESCRIPTION}", "[sync]"]
+        if settings.sync_folder is not None:
+            lines.append(f"folder = {_toml_string(settings.sync_folder)}")
+        if settings.sync_git is not None:
+            lines.append(f"git = {_toml_string(settings.sync_git)}")
     if settings.keymap:
         lines += ["", f"# {KEYMAP_DESCRIPTION}", "[keymap]"]
         lines += [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in settings.keymap.items()]

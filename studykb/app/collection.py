@@ -20,6 +20,7 @@ from studykb.app.review import Review
 from studykb.app.schedulers import Schedulers
 from studykb.app.statistics import Statistics
 from studykb.app.store import Store, open_store
+from studykb.app.sync import Sync
 from studykb.core.clock import Clock
 from studykb.settings import Settings
 from studykb.storage.db import named
@@ -41,6 +42,7 @@ class Collection:
         self.authoring = Authoring(store)
         self.decks = Decks(store)
         self.drafts = Drafts(store)
+        self.sync = Sync(store)
 
     @property
     def path(self) -> Path:

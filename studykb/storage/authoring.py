@@ -187,7 +187,13 @@ class AuthoringStore(CardStore, AnswerLog):
                 for spec in new_specs:
                     target = f"{deck_id}/{spec.key}"
                     append_content(
-                        self.conn, moment, group, "card_add", target, CardContent.of_spec(spec)
+                        self.conn,
+                        moment,
+                        group,
+                        "card_add",
+                        target,
+                        CardContent.of_spec(spec),
+                        spec=spec,
                     )
                     written.append(target)
             for gone in existing.values():

@@ -340,9 +340,20 @@ def append_content(
     target: str,
     content: CardContent,
     by: str | None = None,
+    *,
+    spec: CardSpec | None = None,
 ) -> None:
     if kind == "card_add":
-        group.append(conn, moment, "card_add", target, content.to_json())
+        value = content.to_json()
+        if spec is not None:
+            # What else another device needs to make the card (storage.sync).
+            shape: dict[str, object] = {"note_key": spec.note_key, "kind": spec.kind}
+            if spec.cloze_number is not None:
+                shape["cloze_number"] = spec.cloze_number
+            value = json.dumps(
+                {**json.loads(value), **shape}, ensure_ascii=False, separators=(",", ":")
+            )
+        group.append(conn, moment, "card_add", target, value)
     else:
         group.append(conn, moment, "card_edit", target, content.to_json(by))
 

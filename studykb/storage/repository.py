@@ -32,6 +32,7 @@ from studykb.storage.records import (
 from studykb.storage.schedulers import DeckSchedulers
 from studykb.storage.search import CardSearch
 from studykb.storage.statistics import StatisticsQueries
+from studykb.storage.sync import SyncStore
 
 __all__ = [
     "DAY_STARTS_KEY",
@@ -59,6 +60,7 @@ class Repository(
     DeckSchedulers,
     DeckOptionsStore,
     DraftStore,
+    SyncStore,
     AnswerLog,
     RepositoryBase,
 ):
