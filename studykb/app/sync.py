@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from studykb.app.store import UseCases, backup_before
+from studykb.core.clock import Clock
 from studykb.decks.sync_segment import (
     DEVICE_NAME,
     SEGMENT_NAME,
@@ -33,6 +35,7 @@ from studykb.decks.sync_segment import (
     segment_name,
 )
 from studykb.errors import StudykbError
+from studykb.settings import Settings
 from studykb.storage.sync import EVENT_FIELDS, LOG_FIELDS, SegmentRefused, SyncMarks
 from studykb.storage.tempfiles import fsync_dir
 
@@ -52,7 +55,8 @@ class SyncReport:
     applied: list[str] = field(default_factory=list)  # "device-name #n: a answers, e events"
     answers: int = 0
     events: int = 0
-    skipped: list[str] = field(default_factory=list)  # one line each
+    skipped: list[str] = field(default_factory=list)  # refused: one line each
+    in_flight: list[str] = field(default_factory=list)  # a sync tool still copying
     drills: list[str] = field(default_factory=list)
     edits_lost: list[str] = field(default_factory=list)
     backup: str | None = None
@@ -74,6 +78,7 @@ class SyncReport:
             for ref in self.edits_lost
         ]
         out += [f"skipped {s}" for s in self.skipped]
+        out += [f"not read yet {s}" for s in self.in_flight]
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -86,6 +91,7 @@ class SyncReport:
             "answers": self.answers,
             "events": self.events,
             "skipped": self.skipped,
+            "in_flight": self.in_flight,
             "drills": self.drills,
             "edits_lost": self.edits_lost,
             "backup": self.backup,
@@ -310,7 +316,7 @@ class Sync(UseCases):
             match = SEGMENT_NAME.match(path.name)
             if match is None:
                 if _IN_FLIGHT.search(path.name):
-                    report.skipped.append(f"{path}: a file still being copied")
+                    report.in_flight.append(f"{path}: a file still being copied")
                 else:
                     report.skipped.append(f"{path}: not a segment file")
                 continue
@@ -383,3 +389,33 @@ def _git(args: list[str], cwd: Path, *, check: bool = True) -> str:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise StudykbError(f"git {args[0]}: {last[:200]}")
     return done.stdout
+
+
+def configured(settings: Settings) -> bool:
+    return settings.sync_folder is not None or settings.sync_git is not None
+
+
+def sync_in_worker(db_path: Path, clock: Clock, settings: Settings) -> tuple[bool, list[str]]:
+    """A sync with the configured folder or repository, off the UI thread, on a
+    connection of its own. Returns (ok, lines)."""
+    from studykb.app.store import open_store
+
+    try:
+        store = open_store(db_path, clock=clock, settings=settings, seed_bundled=False)
+    except StudykbError as exc:
+        return False, [exc.message]
+    try:
+        sync = Sync(store)
+        if settings.sync_git is not None:
+            report = sync.git(settings.sync_git)
+        elif settings.sync_folder is not None:
+            report = sync.folder(Path(settings.sync_folder))
+        else:
+            return False, ["no sync folder or repository configured (studykb sync --folder PATH)"]
+        return not report.skipped, report.lines()
+    except StudykbError as exc:
+        return False, [exc.message]
+    except (sqlite3.Error, OSError) as exc:
+        return False, [f"sync: {exc}"]
+    finally:
+        store.close()

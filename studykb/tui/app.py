@@ -44,6 +44,7 @@ from studykb.tui.messages import (
     PaperAdded,
     PaperStatusChanged,
     SessionFinished,
+    SyncFinished,
 )
 from studykb.tui.screens.home import HomeScreen
 from studykb.tui.screens.review import ReviewScreen
@@ -81,6 +82,7 @@ class StudyApp(App[None]):
         self._review_tag = review_tag
         # Counts the writes made here that the screens were told of by a message.
         self.changes = 0
+        self.syncing = False
         # The user's keys from config.toml's [keymap]: binding id -> keys.
         self.keymap = navigation.check_keymap(collection.settings.keymap, str(config_path))
 
@@ -94,12 +96,68 @@ class StudyApp(App[None]):
             else:
                 self.notify(f"No theme {saved_theme!r}; ctrl+p → Theme… picks one.", markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        from studykb.app.sync import configured
+
+        if configured(self.collection.settings):
+            self.sync_now()  # at start, in the background: the first screen does not wait
         home = HomeScreen(defer_load=self._review_on_start)
         self.push_screen(home)
         if self._review_on_start:
             self.start_review(self._review_deck, self._review_tag)
             # From now on home loads whenever it is shown (the first time: after review).
             self.call_after_refresh(setattr, home, "defer_load", False)
+
+    # ------------------------------------------------------------------ sync
+    def action_sync_now(self) -> None:
+        from studykb.app.sync import configured
+
+        if not configured(self.collection.settings):
+            self.notify(
+                "No sync folder yet: run `studykb sync --folder PATH` (or --git URL) once.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """Sync off the UI thread, on a connection of its own; SyncFinished says how it went."""
+        if self.syncing:
+            return
+        self.syncing = True
+        self.run_worker(self._sync_in_worker, thread=True, group="sync", exit_on_error=False)
+
+    def _sync_in_worker(self) -> None:
+        from studykb.app.sync import sync_in_worker
+
+        ok, lines = sync_in_worker(self.collection.path, self.clock, self.collection.settings)
+        self.post_message(SyncFinished(ok, tuple(lines)))
+
+    @on(SyncFinished)
+    def _sync_finished(self, event: SyncFinished) -> None:
+        self.syncing = False
+        self.changes += 1  # the screens read again (another connection wrote)
+        applied = [line for line in event.lines if line.startswith(("applied", "wrote"))]
+        problems = [line for line in event.lines if line.startswith("skipped") or not event.ok]
+        summary = "; ".join(applied) or "Synced: nothing new."
+        self.notify(
+            ("Sync: " + "; ".join(problems[:3])) if problems else summary,
+            severity="warning" if problems else "information",
+            markup=False,
+        )
+        if isinstance(self.screen, HomeScreen):
+            self.screen.refresh_data()
+
+    def sync_on_quit(self) -> None:
+        """The last sync, before the app exits (when configured)."""
+        from studykb.app.sync import configured, sync_in_worker
+
+        if configured(self.collection.settings):
+            sync_in_worker(self.collection.path, self.clock, self.collection.settings)
+
+    async def action_quit(self) -> None:
+        self.sync_on_quit()
+        self.exit()
 
     def data_state(self) -> tuple[int, int, date]:
         collection = self.collection

@@ -58,6 +58,15 @@ class SessionFinished(Message):
         self.summary = summary
 
 
+class SyncFinished(Message):
+    """A sync (at start, `S`) ended: whether it went well, and its report's lines."""
+
+    def __init__(self, ok: bool, lines: tuple[str, ...]) -> None:
+        super().__init__()
+        self.ok = ok
+        self.lines = lines
+
+
 class PaperStatusChanged(Message):
     def __init__(self, paper_id: int, status: str) -> None:
         super().__init__()

@@ -125,6 +125,14 @@ APP: tuple[Entry, ...] = (
         show=False,  # Textual's footer already shows the palette key
     ),
     Entry("quit", "Quit", "Quit; every answer is already saved", "q", "quit"),
+    Entry(
+        "sync",
+        "Sync",
+        "Sync with your other machines now (the [sync] folder or git of the settings)",
+        "S",
+        "app.sync_now",
+        show=False,
+    ),
 )
 # j/k/g/G do what the arrows (and home/end) do on whatever has the focus: a
 # table's cursor, a list's highlight, a scrolling pane (issue 16 item 12).

@@ -140,6 +140,7 @@ WRITE_MESSAGES = [
     messages.CardsFlagged(("toy/one",), True),
     messages.CardsRetired(("toy/one",)),
     messages.ActionUndone("Undone: edit of toy/one"),
+    messages.SyncFinished(True, ("applied laptop #1: 1 answers, 0 events",)),
 ]
 
 

@@ -180,6 +180,7 @@ class HomeScreen(StudyScreen):
                 f"{stats.reviews_today}   ",
                 ("Streak ", "bold"),
                 streak,
+                *self._sync_state(),
             )
         )
         suggestion = overview.suggestion
@@ -219,6 +220,20 @@ class HomeScreen(StudyScreen):
         else:
             empty.update("")
         empty.display = bool(not summaries or due.total == 0)
+
+    def _sync_state(self) -> tuple[tuple[str, str] | str, ...]:
+        """When sync is configured: the last sync and what waits to be sent."""
+        from studykb.app.sync import configured
+
+        if not configured(self.collection.settings):
+            return ()
+        status = self.guarded(self.collection.sync.status)
+        if status is None:
+            return ()
+        last = "never" if status.last_sync is None else status.last_sync[11:16] + " UTC"
+        if getattr(self.app, "syncing", False):
+            last = "now…"
+        return ("   ", ("Sync ", "bold"), f"{last} · {status.pending} to send")
 
     def _fill_table(self) -> None:
         if not self.is_mounted:
