@@ -55,6 +55,7 @@ BENCHES = {
     "stats": "statistics data, at the largest size",
     "search": "card browser: a search keystroke and a card's history, at the largest size",
     "draft": "`studykb draft` of a synthetic 30-page LaTeX source, whole process",
+    "sync": "sync through a folder at the largest size: 10,000 events applied, nothing new, a day's segment",
 }
 
 
@@ -275,6 +276,120 @@ asyncio.run(main())
 """
 
 
+def _as_device(db: Path, number: int) -> None:
+    """Make a copy of the bench collection another device (its own id and tag) that
+    has sent everything it holds: the copies share a history, as two machines do
+    after their first sync."""
+    conn = sqlite3.connect(db)
+    with conn:
+        for key, value in (
+            ("device_id", f"{number:032x}"),
+            ("device_tag", str(1000 + number)),
+            ("device_name", f"bench-{number}"),
+            ("sync_last_at", NOW.isoformat()),  # joined before: no backup on this sync
+            (
+                "sync_sent_log_seq",
+                str(conn.execute("SELECT max(seq) FROM review_log").fetchone()[0]),
+            ),
+            (
+                "sync_sent_event_seq",
+                str(conn.execute("SELECT COALESCE(max(seq), 0) FROM event").fetchone()[0]),
+            ),
+        ):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+    conn.close()
+
+
+def _answer_many(db: Path, clock: FixedClock, count: int, *, durable: bool = True) -> None:
+    store = open_store(
+        db,
+        clock=clock,
+        settings=Settings(new_per_day=1000, reviews_per_day=99999),
+        seed_bundled=False,
+    )
+    if not durable:  # making the other device's events, not timing them
+        store.repo.conn.execute("PRAGMA synchronous = OFF")
+    for i in range(count):
+        card = store.repo.next_card()
+        while card is None:
+            clock.advance(timedelta(days=1))
+            card = store.repo.next_card()
+        store.repo.answer(card, (5, 4, 3, 4, 2)[i % 5], 3000)
+    store.close()
+
+
+def bench_sync(src: Path, tmp: Path, events: int = 10_000, day: int = 200) -> dict[str, float]:
+    """Two devices over one folder: the other device answers ``events`` cards and
+    syncs; this one applies them (timed), syncs with nothing new (timed, in-process
+    and as a whole `studykb sync` process), then answers a day's ``day`` cards and
+    writes its segment (timed)."""
+    from studykb.app.collection import Collection
+
+    here, there = working_copy(src, tmp), tmp / "there.db"
+    shutil.copy(here, there)
+    _as_device(here, 1)
+    _as_device(there, 2)
+    folder = tmp / "sync-folder"
+    _answer_many(there, FixedClock(NOW), events, durable=False)
+    began = time.perf_counter()
+    other = Collection(
+        open_store(there, clock=FixedClock(NOW), settings=Settings(), seed_bundled=False)
+    )
+    written = other.sync.folder(folder)
+    other.close()
+    write_10k_ms = (time.perf_counter() - began) * 1000
+    mine = Collection(
+        open_store(here, clock=FixedClock(NOW), settings=Settings(), seed_bundled=False)
+    )
+    began = time.perf_counter()
+    applied = mine.sync.folder(folder)
+    apply_ms = (time.perf_counter() - began) * 1000
+    assert applied.answers == events and written.sent == events, (applied.lines(), written.sent)
+    nothing = []
+    for _ in range(9):
+        began = time.perf_counter()
+        mine.sync.folder(folder)
+        nothing.append((time.perf_counter() - began) * 1000)
+    mine.close()
+    env = {**os.environ, "STUDYKB_HOME": str(tmp / "home"), "STUDYKB_NOW": NOW.isoformat()}
+    process = process_times(
+        [
+            str(Path(sys.executable).with_name("studykb")),
+            "--db",
+            str(here),
+            "sync",
+            "--folder",
+            str(folder),
+        ],
+        env,
+        runs=9,
+    )
+    _answer_many(here, FixedClock(NOW), day)
+    mine = Collection(
+        open_store(here, clock=FixedClock(NOW), settings=Settings(), seed_bundled=False)
+    )
+    began = time.perf_counter()
+    report = mine.sync.folder(folder)
+    day_ms = (time.perf_counter() - began) * 1000
+    assert report.sent == day, report.lines()
+    check = mine._store.repo.check()
+    mine.close()
+    assert check.ok, check.problems[:3]
+    return {
+        "apply_ms": apply_ms,
+        "events": events,
+        "write_10k_ms": write_10k_ms,
+        "nothing_median_ms": statistics.median(nothing),
+        "nothing_process_ms": process["median_ms"],
+        "day_ms": day_ms,
+        "day": day,
+    }
+
+
 def bench_tui(db: Path, runs: int = 3) -> dict[str, float]:
     times, memory = [], []
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -416,7 +531,7 @@ def main(argv: list[str] | None = None) -> None:
                 "import 10,000 cards as a process, and Anki's",
                 lambda: bench_import_process(tmp),
             )
-        if {"tui", "stats", "search"} & set(only):
+        if {"tui", "stats", "search", "sync"} & set(only):
             big_n = min(sizes[-1], SCREENS_AT)
             big = collection(big_n)
             results["largest"] = big_n
@@ -427,6 +542,10 @@ def main(argv: list[str] | None = None) -> None:
             if "search" in only:
                 results["search"] = timed(
                     f"card search at {big_n:,}", lambda: bench_search(working_copy(big, tmp))
+                )
+            if "sync" in only:
+                results["sync"] = timed(
+                    f"sync through a folder at {big_n:,}", lambda: bench_sync(big, tmp)
                 )
             if "stats" in only:
                 results["stats_data"] = timed(
@@ -537,6 +656,18 @@ def table(r: dict) -> str:  # type: ignore[type-arg]
             f"| statistics data, {st['log_rows']:,} log rows | {st['median_ms']:.0f} ms | | | | "
             "< 100 ms |"
         )
+    if "sync" in r:
+        sy = r["sync"]
+        lines += [
+            f"| sync: apply {sy['events']:,} events from another device, {r['largest']:,} cards "
+            f"| {sy['apply_ms']:.0f} ms | | | | < 1 s |",
+            f"| sync with nothing new (folder), in-process / `studykb sync` whole process | "
+            f"{_ms(sy, 'nothing_median_ms')} / {sy['nothing_process_ms']:.0f} ms | | | | < 100 ms |",
+            f"| sync: write a day's segment ({sy['day']} answers) | {_ms(sy, 'day_ms')} ms | | | | "
+            "< 50 ms |",
+            f"| sync: the other device writes its {sy['events']:,}-event segment | "
+            f"{sy['write_10k_ms']:.0f} ms | | | | |",
+        ]
     if "search" in r:
         se = r["search"]
         lines += [

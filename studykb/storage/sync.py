@@ -23,9 +23,11 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from studykb.core.scheduling.options import build_scheduler
+from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
 from studykb.core.studyday import DayStarts
 from studykb.errors import StudykbError
@@ -36,7 +38,7 @@ from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
-from studykb.storage.states import encode
+from studykb.storage.states import decode, encode, state_columns
 from studykb.storage.uids import DEVICE_NAME_KEY, TAG_MASK, ensure_device
 
 # The columns a segment carries, in this order (a segment names them: a later
@@ -159,39 +161,99 @@ def apply_rows(
     """Apply another device's rows inside the caller's transaction (all or nothing:
     SegmentRefused leaves the caller to roll back)."""
     done = Applied()
-    new_events = [e for e in events if not _known(conn, "event", e, EVENT_FIELDS, done)]
-    new_log = [r for r in log if not _known(conn, "review_log", r, _LOG_FACTS, done)]
-    for row in new_events:
-        conn.execute(
-            f"INSERT INTO event ({', '.join(EVENT_FIELDS)}) "
-            f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)})",
-            [row[f] for f in EVENT_FIELDS],
-        )
+    held_events = _held(conn, "event", events)
+    held_log = _held(conn, "review_log", log)
+    new_events = [
+        e
+        for e in events
+        if (e["uid"], e["seq"]) not in held_events
+        or not _known(conn, "event", e, EVENT_FIELDS, done)
+    ]
+    new_log = [
+        r
+        for r in log
+        if (r["uid"], r["seq"]) not in held_log
+        or not _known(conn, "review_log", r, _LOG_FACTS, done)
+    ]
+    conn.executemany(
+        f"INSERT INTO event ({', '.join(EVENT_FIELDS)}) "
+        f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)})",
+        ([row[f] for f in EVENT_FIELDS] for row in new_events),
+    )
     done.events = len(new_events)
     decks_changed = _apply_event_targets(conn, new_events, day_starts, now, done)
-    cards: dict[int, None] = {}
+    # card -> the seq after which its replay must run again (None: from the start)
+    cards: dict[int, int | None] = {}
     days: set[str] = set()
-    for row in new_log:
-        card_id = _card_id(conn, str(row["card_ref"]))
+    ids = _card_ids(conn, {str(r["card_ref"]) for r in new_log})
+    ordered = sorted(new_log, key=lambda r: int(r["seq"]))
+    for row in ordered:
+        card_id = ids.get(str(row["card_ref"]))
         if card_id is None:
             raise SegmentRefused(f"answer {row['uid']}: card {row['card_ref']} is not here")
-        conn.execute(
-            f"INSERT INTO review_log (card_id, {', '.join(LOG_FIELDS)}) "
-            f"VALUES (?, {', '.join('?' for _ in LOG_FIELDS)})",
-            [card_id, *(row[f] for f in LOG_FIELDS)],
-        )
-        cards[card_id] = None
+        if card_id not in cards:
+            top = conn.execute(
+                "SELECT max(seq) FROM review_log WHERE card_id = ?", (card_id,)
+            ).fetchone()[0]
+            # Rows that all come after the card's own continue its replay; one that
+            # lands between them, or an undo (it may name any row), replays it all.
+            cards[card_id] = int(top or 0) if top is None or top < int(row["seq"]) else None
+        if row["kind"] == "void":
+            cards[card_id] = None
         days.add(str(row["study_day"]))
+    conn.executemany(
+        f"INSERT INTO review_log (card_id, {', '.join(LOG_FIELDS)}) "
+        f"VALUES (?, {', '.join('?' for _ in LOG_FIELDS)})",
+        ([ids[str(r["card_ref"])], *(r[f] for f in LOG_FIELDS)] for r in ordered),
+    )
     done.answers = len(new_log)
     for deck_id in decks_changed:
         for r in conn.execute("SELECT id FROM card WHERE deck_id = ?", (deck_id,)):
             cards[int(r[0])] = None
-    for card_id in cards:
-        days |= _rederive(conn, card_id, day_starts, done)
+    decks: dict[str, tuple[Scheduler[Any], str | None]] = {}
+    for card_id, after in cards.items():
+        days |= _rederive(conn, card_id, day_starts, done, after=after, decks=decks)
     done.cards = len(cards)
     if days:
         _recount_days(conn, sorted(days))
     return done
+
+
+def _held(
+    conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]]
+) -> set[tuple[object, object]]:
+    """The (uid, seq) of each row whose uid or seq this database holds already, in
+    two indexed queries however many rows (the others are new: nothing to compare)."""
+    if not rows:
+        return set()
+    uids = json.dumps([r["uid"] for r in rows])
+    seqs = json.dumps([r["seq"] for r in rows])
+    found_uids = {
+        str(u)
+        for (u,) in conn.execute(
+            f"SELECT uid FROM {table} WHERE uid IN (SELECT value FROM json_each(?))", (uids,)
+        )
+    }
+    found_seqs = {
+        int(q)
+        for (q,) in conn.execute(
+            f"SELECT seq FROM {table} WHERE seq IN (SELECT value FROM json_each(?))", (seqs,)
+        )
+    }
+    return {(r["uid"], r["seq"]) for r in rows if r["uid"] in found_uids or r["seq"] in found_seqs}
+
+
+def _card_ids(conn: sqlite3.Connection, refs: set[str]) -> dict[str, int]:
+    """Each reference's card id (one query; references to no card are left out)."""
+    pairs = json.dumps([ref.partition("/")[::2] for ref in refs])
+    return {
+        f"{deck}/{key}": int(card_id)
+        for deck, key, card_id in conn.execute(
+            "SELECT c.deck_id, c.key, c.id FROM json_each(?) j "
+            "JOIN card c ON c.deck_id = j.value ->> 0 AND c.key = j.value ->> 1",
+            (pairs,),
+        )
+    }
 
 
 def _known(
@@ -379,34 +441,53 @@ def _rebuild_paper(conn: sqlite3.Connection, slug: str) -> None:
 
 
 def _rederive(
-    conn: sqlite3.Connection, card_id: int, day_starts: DayStarts, done: Applied
+    conn: sqlite3.Connection,
+    card_id: int,
+    day_starts: DayStarts,
+    done: Applied,
+    *,
+    after: int | None = None,
+    decks: dict[str, tuple[Scheduler[Any], str | None]] | None = None,
 ) -> set[str]:
-    """Replay a card's whole log in seq order; store the state, and give each row
-    written under the card's present settings the kind and states the replay gives
-    it. Returns the study days of rows whose kind changed."""
+    """Replay a card's log in seq order; store the state, and give each row written
+    under the card's present settings the kind and states the replay gives it.
+    ``after``: the rows up to this seq are replayed already (the stored state and
+    the day of the last answer are theirs): only the later ones are. Returns the
+    study days of rows whose kind changed."""
     card = (
         named(conn)
         .execute(
-            "SELECT c.deck_id AS deck_id, c.deck_id || '/' || c.key AS ref FROM card c "
-            "WHERE c.id = ?",
+            "SELECT c.deck_id AS deck_id, c.deck_id || '/' || c.key AS ref, "
+            f"s.scheduler AS stored, {state_columns('s')} "
+            "FROM card c JOIN card_state s ON s.card_id = c.id WHERE c.id = ?",
             (card_id,),
         )
         .fetchone()
     )
-    options, since = deck_options_and_since(conn, str(card["deck_id"]))
-    scheduler = build_scheduler(options, day_starts)
+    deck_id = str(card["deck_id"])
+    cached = None if decks is None else decks.get(deck_id)
+    if cached is None:
+        options, since = deck_options_and_since(conn, deck_id)
+        cached = (build_scheduler(options, day_starts), since)
+        if decks is not None:
+            decks[deck_id] = cached
+    scheduler, since = cached
+    start = None
+    if after is not None and card["stored"] == scheduler.name:
+        start = (decode(scheduler, card), _last_answer_day(conn, card_id, after))
     rows = (
         named(conn)
         .execute(
             "SELECT seq, card_id, uid, answered_at, utc_offset_minutes, study_day, quality, "
             "kind, voids, scheduler, before_repetitions, before_interval, before_due, "
             "before_lapses, before_state, after_repetitions, after_interval, after_due, "
-            "after_lapses, after_state FROM review_log WHERE card_id = ? ORDER BY seq",
-            (card_id,),
+            "after_lapses, after_state FROM review_log WHERE card_id = ? AND seq > ? "
+            "ORDER BY seq",
+            (card_id, after if start is not None else -1),
         )
         .fetchall()
     )
-    result = replay_card(scheduler, (_event(r) for r in rows), presorted=True)
+    result = replay_card(scheduler, (_event(r) for r in rows), presorted=True, start=start)
     days: set[str] = set()
     for r in rows:
         step = result.steps.get(str(r["uid"]))
@@ -414,13 +495,13 @@ def _rederive(
             continue
         if not same_settings(str(r["scheduler"]), scheduler.name, str(r["answered_at"]), since):
             continue
-        before, after = encode(scheduler, step.before), encode(scheduler, step.after)
+        before, after_state = encode(scheduler, step.before), encode(scheduler, step.after)
         stored_before = tuple(r[f"before_{c}"] for c in _STATE_COLUMNS)
         stored_after = tuple(r[f"after_{c}"] for c in _STATE_COLUMNS)
         if (
             r["kind"] == step.kind
-            and stored_before == tuple(before.values())
-            and stored_after == tuple(after.values())
+            and stored_before == before.values()
+            and stored_after == after_state.values()
         ):
             continue
         if r["kind"] != step.kind:
@@ -432,10 +513,26 @@ def _rederive(
         )
         conn.execute(
             f"UPDATE review_log SET kind = ?, {sets} WHERE seq = ?",
-            (step.kind, *before.values(), *after.values(), r["seq"]),
+            (step.kind, *before.values(), *after_state.values(), r["seq"]),
         )
     write_state(conn, scheduler, card_id, result.state)
     return days
+
+
+def _last_answer_day(conn: sqlite3.Connection, card_id: int, upto: int) -> date | None:
+    """The study day of the card's latest answer that stands, among its rows up to
+    ``upto``, since its last reset to new (what a replay remembers: replay.py)."""
+    row = conn.execute(
+        f"""
+        SELECT max(r.study_day) FROM review_log r
+        WHERE r.card_id = :card AND r.seq <= :upto AND {LIVE_ANSWER}
+          AND r.seq > COALESCE((SELECT max(x.seq) FROM review_log x WHERE x.card_id = :card
+                                AND x.kind = 'reset' AND x.seq <= :upto AND x.uid NOT IN
+                                (SELECT v.voids FROM review_log v WHERE v.voids = x.uid)), 0)
+        """,
+        {"card": card_id, "upto": upto},
+    ).fetchone()
+    return None if row[0] is None else date.fromisoformat(str(row[0]))
 
 
 def _recount_days(conn: sqlite3.Connection, days: Iterable[str]) -> None:

@@ -108,15 +108,23 @@ def voided_uids(events: Iterable[LogEvent]) -> frozenset[str]:
 
 
 def replay_card(
-    scheduler: Scheduler[S], events: Iterable[LogEvent], *, presorted: bool = False
+    scheduler: Scheduler[S],
+    events: Iterable[LogEvent],
+    *,
+    presorted: bool = False,
+    start: tuple[S, date | None] | None = None,
 ) -> Replayed[S]:
     """A card's state from its log rows. ValueError for a row that cannot be
     replayed (an answer without a rating, a rating the scheduler refuses, a bad
-    imported state)."""
+    imported state).
+
+    ``start``: continue a replay from (state, last answer day) instead of from the
+    scheduler's initial state: the rows given are then the ones after it (a replay
+    is a fold, so this equals replaying every row, as long as none of the rows given
+    takes back an earlier one)."""
     ordered = list(events) if presorted else sorted(events, key=lambda e: (e.at, e.uid))
     voided = voided_uids(ordered)
-    state = scheduler.initial_state()
-    last_day: date | None = None
+    state, last_day = start if start is not None else (scheduler.initial_state(), None)
     kinds: dict[str, Literal["review", "drill"]] = {}
     steps: dict[str, Step[S]] = {}
     for event in ordered:
