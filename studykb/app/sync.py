@@ -162,6 +162,7 @@ class Sync(UseCases):
         self._catch_up_own(mine, marks)
         marks = self._repo.sync_marks()
         self._join_backup(folder, marks, report)
+        self._repo.record_decks()
         self._write_segment(mine, marks, report)
         for device_dir in _device_dirs(folder, marks.device):
             self._apply_device(device_dir, marks, report)

@@ -188,3 +188,127 @@ class ExportDeck:
     # Carried by packages so that importing one back keeps the deck's paper.
     description: str = ""
     paper: PaperSpec | None = None
+
+
+# A deck as JSON: what a ``deck_import`` event carries to another device (issue 14:
+# "deck imports, as the content they brought"). Read back with limits: a segment
+# from another device is checked like any other input.
+MAX_SYNCED_CARDS = 10_000
+MAX_SYNCED_FIELD = 20_000
+
+
+def deck_to_json(spec: DeckSpec) -> str:
+    data = {
+        "deck_id": spec.deck_id,
+        "title": spec.title,
+        "source": spec.source,
+        "description": spec.description,
+        "file_hash": spec.file_hash,
+        "keep_title": spec.keep_title,
+        "complete": spec.complete,
+        "paper": None
+        if spec.paper is None
+        else {
+            "title": spec.paper.title,
+            "url": spec.paper.url,
+            "authors": list(spec.paper.authors),
+            "year": spec.paper.year,
+            "worth_reading": spec.paper.worth_reading,
+            "section": spec.paper.section,
+            "after": list(spec.paper.after),
+            "description": spec.paper.description,
+        },
+        "cards": [
+            [
+                c.key,
+                c.note_key,
+                c.kind,
+                c.front,
+                c.back,
+                list(c.tags),
+                c.source,
+                c.cloze_number,
+                c.guid,
+            ]
+            for c in spec.cards
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value: object, name: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_SYNCED_FIELD:
+        raise ValueError(f"{name}: not text (or longer than {MAX_SYNCED_FIELD} characters)")
+    return value
+
+
+def _int(value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name}: not a whole number")
+    return value
+
+
+def _texts(value: object, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > 1000:
+        raise ValueError(f"{name}: not a list of text")
+    return tuple(str(_text(v, name)) for v in value)
+
+
+def deck_from_json(value: str) -> DeckSpec:
+    """A deck from :func:`deck_to_json`; ValueError (one line) for anything else."""
+    data = json.loads(value)
+    if not isinstance(data, dict):
+        raise ValueError("a deck is a JSON object")
+    cards_data = data.get("cards")
+    if not isinstance(cards_data, list) or len(cards_data) > MAX_SYNCED_CARDS:
+        raise ValueError(f"cards: a list of at most {MAX_SYNCED_CARDS}")
+    cards = []
+    for i, c in enumerate(cards_data, start=1):
+        if not isinstance(c, list) or len(c) != 9:
+            raise ValueError(f"card {i}: nine values expected")
+        key, note_key, kind, front, back, tags, source, cloze, guid = c
+        if kind not in ("basic", "cloze"):
+            raise ValueError(f"card {i}: kind {str(kind)[:20]!r}")
+        cards.append(
+            CardSpec(
+                key=str(_text(key, f"card {i} key")),
+                note_key=str(_text(note_key, f"card {i} note_key")),
+                kind=kind,
+                front=str(_text(front, f"card {i} front")),
+                back=str(_text(back, f"card {i} back")),
+                tags=_texts(tags, f"card {i} tags"),
+                source=str(_text(source, f"card {i} source")),
+                cloze_number=_int(cloze, f"card {i} cloze_number"),
+                guid=str(_text(guid, f"card {i} guid")),
+            )
+        )
+    paper = data.get("paper")
+    paper_spec = None
+    if paper is not None:
+        if not isinstance(paper, dict):
+            raise ValueError("paper: an object")
+        paper_spec = PaperSpec(
+            title=str(_text(paper.get("title"), "paper title")),
+            url=str(_text(paper.get("url"), "paper url")),
+            authors=_texts(paper.get("authors", []), "paper authors"),
+            year=_int(paper.get("year"), "paper year"),
+            worth_reading=_int(paper.get("worth_reading"), "paper worth_reading"),
+            section=_text(paper.get("section"), "paper section", optional=True),
+            after=_texts(paper.get("after", []), "paper after"),
+            description=_text(paper.get("description"), "paper description", optional=True),
+        )
+    return DeckSpec(
+        deck_id=str(_text(data.get("deck_id"), "deck_id")),
+        title=str(_text(data.get("title"), "title")),
+        source=str(_text(data.get("source", ""), "source")),
+        description=str(_text(data.get("description", ""), "description")),
+        paper=paper_spec,
+        cards=tuple(cards),
+        file_hash=str(_text(data.get("file_hash", ""), "file_hash")),
+        keep_title=bool(data.get("keep_title", False)),
+        complete=bool(data.get("complete", True)),
+    )

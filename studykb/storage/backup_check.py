@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from studykb.core import cloze
@@ -295,8 +296,15 @@ class EventRow(_Row):
     study_day: Day
     kind: EventKind  # every kind the log writes (storage.events), one list
     target: Annotated[str, StringConstraints(max_length=200)]
-    value: CardText = ""
+    # A deck_import carries a whole deck (up to 10,000 cards): its own limit.
+    value: Annotated[str, StringConstraints(max_length=64 * 2**20), AfterValidator(_no_nul)] = ""
     seq: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+
+    @model_validator(mode="after")
+    def _field_sized(self) -> EventRow:
+        if self.kind != "deck_import" and len(self.value) > MAX_FIELD_CHARS:
+            raise ValueError(f"value: at most {MAX_FIELD_CHARS} characters")
+        return self
 
 
 class _Top(BaseModel):

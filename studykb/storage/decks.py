@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from studykb.core.specs import DeckSpec, ImportReport, PaperSpec
+from studykb.core.specs import DeckSpec, ImportReport, PaperSpec, deck_to_json
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.core.studyday import Moment
 from studykb.core.urls import paper_key
@@ -21,12 +21,16 @@ from studykb.storage.queue import QueueQueries
 from studykb.storage.records import DeckSummary
 from studykb.storage.schedulers import deck_scheduler
 from studykb.storage.states import encode
+from studykb.storage.uids import has_synced
 
 
 class DeckStore(PaperStore, QueueQueries):
     """The repository's part for decks."""
 
     # ------------------------------------------------------------------ decks
+    # False while sync applies another device's import (it is not recorded again).
+    _record_imports = True
+
     def import_decks(
         self, decks: Sequence[DeckSpec], *, dry_run: bool = False, theirs: bool = False
     ) -> list[ImportReport]:
@@ -307,6 +311,19 @@ class DeckStore(PaperStore, QueueQueries):
                 "UPDATE deck SET paper_id = ?, content_hash = '', file_hash = '', "
                 "imported_at = ? WHERE id = ?",
                 (paper_id, now, spec.deck_id),
+            )
+        changed = existing_deck is None or report.added or report.updated or report.retired
+        # Recorded once this device syncs (before that, its first sync records every
+        # deck as it is then: storage.sync.SyncStore.record_decks).
+        if changed and self._record_imports and has_synced(self.conn):
+            # The content it brought, for the other devices (sync applies it there as
+            # an import of the same deck, without recording it again).
+            append_event(
+                self.conn,
+                self._event_moment(),
+                "deck_import",
+                DECK_PREFIX + spec.deck_id,
+                deck_to_json(spec),
             )
         return report
 

@@ -37,6 +37,9 @@ EventKind = Literal[
     "deck_unretire",
     "deck_purge",
     "paper_add",
+    # a deck file imported (the deck as JSON, core.specs.deck_to_json): what
+    # another device imports when it syncs (storage.sync)
+    "deck_import",
     "draft_accept",
     "draft_drop",
     # authoring (storage.authoring): a card's content, retirement and flag

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,17 +29,18 @@ from typing import Any
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
+from studykb.core.specs import CardSpec, DeckSpec, PaperSpec, deck_from_json, deck_to_json
 from studykb.core.studyday import DayStarts
 from studykb.errors import StudykbError
 from studykb.storage.base import RepositoryBase
 from studykb.storage.card_events import CardContent, content_hash, rebuild_card_columns
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, read_transaction, write_transaction
-from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS
+from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS, append_event
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
 from studykb.storage.states import decode, encode, state_columns
-from studykb.storage.uids import DEVICE_NAME_KEY, TAG_MASK, ensure_device
+from studykb.storage.uids import DEVICE_NAME_KEY, NEXT_SEGMENT_KEY, TAG_MASK, ensure_device
 
 # The columns a segment carries, in this order (a segment names them: a later
 # version may add some). card_id is local: a row names its card by card_ref.
@@ -112,6 +113,7 @@ class Applied:
     cards: int = 0  # cards rebuilt by replay
     drills: list[str] = field(default_factory=list)  # answers the merge made drills
     edits_lost: list[str] = field(default_factory=list)  # cards whose edit a later one won
+    decks_imported: list[str] = field(default_factory=list)
 
 
 def own_rows(
@@ -157,6 +159,7 @@ def apply_rows(
     *,
     day_starts: DayStarts,
     now: str,
+    import_deck: Callable[[DeckSpec], None] | None = None,
 ) -> Applied:
     """Apply another device's rows inside the caller's transaction (all or nothing:
     SegmentRefused leaves the caller to roll back)."""
@@ -181,7 +184,7 @@ def apply_rows(
         ([row[f] for f in EVENT_FIELDS] for row in new_events),
     )
     done.events = len(new_events)
-    decks_changed = _apply_event_targets(conn, new_events, day_starts, now, done)
+    decks_changed = _apply_event_targets(conn, new_events, day_starts, now, done, import_deck)
     # card -> the seq after which its replay must run again (None: from the start)
     cards: dict[int, int | None] = {}
     days: set[str] = set()
@@ -303,6 +306,7 @@ def _apply_event_targets(
     day_starts: DayStarts,
     now: str,
     done: Applied,
+    import_deck: Callable[[DeckSpec], None] | None,
 ) -> list[str]:
     """Make what the new events describe (decks and cards first made elsewhere),
     then rebuild every target they touch from its events. Returns the decks whose
@@ -312,6 +316,19 @@ def _apply_event_targets(
         target, kind = str(event["target"]), str(event["kind"])
         if kind == "deck_create" and target.startswith(DECK_PREFIX):
             _create_deck(conn, target.removeprefix(DECK_PREFIX), str(event["value"]), now)
+        elif kind == "deck_import" and target.startswith(DECK_PREFIX):
+            if import_deck is None:
+                raise SegmentRefused(f"event {event['uid']}: a deck import cannot be applied here")
+            try:
+                spec = deck_from_json(str(event["value"]))
+            except ValueError as exc:
+                raise SegmentRefused(f"deck import {event['uid']}: {exc}") from exc
+            if spec.deck_id != target.removeprefix(DECK_PREFIX):
+                raise SegmentRefused(f"deck import {event['uid']}: names deck {spec.deck_id!r}")
+            import_deck(spec)
+            done.decks_imported.append(spec.deck_id)
+        elif kind == "paper_add" and target.startswith("paper:"):
+            _create_paper(conn, target.removeprefix("paper:"), str(event["value"]))
         elif kind == "card_add":
             _create_card(conn, target, str(event["value"]), day_starts, now)
     rescheduled: list[str] = []
@@ -419,6 +436,80 @@ def _create_card(
         "INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses, state, "
         "due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (cursor.lastrowid, scheduler.name, *initial.values(), initial.due_at),
+    )
+
+
+def deck_spec_of(conn: sqlite3.Connection, deck_id: str) -> DeckSpec:
+    """A deck as its cards are now (the live ones), as an import would bring it."""
+    deck = (
+        named(conn)
+        .execute(
+            "SELECT d.title, d.description, d.source, p.title AS paper_title, p.url, "
+            "p.authors, p.year, p.worth_reading, p.section, p.after, "
+            "p.description AS paper_description "
+            "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id WHERE d.id = ?",
+            (deck_id,),
+        )
+        .fetchone()
+    )
+    paper = None
+    if deck["url"] is not None:
+        paper = PaperSpec(
+            title=str(deck["paper_title"]),
+            url=str(deck["url"]),
+            authors=tuple(json.loads(deck["authors"])),
+            year=deck["year"],
+            worth_reading=deck["worth_reading"],
+            section=deck["section"],
+            after=tuple(json.loads(deck["after"])),
+            description=deck["paper_description"],
+        )
+    cards = tuple(
+        CardSpec(
+            key=str(c["key"]),
+            note_key=str(c["note_key"]),
+            kind="cloze" if c["kind"] == "cloze" else "basic",
+            front=str(c["front"]),
+            back=str(c["back"]),
+            tags=tuple(json.loads(c["tags"])),
+            source=str(c["source"]),
+            cloze_number=c["cloze_number"],
+            guid=str(c["guid"] or ""),
+        )
+        for c in named(conn).execute(
+            "SELECT key, note_key, kind, front, back, tags, source, cloze_number, guid "
+            "FROM card WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
+            (deck_id,),
+        )
+    )
+    return DeckSpec(
+        deck_id=deck_id,
+        title=str(deck["title"]),
+        source=str(deck["source"]),
+        description=str(deck["description"]),
+        paper=paper,
+        cards=cards,
+    )
+
+
+def _create_paper(conn: sqlite3.Connection, slug: str, value: str) -> None:
+    """A paper added by hand on another device (its paper_add)."""
+    from studykb.core.urls import paper_key
+
+    if conn.execute("SELECT 1 FROM paper WHERE slug = ?", (slug,)).fetchone() is not None:
+        return
+    try:
+        data = json.loads(value)
+        title, url = str(data["title"]), str(data["url"])
+        worth = data.get("worth_reading")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SegmentRefused(f"paper {slug}: its fields cannot be read") from exc
+    position = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM paper").fetchone()[0]
+    conn.execute(
+        "INSERT INTO paper (slug, title, authors, url, url_key, worth_reading, section, "
+        "description, after, position, status, note) "
+        "VALUES (?, ?, '[]', ?, ?, ?, '', '', '[]', ?, 'unread', '')",
+        (slug, title, url, paper_key(url), worth if isinstance(worth, int) else None, position),
     )
 
 
@@ -575,7 +666,6 @@ def _recount_days(conn: sqlite3.Connection, days: Iterable[str]) -> None:
 # meta keys: the newest own rows already in a segment, and the next segment's number
 SENT_LOG_KEY = "sync_sent_log_seq"
 SENT_EVENT_KEY = "sync_sent_event_seq"
-NEXT_SEGMENT_KEY = "sync_next_segment"
 LAST_SYNC_KEY = "sync_last_at"
 
 
@@ -617,6 +707,32 @@ class SyncStore(RepositoryBase):
             int(meta.get(NEXT_SEGMENT_KEY) or 1),
             None if meta.get(LAST_SYNC_KEY) is None else str(meta[LAST_SYNC_KEY]),
         )
+
+    def record_decks(self) -> int:
+        """A deck_import event for every deck that has none (decks imported before this
+        device first synced, the bundled ones among them), holding its cards as they
+        are: what another device imports to have the deck. Returns how many."""
+        with write_transaction(self.conn):
+            decks = [
+                str(r[0])
+                for r in self.conn.execute(
+                    "SELECT d.id FROM deck d WHERE d.retired_at IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM event e WHERE e.target = 'deck:' || d.id "
+                    "AND e.kind = 'deck_import') ORDER BY d.position, d.id"
+                )
+            ]
+            if not decks:
+                return 0
+            moment = self._moment_for_write()
+            for deck_id in decks:
+                append_event(
+                    self.conn,
+                    moment,
+                    "deck_import",
+                    DECK_PREFIX + deck_id,
+                    deck_to_json(deck_spec_of(self.conn, deck_id)),
+                )
+        return len(decks)
 
     def unsent_rows(self, marks: SyncMarks) -> tuple[list[list[Any]], list[list[Any]]]:
         with read_transaction(self.conn):
@@ -664,7 +780,14 @@ class SyncStore(RepositoryBase):
         """Apply another device's segment and remember it, in one unit of work."""
         now = self._now_utc()
         with write_transaction(self.conn):
-            applied = apply_rows(self.conn, log, events, day_starts=self.day_starts(), now=now)
+            applied = apply_rows(
+                self.conn,
+                log,
+                events,
+                day_starts=self.day_starts(),
+                now=now,
+                import_deck=self._import_for_sync,
+            )
             self.conn.execute(
                 "INSERT INTO sync_segment (device, number, sha256, rows, applied_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -683,6 +806,18 @@ class SyncStore(RepositoryBase):
                 (device, tag, name, last, now),
             )
         return applied
+
+    def _import_for_sync(self, spec: DeckSpec) -> None:
+        """Another device's deck import, applied here as an import of the same deck
+        (your edits kept, as any import keeps them), not recorded again."""
+        importer = getattr(self, "import_decks", None)
+        if importer is None:
+            raise SegmentRefused("a deck import cannot be applied by this store")
+        self._record_imports = False
+        try:
+            importer([spec])
+        finally:
+            self._record_imports = True
 
     def note_device(self, device: str, tag: int, name: str) -> None:
         with write_transaction(self.conn):

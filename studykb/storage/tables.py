@@ -230,7 +230,7 @@ class Event(SQLModel, table=True):
         " | deck_options | study_more | card_add | card_edit | card_base | card_retire"
         " | card_restore | flag | unflag | undo | deck_create | deck_title | deck_base"
         " | deck_retire"
-        " | deck_unretire | deck_purge | paper_add | draft_accept | draft_drop"
+        " | deck_unretire | deck_purge | paper_add | deck_import | draft_accept | draft_drop"
     )
     target: str = Field(description="a card's deck-id/card-id, or paper:<slug>")
     value: str = Field(

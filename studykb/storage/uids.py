@@ -29,6 +29,8 @@ TAG_MASK = (1 << TAG_BITS) - 1
 DEVICE_ID_KEY = "device_id"
 DEVICE_TAG_KEY = "device_tag"
 DEVICE_NAME_KEY = "device_name"
+# Set by the first sync (storage.sync): from then on imports are recorded as events.
+NEXT_SEGMENT_KEY = "sync_next_segment"
 
 # The next seq of a table, for a row written at :ms by the device whose tag meta
 # holds (NULL when this database has no device yet: ensure_device first).
@@ -122,3 +124,9 @@ def renumber(conn: sqlite3.Connection, table: str, tag: int) -> None:
 def moment_ms(moment: Moment) -> int:
     """A moment's UTC time in whole milliseconds (the clock part of a seq)."""
     return int(moment.utc.timestamp() * 1000)
+
+
+def has_synced(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM meta WHERE key = ?", (NEXT_SEGMENT_KEY,)).fetchone() is not None
+    )
