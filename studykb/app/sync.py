@@ -285,6 +285,7 @@ class Sync(UseCases):
             log=log,
             event_fields=EVENT_FIELDS,
             events=events,
+            applied=self._repo.knowledge(),
         )
         name = segment_name(marks.next_segment)
         _write_new(mine / name, data)
@@ -333,7 +334,14 @@ class Sync(UseCases):
             try:
                 segment = decode_segment(data, device=device, number=number)
                 done = self._repo.apply_segment(
-                    device, segment.tag, name, number, sha, segment.log, segment.events
+                    device,
+                    segment.tag,
+                    name,
+                    number,
+                    sha,
+                    segment.log,
+                    segment.events,
+                    segment.applied,
                 )
             except (SegmentError, SegmentRefused) as exc:
                 report.skipped.append(f"{path}: {exc}")

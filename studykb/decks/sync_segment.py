@@ -84,6 +84,8 @@ class Segment:
     made_at: str
     log: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    # The newest segment of each other device its writer had applied when writing it.
+    applied: dict[str, int]
 
 
 def segment_name(number: int) -> str:
@@ -105,6 +107,7 @@ def encode_segment(
     log: list[list[Any]],
     event_fields: tuple[str, ...],
     events: list[list[Any]],
+    applied: dict[str, int] | None = None,
 ) -> bytes:
     payload: dict[str, Any] = {
         "format": FORMAT,
@@ -117,6 +120,7 @@ def encode_segment(
         "log": log,
         "event_fields": list(event_fields),
         "events": events,
+        "applied": applied or {},
     }
     payload["sha256"] = _digest(payload)
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -162,7 +166,13 @@ def decode_segment(data: bytes, *, device: str, number: int) -> Segment:
             raise SegmentError(f"answer {row['uid']}: kind {row['kind'][:20]!r} unknown")
         if "/" not in row["card_ref"]:
             raise SegmentError(f"answer {row['uid']}: card_ref {row['card_ref'][:80]!r}")
-    return Segment(device, tag, number, str(payload.get("made_at", "")), log, events)
+    applied = payload.get("applied", {})
+    if not isinstance(applied, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in applied.items()
+    ):
+        raise SegmentError("applied: not a map of device to segment number")
+    return Segment(device, tag, number, str(payload.get("made_at", "")), log, events, applied)
 
 
 def _gunzip(data: bytes) -> bytes:

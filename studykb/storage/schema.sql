@@ -292,6 +292,7 @@ CREATE TABLE sync_segment (
           sha256 VARCHAR NOT NULL,
           rows INTEGER NOT NULL,
           applied_at VARCHAR NOT NULL,
+          top_event_seq INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (device, number)
         );
 CREATE TABLE sync_device (

@@ -40,7 +40,14 @@ from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS, append_event
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
 from studykb.storage.states import decode, encode, state_columns
-from studykb.storage.uids import DEVICE_NAME_KEY, NEXT_SEGMENT_KEY, TAG_MASK, ensure_device
+from studykb.storage.uids import (
+    DEVICE_NAME_KEY,
+    NEXT_SEGMENT_KEY,
+    TAG_MASK,
+    device_id,
+    device_tag,
+    ensure_device,
+)
 
 # The columns a segment carries, in this order (a segment names them: a later
 # version may add some). card_id is local: a row names its card by card_ref.
@@ -160,6 +167,7 @@ def apply_rows(
     day_starts: DayStarts,
     now: str,
     import_deck: Callable[[DeckSpec], None] | None = None,
+    unseen_after: int | None = None,
 ) -> Applied:
     """Apply another device's rows inside the caller's transaction (all or nothing:
     SegmentRefused leaves the caller to roll back)."""
@@ -184,7 +192,9 @@ def apply_rows(
         ([row[f] for f in EVENT_FIELDS] for row in new_events),
     )
     done.events = len(new_events)
-    decks_changed = _apply_event_targets(conn, new_events, day_starts, now, done, import_deck)
+    decks_changed = _apply_event_targets(
+        conn, new_events, day_starts, now, done, import_deck, unseen_after
+    )
     # card -> the seq after which its replay must run again (None: from the start)
     cards: dict[int, int | None] = {}
     days: set[str] = set()
@@ -307,6 +317,7 @@ def _apply_event_targets(
     now: str,
     done: Applied,
     import_deck: Callable[[DeckSpec], None] | None,
+    unseen_after: int | None = None,
 ) -> list[str]:
     """Make what the new events describe (decks and cards first made elsewhere),
     then rebuild every target they touch from its events. Returns the decks whose
@@ -345,17 +356,35 @@ def _apply_event_targets(
         elif "/" in target:
             if _card_id(conn, target) is None:
                 raise SegmentRefused(f"event on card {target}: no such card here")
-            before = _content(conn, target)
             rebuild_card_columns(conn, target, now)
-            after = _content(conn, target)
-            mine = [e for e in events if e["target"] == target and e["kind"] == "card_edit"]
-            if (
-                mine
-                and before is not None
-                and after != CardContent.from_json(str(mine[-1]["value"]))
-            ):
+            theirs = [e for e in events if e["target"] == target and e["kind"] == "card_edit"]
+            if theirs and _edited_here_unseen(conn, target, theirs, unseen_after):
                 done.edits_lost.append(target)
     return rescheduled
+
+
+def _edited_here_unseen(
+    conn: sqlite3.Connection,
+    target: str,
+    theirs: Sequence[dict[str, Any]],
+    unseen_after: int | None,
+) -> bool:
+    """Whether this device edited the card to other content than the incoming edits
+    without the other device having seen it (its segment says which of ours it had
+    applied: ``unseen_after``, the newest of our event seqs it knew; None: unknown)."""
+    if unseen_after is None:
+        return False
+    incoming = {str(e["uid"]) for e in theirs}
+    values = {CardContent.from_json(str(e["value"])) for e in theirs}
+    tag = device_tag(conn)
+    for uid, value in conn.execute(
+        f"SELECT uid, value FROM event WHERE target = ? AND kind = 'card_edit' AND seq > ? "
+        f"AND (seq & {TAG_MASK}) = ?",
+        (target, unseen_after, tag),
+    ):
+        if str(uid) not in incoming and CardContent.from_json(str(value)) not in values:
+            return True
+    return False
 
 
 def _content(conn: sqlite3.Connection, ref: str) -> CardContent | None:
@@ -756,10 +785,19 @@ class SyncStore(RepositoryBase):
             ):
                 self._set_meta(key, str(value))
             self.conn.execute(
-                "INSERT OR IGNORE INTO sync_segment (device, number, sha256, rows, applied_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (device, number, sha256, rows, now),
+                "INSERT OR IGNORE INTO sync_segment (device, number, sha256, rows, applied_at, "
+                "top_event_seq) VALUES (?, ?, ?, ?, ?, ?)",
+                (device, number, sha256, rows, now, event_top),
             )
+
+    def knowledge(self) -> dict[str, int]:
+        """The newest segment of each other device applied here (a segment's header
+        carries it: who had seen what when it was written)."""
+        rows = self.conn.execute(
+            "SELECT device, max(number) FROM sync_segment WHERE device != ? GROUP BY device",
+            (device_id(self.conn),),
+        ).fetchall()
+        return {str(d): int(n) for d, n in rows}
 
     def applied_segments(self, device: str) -> dict[int, str]:
         rows = self.conn.execute(
@@ -776,10 +814,22 @@ class SyncStore(RepositoryBase):
         sha256: str,
         log: Sequence[dict[str, Any]],
         events: Sequence[dict[str, Any]],
+        knew: dict[str, int] | None = None,
     ) -> Applied:
-        """Apply another device's segment and remember it, in one unit of work."""
+        """Apply another device's segment and remember it, in one unit of work.
+        ``knew``: the segments the other device had applied when it wrote this one."""
         now = self._now_utc()
         with write_transaction(self.conn):
+            unseen_after = None
+            if knew is not None:
+                seen = knew.get(device_id(self.conn), 0)
+                unseen_after = int(
+                    self.conn.execute(
+                        "SELECT COALESCE(max(top_event_seq), 0) FROM sync_segment "
+                        "WHERE device = ? AND number <= ?",
+                        (device_id(self.conn), seen),
+                    ).fetchone()[0]
+                )
             applied = apply_rows(
                 self.conn,
                 log,
@@ -787,6 +837,7 @@ class SyncStore(RepositoryBase):
                 day_starts=self.day_starts(),
                 now=now,
                 import_deck=self._import_for_sync,
+                unseen_after=unseen_after,
             )
             self.conn.execute(
                 "INSERT INTO sync_segment (device, number, sha256, rows, applied_at) "

@@ -301,6 +301,9 @@ class SyncSegment(SQLModel, table=True):
     sha256: str
     rows: int
     applied_at: str
+    # Own segments: the newest event seq in it (which of our edits another device
+    # had seen, from the segments its header says it had applied).
+    top_event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SyncDevice(SQLModel, table=True):

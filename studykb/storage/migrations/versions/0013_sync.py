@@ -35,6 +35,7 @@ def upgrade() -> None:
           sha256 VARCHAR NOT NULL,
           rows INTEGER NOT NULL,
           applied_at VARCHAR NOT NULL,
+          top_event_seq INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (device, number)
         )
         """
