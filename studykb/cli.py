@@ -1399,17 +1399,17 @@ def sync(
     from dataclasses import replace
 
     from studykb.paths import config_path
-    from studykb.settings import load_settings, save_settings
+    from studykb.settings import save_settings
 
     if folder is not None and git_url is not None:
         raise BadInputError(["sync: --folder or --git, not both"])
-    settings = load_settings(config_path())
+    collection = ctx.collection()
+    settings = collection.settings  # config.toml, read once by the collection
     if folder is None and git_url is None:
         if settings.sync_git is not None:
             git_url = settings.sync_git
         elif settings.sync_folder is not None:
             folder = Path(settings.sync_folder)
-    collection = ctx.collection()
     if show_status:
         status_ = collection.sync.status(folder)
         if as_json:

@@ -7,6 +7,7 @@ there is one, is validated by the pydantic model in ``_SettingsFile``.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,9 +53,11 @@ class Settings:
         return Limits(new_per_day=self.new_per_day, reviews_per_day=self.reviews_per_day)
 
 
-def validate_settings(data: dict[str, Any], origin: str) -> Settings:
-    """Settings from untrusted data; BadInputError names each bad key."""
-    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+@functools.lru_cache(maxsize=1)
+def _settings_model() -> Any:
+    """The pydantic model of the settings file, built once (building it costs more
+    than validating a file: `studykb sync` loads the settings twice)."""
+    from pydantic import BaseModel, ConfigDict, Field
 
     class _SettingsFile(BaseModel):
         model_config = ConfigDict(extra="forbid", strict=True)
@@ -75,11 +78,69 @@ def validate_settings(data: dict[str, Any], origin: str) -> Settings:
         git: str | None = Field(default=None, min_length=1, max_length=4096)
 
     _SettingsFile.model_rebuild()
+    return _SettingsFile
+
+
+# name -> (lowest, highest) of the whole-number settings: what _settings_model says.
+_RANGES = {
+    "new_per_day": (0, 100_000),
+    "reviews_per_day": (0, 1_000_000),
+    "day_start_hour": (0, 23),
+    "leech_lapses": (0, 1000),
+}
+
+
+def _plainly_valid(data: dict[str, Any]) -> bool:
+    """Whether the settings are valid by rules that accept nothing the pydantic model
+    refuses: then they are taken without building the model (building it is most
+    of a `studykb due` run with a settings file). Anything else goes to the model,
+    which accepts it or names the problem."""
+
+    def text(value: object, longest: int) -> bool:
+        return isinstance(value, str) and 1 <= len(value) <= longest
+
+    for key, value in data.items():
+        if key in _RANGES:
+            low, high = _RANGES[key]
+            if type(value) is not int or not low <= value <= high:
+                return False
+        elif key == "leech_suspend":
+            if type(value) is not bool:
+                return False
+        elif key == "theme":
+            if value is not None and not text(value, 64):
+                return False
+        elif key == "keymap":
+            if not isinstance(value, dict) or not all(
+                type(k) is str and type(v) is str for k, v in value.items()
+            ):
+                return False
+        elif key == "sync":
+            if value is None:
+                continue
+            if not isinstance(value, dict) or not set(value) <= {"folder", "git"}:
+                return False
+            if not all(v is None or text(v, 4096) for v in value.values()):
+                return False
+        else:
+            return False
+    return True
+
+
+def validate_settings(data: dict[str, Any], origin: str) -> Settings:
+    """Settings from untrusted data; BadInputError names each bad key."""
     data = dict(data)
     # The dataclass's flat names, as save_settings validates them, are the [sync] table.
     flat = {k: data.pop(k) for k in ("sync_folder", "sync_git") if k in data}
     if any(v is not None for v in flat.values()):
         data["sync"] = {k.removeprefix("sync_"): v for k, v in flat.items() if v is not None}
+    if _plainly_valid(data):
+        values = dict(data)
+        sync = values.pop("sync", None) or {}
+        return Settings(**values, sync_folder=sync.get("folder"), sync_git=sync.get("git"))
+    from pydantic import ValidationError
+
+    _SettingsFile = _settings_model()
     try:
         model = _SettingsFile.model_validate(data)
     except ValidationError as exc:
