@@ -32,8 +32,7 @@ class Device:
 
     def history(self, ref: str) -> list[tuple[str, int, str]]:
         return [
-            (str(a.study_day), a.grade, a.kind)
-            for a in self.col.authoring.history(ref).answers
+            (str(a.study_day), a.grade, a.kind) for a in self.col.authoring.history(ref).answers
         ]
 
 
