@@ -4,7 +4,7 @@ two databases, each its own device with its own clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from studykb.decks.toml_deck import read_decks
 from studykb.settings import Settings
 from tests.conftest import SMALL_DECK, write
 
-UTC = timezone.utc
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
