@@ -36,7 +36,8 @@ from studykb.decks.sync_segment import (
 )
 from studykb.errors import StudykbError
 from studykb.settings import Settings
-from studykb.storage.sync import EVENT_FIELDS, LOG_FIELDS, SegmentRefused, SyncMarks
+from studykb.storage.sync import EVENT_FIELDS, LOG_FIELDS, SegmentRefused
+from studykb.storage.sync_store import SyncMarks
 from studykb.storage.tempfiles import fsync_dir
 
 DEVICE_FILE = "device.json"

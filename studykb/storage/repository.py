@@ -32,7 +32,7 @@ from studykb.storage.records import (
 from studykb.storage.schedulers import DeckSchedulers
 from studykb.storage.search import CardSearch
 from studykb.storage.statistics import StatisticsQueries
-from studykb.storage.sync import SyncStore
+from studykb.storage.sync_store import SyncStore
 
 __all__ = [
     "DAY_STARTS_KEY",

@@ -29,24 +29,19 @@ from typing import Any
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
-from studykb.core.specs import CardSpec, DeckSpec, PaperSpec, deck_from_json, deck_to_json
+from studykb.core.specs import DeckSpec, deck_from_json
 from studykb.core.studyday import DayStarts
 from studykb.errors import StudykbError
-from studykb.storage.base import RepositoryBase
 from studykb.storage.card_events import CardContent, content_hash, rebuild_card_columns
 from studykb.storage.counts import LIVE_ANSWER
-from studykb.storage.db import named, read_transaction, write_transaction
-from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS, append_event
+from studykb.storage.db import named
+from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
 from studykb.storage.states import decode, encode, state_columns
 from studykb.storage.uids import (
-    DEVICE_NAME_KEY,
-    NEXT_SEGMENT_KEY,
     TAG_MASK,
-    device_id,
     device_tag,
-    ensure_device,
 )
 
 # The columns a segment carries, in this order (a segment names them: a later
@@ -468,59 +463,6 @@ def _create_card(
     )
 
 
-def deck_spec_of(conn: sqlite3.Connection, deck_id: str) -> DeckSpec:
-    """A deck as its cards are now (the live ones), as an import would bring it."""
-    deck = (
-        named(conn)
-        .execute(
-            "SELECT d.title, d.description, d.source, p.title AS paper_title, p.url, "
-            "p.authors, p.year, p.worth_reading, p.section, p.after, "
-            "p.description AS paper_description "
-            "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id WHERE d.id = ?",
-            (deck_id,),
-        )
-        .fetchone()
-    )
-    paper = None
-    if deck["url"] is not None:
-        paper = PaperSpec(
-            title=str(deck["paper_title"]),
-            url=str(deck["url"]),
-            authors=tuple(json.loads(deck["authors"])),
-            year=deck["year"],
-            worth_reading=deck["worth_reading"],
-            section=deck["section"],
-            after=tuple(json.loads(deck["after"])),
-            description=deck["paper_description"],
-        )
-    cards = tuple(
-        CardSpec(
-            key=str(c["key"]),
-            note_key=str(c["note_key"]),
-            kind="cloze" if c["kind"] == "cloze" else "basic",
-            front=str(c["front"]),
-            back=str(c["back"]),
-            tags=tuple(json.loads(c["tags"])),
-            source=str(c["source"]),
-            cloze_number=c["cloze_number"],
-            guid=str(c["guid"] or ""),
-        )
-        for c in named(conn).execute(
-            "SELECT key, note_key, kind, front, back, tags, source, cloze_number, guid "
-            "FROM card WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
-            (deck_id,),
-        )
-    )
-    return DeckSpec(
-        deck_id=deck_id,
-        title=str(deck["title"]),
-        source=str(deck["source"]),
-        description=str(deck["description"]),
-        paper=paper,
-        cards=cards,
-    )
-
-
 def _create_paper(conn: sqlite3.Connection, slug: str, value: str) -> None:
     """A paper added by hand on another device (its paper_add)."""
     from studykb.core.urls import paper_key
@@ -690,211 +632,3 @@ def _recount_days(conn: sqlite3.Connection, days: Iterable[str]) -> None:
         """,
         {"days": wanted},
     )
-
-
-# meta keys: the newest own rows already in a segment, and the next segment's number
-SENT_LOG_KEY = "sync_sent_log_seq"
-SENT_EVENT_KEY = "sync_sent_event_seq"
-LAST_SYNC_KEY = "sync_last_at"
-
-
-@dataclass(frozen=True)
-class SyncMarks:
-    device: str
-    tag: int
-    name: str
-    sent_log: int
-    sent_event: int
-    next_segment: int
-    last_sync: str | None
-
-
-class SyncStore(RepositoryBase):
-    """The repository's part for sync: this device, its marks, segments applied."""
-
-    def sync_marks(self) -> SyncMarks:
-        with write_transaction(self.conn):
-            ident, tag = ensure_device(self.conn)
-            meta = dict(
-                self.conn.execute(
-                    "SELECT key, value FROM meta WHERE key IN (?, ?, ?, ?, ?)",
-                    (
-                        SENT_LOG_KEY,
-                        SENT_EVENT_KEY,
-                        NEXT_SEGMENT_KEY,
-                        LAST_SYNC_KEY,
-                        DEVICE_NAME_KEY,
-                    ),
-                ).fetchall()
-            )
-        return SyncMarks(
-            ident,
-            tag,
-            str(meta.get(DEVICE_NAME_KEY) or "this machine"),
-            int(meta.get(SENT_LOG_KEY) or 0),
-            int(meta.get(SENT_EVENT_KEY) or 0),
-            int(meta.get(NEXT_SEGMENT_KEY) or 1),
-            None if meta.get(LAST_SYNC_KEY) is None else str(meta[LAST_SYNC_KEY]),
-        )
-
-    def record_decks(self) -> int:
-        """A deck_import event for every deck that has none (decks imported before this
-        device first synced, the bundled ones among them), holding its cards as they
-        are: what another device imports to have the deck. Returns how many."""
-        with write_transaction(self.conn):
-            decks = [
-                str(r[0])
-                for r in self.conn.execute(
-                    "SELECT d.id FROM deck d WHERE d.retired_at IS NULL AND NOT EXISTS "
-                    "(SELECT 1 FROM event e WHERE e.target = 'deck:' || d.id "
-                    "AND e.kind = 'deck_import') ORDER BY d.position, d.id"
-                )
-            ]
-            if not decks:
-                return 0
-            moment = self._moment_for_write()
-            for deck_id in decks:
-                append_event(
-                    self.conn,
-                    moment,
-                    "deck_import",
-                    DECK_PREFIX + deck_id,
-                    deck_to_json(deck_spec_of(self.conn, deck_id)),
-                )
-        return len(decks)
-
-    def unsent_rows(self, marks: SyncMarks) -> tuple[list[list[Any]], list[list[Any]]]:
-        with read_transaction(self.conn):
-            return own_rows(self.conn, marks.tag, marks.sent_log, marks.sent_event)
-
-    def pending(self, marks: SyncMarks) -> int:
-        with read_transaction(self.conn):
-            return pending_counts(self.conn, marks.tag, marks.sent_log, marks.sent_event)
-
-    def mark_sent(
-        self, number: int, sha256: str, rows: int, log_top: int, event_top: int, now: str
-    ) -> None:
-        """Segment ``number`` holds this device's rows up to these seqs (after its file
-        was written and fsynced: a crash before this re-reads the file, never rewrites it)."""
-        with write_transaction(self.conn):
-            device, _ = ensure_device(self.conn)
-            for key, value in (
-                (SENT_LOG_KEY, log_top),
-                (SENT_EVENT_KEY, event_top),
-                (NEXT_SEGMENT_KEY, number + 1),
-            ):
-                self._set_meta(key, str(value))
-            self.conn.execute(
-                "INSERT OR IGNORE INTO sync_segment (device, number, sha256, rows, applied_at, "
-                "top_event_seq) VALUES (?, ?, ?, ?, ?, ?)",
-                (device, number, sha256, rows, now, event_top),
-            )
-
-    def knowledge(self) -> dict[str, int]:
-        """The newest segment of each other device applied here (a segment's header
-        carries it: who had seen what when it was written)."""
-        rows = self.conn.execute(
-            "SELECT device, max(number) FROM sync_segment WHERE device != ? GROUP BY device",
-            (device_id(self.conn),),
-        ).fetchall()
-        return {str(d): int(n) for d, n in rows}
-
-    def applied_segments(self, device: str) -> dict[int, str]:
-        rows = self.conn.execute(
-            "SELECT number, sha256 FROM sync_segment WHERE device = ?", (device,)
-        ).fetchall()
-        return {int(n): str(sha) for n, sha in rows}
-
-    def apply_segment(
-        self,
-        device: str,
-        tag: int,
-        name: str,
-        number: int,
-        sha256: str,
-        log: Sequence[dict[str, Any]],
-        events: Sequence[dict[str, Any]],
-        knew: dict[str, int] | None = None,
-    ) -> Applied:
-        """Apply another device's segment and remember it, in one unit of work.
-        ``knew``: the segments the other device had applied when it wrote this one."""
-        now = self._now_utc()
-        with write_transaction(self.conn):
-            unseen_after = None
-            if knew is not None:
-                seen = knew.get(device_id(self.conn), 0)
-                unseen_after = int(
-                    self.conn.execute(
-                        "SELECT COALESCE(max(top_event_seq), 0) FROM sync_segment "
-                        "WHERE device = ? AND number <= ?",
-                        (device_id(self.conn), seen),
-                    ).fetchone()[0]
-                )
-            applied = apply_rows(
-                self.conn,
-                log,
-                events,
-                day_starts=self.day_starts(),
-                now=now,
-                import_deck=self._import_for_sync,
-                unseen_after=unseen_after,
-            )
-            self.conn.execute(
-                "INSERT INTO sync_segment (device, number, sha256, rows, applied_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (device, number, sha256, len(log) + len(events), now),
-            )
-            last = max(
-                [str(r["answered_at"]) for r in log] + [str(e["at"]) for e in events],
-                default=None,
-            )
-            self.conn.execute(
-                "INSERT INTO sync_device (device, tag, name, last_event_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET tag = excluded.tag, "
-                "name = excluded.name, last_seen_at = excluded.last_seen_at, "
-                "last_event_at = max(COALESCE(last_event_at, ''), "
-                "COALESCE(excluded.last_event_at, ''))",
-                (device, tag, name, last, now),
-            )
-        return applied
-
-    def _import_for_sync(self, spec: DeckSpec) -> None:
-        """Another device's deck import, applied here as an import of the same deck
-        (your edits kept, as any import keeps them), not recorded again."""
-        importer = getattr(self, "import_decks", None)
-        if importer is None:
-            raise SegmentRefused("a deck import cannot be applied by this store")
-        self._record_imports = False
-        try:
-            importer([spec])
-        finally:
-            self._record_imports = True
-
-    def note_device(self, device: str, tag: int, name: str) -> None:
-        with write_transaction(self.conn):
-            self.conn.execute(
-                "INSERT INTO sync_device (device, tag, name, last_seen_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (device) DO UPDATE SET name = excluded.name, "
-                "last_seen_at = excluded.last_seen_at",
-                (device, tag, name, self._now_utc()),
-            )
-
-    def synced(self) -> None:
-        with write_transaction(self.conn):
-            self._set_meta(LAST_SYNC_KEY, self._now_utc())
-
-    def sync_devices(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "device": str(r["device"]),
-                "name": str(r["name"]),
-                "last_event_at": r["last_event_at"],
-                "last_seen_at": r["last_seen_at"],
-                "segments": int(r["segments"]),
-            }
-            for r in named(self.conn).execute(
-                "SELECT d.device AS device, d.name AS name, d.last_event_at AS last_event_at, "
-                "d.last_seen_at AS last_seen_at, (SELECT count(*) FROM sync_segment s "
-                "WHERE s.device = d.device) AS segments FROM sync_device d ORDER BY d.name"
-            )
-        ]
