@@ -23,6 +23,7 @@ from studykb.storage.card_events import undo_answer_events
 from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
+from studykb.storage.queue_head import Counted
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
 from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
@@ -54,6 +55,14 @@ _LAST_RESET = (
     "COALESCE((SELECT max(r.seq) FROM review_log r WHERE r.card_id = ? AND r.kind = 'reset' "
     f"AND {NOT_VOIDED}), 0)"
 )
+# Whether a card (second parameter) may have an answer standing on the study day
+# (first parameter) or later: only if the log reaches past the day (a clock set
+# back), or the card has an answer row of that day. Two seeks of ix_review_log_day.
+_MAY_HAVE_ANSWERED = (
+    "SELECT (SELECT max(study_day) FROM review_log) > ?1 OR EXISTS (SELECT 1 FROM review_log r"
+    " INDEXED BY ix_review_log_day WHERE r.study_day = ?1 AND r.card_id = ?2"
+    " AND r.kind IN ('review', 'drill'))"
+)
 # A log row (alias r) that an undo can take back: an answer, a practice answer or a
 # reset to new, not undone.
 UNDOABLE_ROW = f"({LIVE_ANSWER} OR (r.kind IN ('practice', 'reset') AND {NOT_VOIDED}))"
@@ -78,6 +87,24 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
     )
 
 
+def _queue_effect(
+    scheduler: Scheduler[Any], kind: LogKind, before: Any, after: Any, day: date
+) -> tuple[Counted | None, bool]:
+    """What an answer on ``day`` does to the day's queue: the limit it counts against
+    (as day_done counts it: a review of a card with an interval, or a new card; none
+    for a drill or a step within the day), and whether the card left the day's
+    reviews and new cards (due after the day, with no moment within a day)."""
+    was, now = encode(scheduler, before), encode(scheduler, after)
+    counted: Counted | None = None
+    if kind == "review":
+        if was.due is None:
+            counted = "new"
+        elif was.interval > 0:
+            counted = "review"
+    gone = now.due is not None and now.due > day.isoformat() and now.due_at is None
+    return counted, gone
+
+
 class AnswerLog(RepositoryBase):
     """The repository's part for answers and the review log."""
 
@@ -88,12 +115,14 @@ class AnswerLog(RepositoryBase):
         The first answer of a card on a study day is a review; any later answer
         that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
         with write_transaction(self.conn):
-            moment = self._moment_for_write()
+            token = self._db_token()
+            moment = self._moment_for_write(token)
             scheduler, before = self._answerable(card_id, quality)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
+            day = moment.study_day
             kind = (
-                answer_kind(self.last_answer_day(card_id), moment.study_day)
+                answer_kind(self.last_answer_day_from(card_id, day), day)
                 if scheduler.drills_same_day
                 else "review"
             )
@@ -103,6 +132,9 @@ class AnswerLog(RepositoryBase):
             )
             if after != before:
                 write_state(self.conn, scheduler, card_id, after)
+            self._keep_after_answer(
+                token, card_id, *_queue_effect(scheduler, kind, before, after, day)
+            )
         return Answer(
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
         )
@@ -224,6 +256,14 @@ class AnswerLog(RepositoryBase):
             ),
         )
         return uid
+
+    def last_answer_day_from(self, card_id: int, day: date) -> date | None:
+        """last_answer_day as far as SM-2's rule needs it on ``day`` (answer_kind):
+        None when no answer of the card can stand on ``day`` or later, which two index
+        seeks tell (the log's latest study day, and the card's rows of ``day``);
+        otherwise last_answer_day itself."""
+        row = self.conn.execute(_MAY_HAVE_ANSWERED, (day.isoformat(), card_id)).fetchone()
+        return self.last_answer_day(card_id) if row[0] else None
 
     def last_answer_day(self, card_id: int) -> date | None:
         """The study day of the card's latest answer that stands (not undone), since
