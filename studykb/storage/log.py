@@ -59,10 +59,17 @@ _LAST_RESET = (
 # (first parameter) or later: only if the log reaches past the day (a clock set
 # back), or the card has an answer row of that day. Two seeks of ix_review_log_day.
 _MAY_HAVE_ANSWERED = (
-    "SELECT (SELECT max(study_day) FROM review_log) > ?1 OR EXISTS (SELECT 1 FROM review_log r"
-    " INDEXED BY ix_review_log_day WHERE r.study_day = ?1 AND r.card_id = ?2"
+    "(SELECT max(study_day) FROM review_log) > :day OR EXISTS (SELECT 1 FROM review_log r"
+    " INDEXED BY ix_review_log_day WHERE r.study_day = :day AND r.card_id = :card"
     " AND r.kind IN ('review', 'drill'))"
 )
+# What an answer reads of its card, in one statement: the scheduler and state, whether
+# it is retired, its reference (for an error) and whether it may be a drill today.
+_ANSWERABLE = f"""
+SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
+       c.deck_id || '/' || c.key AS ref, {_MAY_HAVE_ANSWERED} AS may_drill
+FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = :card
+"""
 # A log row (alias r) that an undo can take back: an answer, a practice answer or a
 # reset to new, not undone.
 UNDOABLE_ROW = f"({LIVE_ANSWER} OR (r.kind IN ('practice', 'reset') AND {NOT_VOIDED}))"
@@ -117,13 +124,13 @@ class AnswerLog(RepositoryBase):
         with write_transaction(self.conn):
             token = self._db_token()
             moment = self._moment_for_write(token)
-            scheduler, before = self._answerable(card_id, quality)
+            day = moment.study_day
+            scheduler, before, may_drill = self._answerable(card_id, quality, day)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
-            day = moment.study_day
             kind = (
-                answer_kind(self.last_answer_day_from(card_id, day), day)
-                if scheduler.drills_same_day
+                answer_kind(self.last_answer_day(card_id), day)
+                if scheduler.drills_same_day and may_drill
                 else "review"
             )
             after = before if kind == "drill" else scheduler.review(before, quality, moment)[0]
@@ -139,20 +146,17 @@ class AnswerLog(RepositoryBase):
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
         )
 
-    def _answerable(self, card_id: int, quality: int) -> tuple[Scheduler[Any], Any]:
-        """The card's scheduler and state, for an answer of ``quality`` (inside the
-        caller's transaction): NotFoundError for no such card, StudykbError for a
-        retired one, BadInputError for a grade outside its scheduler's scale."""
+    def _answerable(
+        self, card_id: int, quality: int, day: date
+    ) -> tuple[Scheduler[Any], Any, bool]:
+        """The card's scheduler and state, for an answer of ``quality`` on ``day``
+        (inside the caller's transaction), and whether an answer of it may stand on
+        ``day`` or later (see last_answer_day_from): NotFoundError for no such card,
+        StudykbError for a retired one, BadInputError for a grade outside its
+        scheduler's scale."""
         row = (
             named(self.conn)
-            .execute(
-                f"""
-            SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
-                   c.deck_id || '/' || c.key AS ref
-            FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
-            """,
-                (card_id,),
-            )
+            .execute(_ANSWERABLE, {"card": card_id, "day": day.isoformat()})
             .fetchone()
         )
         if row is None:
@@ -166,7 +170,7 @@ class AnswerLog(RepositoryBase):
             raise BadInputError(
                 [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
             )
-        return scheduler, decode(scheduler, row)
+        return scheduler, decode(scheduler, row), bool(row["may_drill"])
 
     def practice(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:
         """Record an answer given outside the schedule (practice: a browser selection,
@@ -174,7 +178,7 @@ class AnswerLog(RepositoryBase):
         own before and after, changing no schedule, counted in no day's work."""
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            scheduler, state = self._answerable(card_id, quality)
+            scheduler, state, _ = self._answerable(card_id, quality, moment.study_day)
             uid = self._append_log(
                 card_id, moment, quality, "practice", state, state, scheduler, answer_ms=answer_ms
             )
@@ -262,7 +266,9 @@ class AnswerLog(RepositoryBase):
         None when no answer of the card can stand on ``day`` or later, which two index
         seeks tell (the log's latest study day, and the card's rows of ``day``);
         otherwise last_answer_day itself."""
-        row = self.conn.execute(_MAY_HAVE_ANSWERED, (day.isoformat(), card_id)).fetchone()
+        row = self.conn.execute(
+            f"SELECT {_MAY_HAVE_ANSWERED}", {"day": day.isoformat(), "card": card_id}
+        ).fetchone()
         return self.last_answer_day(card_id) if row[0] else None
 
     def last_answer_day(self, card_id: int) -> date | None:
