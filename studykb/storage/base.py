@@ -14,7 +14,7 @@ from studykb.core.queue import Limits
 from studykb.core.studyday import DEFAULT_DAY_START_HOUR, DayStarts, Moment
 from studykb.errors import NotFoundError
 from studykb.storage.db import after_commit, named, write_transaction
-from studykb.storage.queue_head import Counted, QueueHead, Token
+from studykb.storage.queue_head import AnswerEffect, QueueHead, Token
 
 if TYPE_CHECKING:
     from studykb.storage.events import ActionGroup
@@ -112,15 +112,13 @@ class RepositoryBase:
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return int(version), self.conn.total_changes
 
-    def _keep_after_answer(
-        self, token: Token, card_id: int, counted: Counted | None, gone: bool
-    ) -> None:
+    def _keep_after_answer(self, token: Token, card_id: int, effect: AnswerEffect) -> None:
         """After an answer's writes, inside its unit of work begun at ``token``: what
         was read at that point (the day-start history, the queue's head less the card
         answered, see storage.queue_head) stays current at the point the answer
-        leaves, once the unit of work commits with no other write in it."""
+        leaves, once the unit of work commits."""
         head = self._head
-        if head is not None and (head.token != token or not head.answered(card_id, counted, gone)):
+        if head is not None and (head.token != token or not head.fits(card_id, effect)):
             self._head = head = None
         read = self._starts_read
         if read is not None and read[0] != token:
@@ -136,7 +134,7 @@ class RepositoryBase:
             if read is not None and self._starts_read is read:
                 self._starts_read = (moved, read[1], read[2])
             if head is not None and self._head is head:
-                del head.cards[0]
+                head.take(effect)
                 head.token = moved
 
         after_commit(self.conn, keep)

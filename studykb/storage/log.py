@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from studykb.core.scheduler import Sm2State
+from studykb.core.scheduler import DRILL_UNTIL_QUALITY, Sm2State
 from studykb.core.scheduling import SM2, scheduler_named
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogKind, answer_kind
@@ -23,7 +23,7 @@ from studykb.storage.card_events import undo_answer_events
 from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
-from studykb.storage.queue_head import Counted
+from studykb.storage.queue_head import AnswerEffect, Counted
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
 from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
@@ -95,12 +95,13 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
 
 
 def _queue_effect(
-    scheduler: Scheduler[Any], kind: LogKind, before: Any, after: Any, day: date
-) -> tuple[Counted | None, bool]:
-    """What an answer on ``day`` does to the day's queue: the limit it counts against
-    (as day_done counts it: a review of a card with an interval, or a new card; none
-    for a drill or a step within the day), and whether the card left the day's
-    reviews and new cards (due after the day, with no moment within a day)."""
+    scheduler: Scheduler[Any], kind: LogKind, quality: int, before: Any, after: Any, day: date
+) -> AnswerEffect:
+    """What an answer on ``day`` does to the day's queue (storage.queue_head): the
+    limit it counts against (as day_done counts it: a review of a card with an
+    interval, or a new card; none for a drill or a step within the day), whether
+    the card left the day's reviews and new cards (due after the day, with no
+    moment within a day), and whether it is one of the day's drills after it."""
     was, now = encode(scheduler, before), encode(scheduler, after)
     counted: Counted | None = None
     if kind == "review":
@@ -108,8 +109,12 @@ def _queue_effect(
             counted = "new"
         elif was.interval > 0:
             counted = "review"
-    gone = now.due is not None and now.due > day.isoformat() and now.due_at is None
-    return counted, gone
+    return AnswerEffect(
+        counted=counted,
+        gone=now.due is not None and now.due > day.isoformat() and now.due_at is None,
+        drill=kind == "drill",
+        again=quality < DRILL_UNTIL_QUALITY,
+    )
 
 
 class AnswerLog(RepositoryBase):
@@ -140,7 +145,7 @@ class AnswerLog(RepositoryBase):
             if after != before:
                 write_state(self.conn, scheduler, card_id, after)
             self._keep_after_answer(
-                token, card_id, *_queue_effect(scheduler, kind, before, after, day)
+                token, card_id, _queue_effect(scheduler, kind, quality, before, after, day)
             )
         return Answer(
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name

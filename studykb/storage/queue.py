@@ -343,9 +343,10 @@ class QueueQueries(RepositoryBase):
         read for the decks of the cards looked at (and none when no deck has options
         or study-more), the drills only when they can come first (see _queue).
 
-        The first HEAD_CARDS reviews and new cards are kept (storage.queue_head):
-        while nothing has been written since but answers of them, in order, the next
-        is the head's first, with no query but PRAGMA data_version."""
+        The first HEAD_CARDS reviews and new cards (or else the day's drills) are
+        kept (storage.queue_head): while nothing has been written since but answers
+        of them, in order, the next is the head's first, with no query but PRAGMA
+        data_version."""
         today = self.today()
         token = self._db_token()
         now = self.clock.now()
@@ -356,7 +357,7 @@ class QueueQueries(RepositoryBase):
         self._require_node(deck_id)
         with read_transaction(self.conn):
             queue = self._queue(deck_id, today, HEAD_CARDS, first=True)
-            if queue.reviews or queue.new:
+            if queue:
                 self._head = QueueHead(
                     node=deck_id,
                     day=today,
@@ -364,7 +365,7 @@ class QueueQueries(RepositoryBase):
                     token=token,
                     since=now,
                     until=self._next_step(deck_id, today, now),
-                    cards=[(c, "review") for c in queue.reviews] + [(c, "new") for c in queue.new],
+                    cards=[(e.card_id, e.kind) for e in queue.entries],
                 )
         entries = queue.entries
         return entries[0].card_id if entries else None

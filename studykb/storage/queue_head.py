@@ -17,8 +17,10 @@ deck's in its order of the day), each as long as every node of its deck's chain
 has room. The answered card was first and had room; its answer leaves the
 candidates (due after today, no step within the day) and counts once against the
 same rooms it took (a review with an interval, or a new card), so the rest are
-taken or left exactly as before. Any answer that does not fit that (a drill, a
-step of a day, a card not first) drops the head.
+taken or left exactly as before. When only the day's drills are left (SM-2's cards
+answered below 4 today, in the order of those answers), a drill answered changes
+no state and no room: it leaves them (4 or better) or goes to their end. Any
+answer that does not fit that (a step of a day, a card not first) drops the head.
 """
 
 from __future__ import annotations
@@ -31,13 +33,24 @@ from studykb.core.queue import Limits
 
 Token = tuple[int, int]  # (PRAGMA data_version, total_changes)
 Counted = Literal["review", "new"]
+Entry = Literal["review", "new", "drill"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEffect:
+    """What an answer did to the day's queue."""
+
+    counted: Counted | None  # the limit it counted against (as day_done counts it)
+    gone: bool  # the card left today's reviews and new cards
+    drill: bool  # a same-day drill (SM-2): no state, no limit changed
+    again: bool  # below 4: the card is (still) one of the day's drills
 
 
 @dataclass(slots=True)
 class QueueHead:
     """The first cards of one queue (node, day, limits), read at ``token`` and at
     the moment ``since``; good until ``until`` (a card's step within the day comes
-    due then; None: no such card)."""
+    due then; None: no such card). Reviews and new cards, or else the drills."""
 
     node: str | None
     day: date
@@ -45,7 +58,7 @@ class QueueHead:
     token: Token
     since: datetime
     until: datetime | None
-    cards: list[tuple[int, Counted]]
+    cards: list[tuple[int, Entry]]
 
     def serves(
         self, node: str | None, day: date, limits: Limits, token: Token, now: datetime
@@ -60,8 +73,19 @@ class QueueHead:
             and (self.until is None or now < self.until)
         )
 
-    def answered(self, card_id: int, counted: Counted | None, gone: bool) -> bool:
-        """Whether an answer keeps the head current once it is taken off: the card
-        was first, the answer counted against the list it came from, and the card
-        left today's reviews and new cards (``gone``)."""
-        return bool(self.cards) and gone and self.cards[0] == (card_id, counted)
+    def fits(self, card_id: int, effect: AnswerEffect) -> bool:
+        """Whether an answer of ``card_id`` leaves the head current once taken off
+        (:meth:`take`): the card was first, and the answer did to it what the queue's
+        rules would see (see the module's docstring)."""
+        if not self.cards or self.cards[0][0] != card_id:
+            return False
+        entry = self.cards[0][1]
+        if entry == "drill":
+            return effect.drill
+        return effect.gone and effect.counted == entry
+
+    def take(self, effect: AnswerEffect) -> None:
+        """The head after the answer of its first card, which :meth:`fits`."""
+        card_id, entry = self.cards.pop(0)
+        if entry == "drill" and effect.again:
+            self.cards.append((card_id, entry))
