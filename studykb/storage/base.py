@@ -104,6 +104,15 @@ class RepositoryBase:
         self._stored_starts = starts
         return starts.moment_of(now)
 
+    def forget_reads(self) -> None:
+        """Drop what is kept of the database in memory (the day-start history, the
+        queue's head): for a change that no statement of this connection made and
+        PRAGMA data_version does not see, such as a restore through SQLite's backup
+        API into this very connection."""
+        self._stored_starts = None
+        self._starts_read = None
+        self._head = None
+
     def _db_token(self) -> Token:
         """Where the database stands as this connection sees it: ``PRAGMA
         data_version`` (it changes when another connection commits) and this

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from studykb.app.maintenance import restore_database
 from studykb.app.store import Store, open_store
 from studykb.core.clock import FixedClock
 from studykb.core.deck_limits import DeckOptions, StudyMore
@@ -19,6 +20,7 @@ from studykb.core.scheduling.options import SchedulerOptions
 from studykb.core.scheduling.replay import answer_kind
 from studykb.decks.toml_deck import read_decks
 from studykb.settings import Settings
+from studykb.storage.backup import copy_database
 from studykb.storage.db import write_transaction
 from studykb.storage.repository import Repository
 from tests.tree_decks import deck_file
@@ -153,3 +155,23 @@ def test_the_quick_drill_check_agrees_with_the_last_answer_day(
                 slow = answer_kind(repo.last_answer_day(card), day)
                 assert answer_kind(repo.last_answer_day_from(card, day), day) == slow
     assert repo.check().ok
+
+
+def test_a_restore_into_the_open_database_is_seen(
+    store: Store, tmp_path: Path, clock: FixedClock
+) -> None:
+    """A restore writes through SQLite's backup API into the live connection: neither
+    total_changes nor PRAGMA data_version move, so the head must be dropped by hand."""
+    repo = store.repo
+    repo.import_decks(read_decks([deck_file(tmp_path / "decks", "a", 8)]))
+    saved = tmp_path / "saved.db"
+    copy_database(repo.conn, saved)
+    first = repo.next_card()
+    assert first is not None
+    for _ in range(3):
+        card = repo.next_card()
+        assert card is not None
+        repo.answer(card, 5)
+    assert repo.next_card() != first
+    restore_database(store, saved)
+    assert repo.next_card() == first == first_afresh(repo, None)
