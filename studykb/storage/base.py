@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studykb.core.clock import Clock
 from studykb.core.queue import Limits
@@ -120,6 +120,14 @@ class RepositoryBase:
         included). While both are the same, nothing read before has changed."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return int(version), self.conn.total_changes
+
+    def _kept_row(self, token: Token, card_id: int, day: date) -> Any:
+        """The card's row as an answer on ``day`` reads it (storage.log.answerable_rows),
+        kept with the queue's head, if the database stands where it was read; else None."""
+        head = self._head
+        if head is None or head.token != token or head.day != day:
+            return None
+        return head.rows.get(card_id)
 
     def _keep_after_answer(self, token: Token, card_id: int, effect: AnswerEffect) -> None:
         """After an answer's writes, inside its unit of work begun at ``token``: what

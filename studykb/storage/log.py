@@ -6,6 +6,7 @@ row records that scheduler, so a rating is always read on the right scale."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,21 +56,37 @@ _LAST_RESET = (
     "COALESCE((SELECT max(r.seq) FROM review_log r WHERE r.card_id = ? AND r.kind = 'reset' "
     f"AND {NOT_VOIDED}), 0)"
 )
-# Whether a card (second parameter) may have an answer standing on the study day
-# (first parameter) or later: only if the log reaches past the day (a clock set
-# back), or the card has an answer row of that day. Two seeks of ix_review_log_day.
+# Whether a card ({card}) may have an answer standing on the study day :day or later:
+# only if the log reaches past the day (a clock set back), or the card has an answer
+# row of that day. Two seeks of ix_review_log_day.
 _MAY_HAVE_ANSWERED = (
     "(SELECT max(study_day) FROM review_log) > :day OR EXISTS (SELECT 1 FROM review_log r"
-    " INDEXED BY ix_review_log_day WHERE r.study_day = :day AND r.card_id = :card"
+    " INDEXED BY ix_review_log_day WHERE r.study_day = :day AND r.card_id = {card}"
     " AND r.kind IN ('review', 'drill'))"
 )
 # What an answer reads of its card, in one statement: the scheduler and state, whether
 # it is retired, its reference (for an error) and whether it may be a drill today.
 _ANSWERABLE = f"""
-SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
-       c.deck_id || '/' || c.key AS ref, {_MAY_HAVE_ANSWERED} AS may_drill
-FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = :card
+SELECT s.card_id AS card_id, s.scheduler AS scheduler, {state_columns("s")},
+       c.retired_at AS retired_at, c.deck_id || '/' || c.key AS ref,
+       {_MAY_HAVE_ANSWERED.format(card="s.card_id")} AS may_drill
+FROM card_state s JOIN card c ON c.id = s.card_id
 """
+
+_ANSWERABLE_ONE = f"{_ANSWERABLE} WHERE s.card_id = :card"
+_ANSWERABLE_MANY = f"{_ANSWERABLE} WHERE s.card_id IN (SELECT value FROM json_each(:cards))"
+
+
+def answerable_rows(conn: sqlite3.Connection, card_ids: Sequence[int], day: date) -> dict[int, Any]:
+    """What an answer on ``day`` reads of each of these cards (AnswerLog._answerable),
+    in one statement: the queue's head keeps them, and an answer made while the
+    database stands where they were read uses them rather than reading again."""
+    rows = named(conn).execute(
+        _ANSWERABLE_MANY, {"cards": json.dumps(list(card_ids)), "day": day.isoformat()}
+    )
+    return {int(r["card_id"]): r for r in rows}
+
+
 # A log row (alias r) that an undo can take back: an answer, a practice answer or a
 # reset to new, not undone.
 UNDOABLE_ROW = f"({LIVE_ANSWER} OR (r.kind IN ('practice', 'reset') AND {NOT_VOIDED}))"
@@ -130,7 +147,8 @@ class AnswerLog(RepositoryBase):
             token = self._db_token()
             moment = self._moment_for_write(token)
             day = moment.study_day
-            scheduler, before, may_drill = self._answerable(card_id, quality, day)
+            kept = self._kept_row(token, card_id, day)
+            scheduler, before, may_drill = self._answerable(card_id, quality, day, kept)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
             kind = (
@@ -152,17 +170,20 @@ class AnswerLog(RepositoryBase):
         )
 
     def _answerable(
-        self, card_id: int, quality: int, day: date
+        self, card_id: int, quality: int, day: date, kept: Any = None
     ) -> tuple[Scheduler[Any], Any, bool]:
         """The card's scheduler and state, for an answer of ``quality`` on ``day``
         (inside the caller's transaction), and whether an answer of it may stand on
         ``day`` or later (see last_answer_day_from): NotFoundError for no such card,
         StudykbError for a retired one, BadInputError for a grade outside its
-        scheduler's scale."""
+        scheduler's scale. ``kept``: the same row, read where the database still
+        stands (the queue's head, see answerable_rows), so not read again."""
         row = (
             named(self.conn)
-            .execute(_ANSWERABLE, {"card": card_id, "day": day.isoformat()})
+            .execute(_ANSWERABLE_ONE, {"card": card_id, "day": day.isoformat()})
             .fetchone()
+            if kept is None
+            else kept
         )
         if row is None:
             raise NotFoundError(f"no card with id {card_id}")
@@ -272,7 +293,8 @@ class AnswerLog(RepositoryBase):
         seeks tell (the log's latest study day, and the card's rows of ``day``);
         otherwise last_answer_day itself."""
         row = self.conn.execute(
-            f"SELECT {_MAY_HAVE_ANSWERED}", {"day": day.isoformat(), "card": card_id}
+            f"SELECT {_MAY_HAVE_ANSWERED.format(card=':card')}",
+            {"day": day.isoformat(), "card": card_id},
         ).fetchone()
         return self.last_answer_day(card_id) if row[0] else None
 

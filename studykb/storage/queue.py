@@ -16,6 +16,7 @@ from studykb.storage import counts
 from studykb.storage.base import RepositoryBase
 from studykb.storage.counts import _ACTIVE_CARD, IN_NODE, DeckSettings, DueCounts, deck_settings
 from studykb.storage.db import named, read_transaction
+from studykb.storage.log import answerable_rows
 from studykb.storage.queue_head import QueueHead
 from studykb.storage.states import moment_key
 
@@ -366,6 +367,8 @@ class QueueQueries(RepositoryBase):
                     since=now,
                     until=self._next_step(deck_id, today, now),
                     cards=[(e.card_id, e.kind) for e in queue.entries],
+                    # What their answers read, read now: saves a query per answer.
+                    rows=answerable_rows(self.conn, [e.card_id for e in queue.entries], today),
                 )
         entries = queue.entries
         return entries[0].card_id if entries else None

@@ -25,9 +25,9 @@ answer that does not fit that (a step of a day, a card not first) drops the head
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from studykb.core.queue import Limits
 
@@ -59,6 +59,8 @@ class QueueHead:
     since: datetime
     until: datetime | None
     cards: list[tuple[int, Entry]]
+    # What an answer reads of each card (storage.log.answerable_rows), read with them.
+    rows: dict[int, Any] = field(default_factory=dict)
 
     def serves(
         self, node: str | None, day: date, limits: Limits, token: Token, now: datetime
@@ -88,4 +90,6 @@ class QueueHead:
         """The head after the answer of its first card, which :meth:`fits`."""
         card_id, entry = self.cards.pop(0)
         if entry == "drill" and effect.again:
-            self.cards.append((card_id, entry))
+            self.cards.append((card_id, entry))  # its state and its row are unchanged
+        else:
+            self.rows.pop(card_id, None)

@@ -175,3 +175,45 @@ def test_a_restore_into_the_open_database_is_seen(
     assert repo.next_card() != first
     restore_database(store, saved)
     assert repo.next_card() == first == first_afresh(repo, None)
+
+
+def test_an_answer_reads_its_card_again_once_anything_was_written(
+    store: Store, db_path: Path, tmp_path: Path, clock: FixedClock
+) -> None:
+    """The head keeps what an answer reads of its cards; an answer made after another
+    write (here or in another connection), with no next_card between, reads afresh."""
+    repo = store.repo
+    repo.import_decks(read_decks([deck_file(tmp_path / "decks", "a", 6)]))
+    other = open_store(db_path, clock=clock, settings=Settings(), seed_bundled=False)
+    try:
+        first = repo.next_card()
+        assert first is not None
+        other.repo.answer(first, 5)  # another connection answers the head's first card
+        assert repo.answer(first, 3).kind == "drill"  # so this is its second answer today
+        second = repo.next_card()
+        assert second is not None
+        third = repo.day_queue().entries[1].card_id
+        repo.answer(second, 5)
+        clock.advance(timedelta(days=1))
+        repo.answer(third, 2)  # on another day than the head's: read afresh
+        assert [a.kind for a in repo.log_for_card(third)] == ["review"]
+        assert repo.check().ok
+    finally:
+        other.close()
+
+
+def test_an_answer_with_the_clock_set_back_reads_its_card_again(
+    store: Store, tmp_path: Path, clock: FixedClock
+) -> None:
+    """What the head keeps is for its study day: with the clock set back a day after
+    next_card, a card answered that earlier day is a drill (SM-2's rule 7)."""
+    repo = store.repo
+    repo.import_decks(read_decks([deck_file(tmp_path / "decks", "a", 3)]))
+    card = repo.next_card()
+    assert card is not None
+    assert repo.answer(card, 4).after.due == repo.today() + timedelta(days=1)
+    clock.advance(timedelta(days=1))
+    assert repo.next_card() == card  # due again: the head's first
+    clock.advance(timedelta(days=-1))
+    assert repo.answer(card, 5).kind == "drill"
+    assert repo.check().ok
