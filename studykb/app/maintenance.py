@@ -55,6 +55,9 @@ def restore_database(store: Store, source: Path) -> Path | None:
         src.backup(store.repo.conn)
     finally:
         src.close()
+        # The backup API writes around the connection's statements: neither its
+        # total_changes nor PRAGMA data_version move, so what it kept is dropped.
+        store.repo.forget_reads()
     return saved
 
 

@@ -140,7 +140,7 @@ class Review(UseCases):
             return self._repo.next_step_at(deck_id)
 
     def _is_drill(self, card_id: int, today: date) -> bool:
-        return answer_kind(self._repo.last_answer_day(card_id), today) == "drill"
+        return answer_kind(self._repo.last_answer_day_from(card_id, today), today) == "drill"
 
     def card(self, ref: str) -> CardView:
         """A card by its reference, ``deck-id/card-id``."""

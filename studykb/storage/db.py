@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -127,6 +127,8 @@ _OPEN_UNITS: dict[int, bool] = {}
 # Connections that committed a write: only these refresh the planner's statistics on
 # close (see committed_a_write), so a refused command leaves the file byte for byte.
 _COMMITTED: set[int] = set()
+# What to run once the open unit of work on a connection has committed (see after_commit).
+_AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
 
 
 def committed_a_write(conn: sqlite3.Connection) -> bool:
@@ -137,6 +139,16 @@ def committed_a_write(conn: sqlite3.Connection) -> bool:
 def forget_connection(conn: sqlite3.Connection) -> None:
     """Before closing ``conn``: its id may be reused by a later connection."""
     _COMMITTED.discard(id(conn))
+    _AFTER_COMMIT.pop(id(conn), None)
+
+
+def after_commit(conn: sqlite3.Connection, then: Callable[[], None]) -> None:
+    """Run ``then`` once the unit of work open on ``conn`` has committed (never if it
+    rolls back, or is a dry run): an in-memory copy of what was written (the queue's
+    head, say) is kept only once the write is in the file."""
+    if id(conn) not in _OPEN_UNITS:
+        raise RuntimeError("after_commit needs an open unit of work")
+    _AFTER_COMMIT.setdefault(id(conn), []).append(then)
 
 
 @contextmanager
@@ -166,9 +178,12 @@ def unit_of_work(
         raise
     finally:
         del _OPEN_UNITS[key]
+        then = _AFTER_COMMIT.pop(key, ())
     conn.execute("ROLLBACK" if dry_run or not write else "COMMIT")
     if write and not dry_run:
         _COMMITTED.add(key)
+        for run in then:
+            run()
 
 
 def write_transaction(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:

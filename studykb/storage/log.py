@@ -6,13 +6,14 @@ row records that scheduler, so a rating is always read on the right scale."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from studykb.core.scheduler import Sm2State
+from studykb.core.scheduler import DRILL_UNTIL_QUALITY, Sm2State
 from studykb.core.scheduling import SM2, scheduler_named
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import LogKind, answer_kind
@@ -23,6 +24,7 @@ from studykb.storage.card_events import undo_answer_events
 from studykb.storage.counts import LIVE_ANSWER, NOT_VOIDED
 from studykb.storage.db import named, write_transaction
 from studykb.storage.events import change_suspended
+from studykb.storage.queue_head import AnswerEffect, Counted
 from studykb.storage.records import Answer, LogRow, StaleUndoError, _d
 from studykb.storage.schedulers import _WRITE_STATE, card_scheduler, rebuild_card, write_state
 from studykb.storage.states import decode, encode, state_columns
@@ -54,6 +56,37 @@ _LAST_RESET = (
     "COALESCE((SELECT max(r.seq) FROM review_log r WHERE r.card_id = ? AND r.kind = 'reset' "
     f"AND {NOT_VOIDED}), 0)"
 )
+# Whether a card ({card}) may have an answer standing on the study day :day or later:
+# only if the log reaches past the day (a clock set back), or the card has an answer
+# row of that day. Two seeks of ix_review_log_day.
+_MAY_HAVE_ANSWERED = (
+    "(SELECT max(study_day) FROM review_log) > :day OR EXISTS (SELECT 1 FROM review_log r"
+    " INDEXED BY ix_review_log_day WHERE r.study_day = :day AND r.card_id = {card}"
+    " AND r.kind IN ('review', 'drill'))"
+)
+# What an answer reads of its card, in one statement: the scheduler and state, whether
+# it is retired, its reference (for an error) and whether it may be a drill today.
+_ANSWERABLE = f"""
+SELECT s.card_id AS card_id, s.scheduler AS scheduler, {state_columns("s")},
+       c.retired_at AS retired_at, c.deck_id || '/' || c.key AS ref,
+       {_MAY_HAVE_ANSWERED.format(card="s.card_id")} AS may_drill
+FROM card_state s JOIN card c ON c.id = s.card_id
+"""
+
+_ANSWERABLE_ONE = f"{_ANSWERABLE} WHERE s.card_id = :card"
+_ANSWERABLE_MANY = f"{_ANSWERABLE} WHERE s.card_id IN (SELECT value FROM json_each(:cards))"
+
+
+def answerable_rows(conn: sqlite3.Connection, card_ids: Sequence[int], day: date) -> dict[int, Any]:
+    """What an answer on ``day`` reads of each of these cards (AnswerLog._answerable),
+    in one statement: the queue's head keeps them, and an answer made while the
+    database stands where they were read uses them rather than reading again."""
+    rows = named(conn).execute(
+        _ANSWERABLE_MANY, {"cards": json.dumps(list(card_ids)), "day": day.isoformat()}
+    )
+    return {int(r["card_id"]): r for r in rows}
+
+
 # A log row (alias r) that an undo can take back: an answer, a practice answer or a
 # reset to new, not undone.
 UNDOABLE_ROW = f"({LIVE_ANSWER} OR (r.kind IN ('practice', 'reset') AND {NOT_VOIDED}))"
@@ -78,6 +111,29 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
     )
 
 
+def _queue_effect(
+    scheduler: Scheduler[Any], kind: LogKind, quality: int, before: Any, after: Any, day: date
+) -> AnswerEffect:
+    """What an answer on ``day`` does to the day's queue (storage.queue_head): the
+    limit it counts against (as day_done counts it: a review of a card with an
+    interval, or a new card; none for a drill or a step within the day), whether
+    the card left the day's reviews and new cards (due after the day, with no
+    moment within a day), and whether it is one of the day's drills after it."""
+    was, now = encode(scheduler, before), encode(scheduler, after)
+    counted: Counted | None = None
+    if kind == "review":
+        if was.due is None:
+            counted = "new"
+        elif was.interval > 0:
+            counted = "review"
+    return AnswerEffect(
+        counted=counted,
+        gone=now.due is not None and now.due > day.isoformat() and now.due_at is None,
+        drill=kind == "drill",
+        again=quality < DRILL_UNTIL_QUALITY,
+    )
+
+
 class AnswerLog(RepositoryBase):
     """The repository's part for answers and the review log."""
 
@@ -88,13 +144,16 @@ class AnswerLog(RepositoryBase):
         The first answer of a card on a study day is a review; any later answer
         that day is a same-day drill (SM-2 rule 7), logged but changing nothing."""
         with write_transaction(self.conn):
-            moment = self._moment_for_write()
-            scheduler, before = self._answerable(card_id, quality)
+            token = self._db_token()
+            moment = self._moment_for_write(token)
+            day = moment.study_day
+            kept = self._kept_row(token, card_id, day)
+            scheduler, before, may_drill = self._answerable(card_id, quality, day, kept)
             # Under SM-2 a card's review is its first answer of a study day; an answer
             # on the same day, or on an earlier one (a clock set back), changes nothing.
             kind = (
-                answer_kind(self.last_answer_day(card_id), moment.study_day)
-                if scheduler.drills_same_day
+                answer_kind(self.last_answer_day(card_id), day)
+                if scheduler.drills_same_day and may_drill
                 else "review"
             )
             after = before if kind == "drill" else scheduler.review(before, quality, moment)[0]
@@ -103,25 +162,28 @@ class AnswerLog(RepositoryBase):
             )
             if after != before:
                 write_state(self.conn, scheduler, card_id, after)
+            self._keep_after_answer(
+                token, card_id, _queue_effect(scheduler, kind, quality, before, after, day)
+            )
         return Answer(
             uid, card_id, kind, quality, moment.study_day, before, after, scheduler=scheduler.name
         )
 
-    def _answerable(self, card_id: int, quality: int) -> tuple[Scheduler[Any], Any]:
-        """The card's scheduler and state, for an answer of ``quality`` (inside the
-        caller's transaction): NotFoundError for no such card, StudykbError for a
-        retired one, BadInputError for a grade outside its scheduler's scale."""
+    def _answerable(
+        self, card_id: int, quality: int, day: date, kept: Any = None
+    ) -> tuple[Scheduler[Any], Any, bool]:
+        """The card's scheduler and state, for an answer of ``quality`` on ``day``
+        (inside the caller's transaction), and whether an answer of it may stand on
+        ``day`` or later (see last_answer_day_from): NotFoundError for no such card,
+        StudykbError for a retired one, BadInputError for a grade outside its
+        scheduler's scale. ``kept``: the same row, read where the database still
+        stands (the queue's head, see answerable_rows), so not read again."""
         row = (
             named(self.conn)
-            .execute(
-                f"""
-            SELECT s.scheduler AS scheduler, {state_columns("s")}, c.retired_at AS retired_at,
-                   c.deck_id || '/' || c.key AS ref
-            FROM card_state s JOIN card c ON c.id = s.card_id WHERE s.card_id = ?
-            """,
-                (card_id,),
-            )
+            .execute(_ANSWERABLE_ONE, {"card": card_id, "day": day.isoformat()})
             .fetchone()
+            if kept is None
+            else kept
         )
         if row is None:
             raise NotFoundError(f"no card with id {card_id}")
@@ -134,7 +196,7 @@ class AnswerLog(RepositoryBase):
             raise BadInputError(
                 [f"{row['ref']}: grade {quality!r}: its deck uses {title}, graded {low}-{high}"]
             )
-        return scheduler, decode(scheduler, row)
+        return scheduler, decode(scheduler, row), bool(row["may_drill"])
 
     def practice(self, card_id: int, quality: int, answer_ms: int = 0) -> Answer:
         """Record an answer given outside the schedule (practice: a browser selection,
@@ -142,7 +204,7 @@ class AnswerLog(RepositoryBase):
         own before and after, changing no schedule, counted in no day's work."""
         with write_transaction(self.conn):
             moment = self._moment_for_write()
-            scheduler, state = self._answerable(card_id, quality)
+            scheduler, state, _ = self._answerable(card_id, quality, moment.study_day)
             uid = self._append_log(
                 card_id, moment, quality, "practice", state, state, scheduler, answer_ms=answer_ms
             )
@@ -226,6 +288,17 @@ class AnswerLog(RepositoryBase):
             ),
         )
         return uid
+
+    def last_answer_day_from(self, card_id: int, day: date) -> date | None:
+        """last_answer_day as far as SM-2's rule needs it on ``day`` (answer_kind):
+        None when no answer of the card can stand on ``day`` or later, which two index
+        seeks tell (the log's latest study day, and the card's rows of ``day``);
+        otherwise last_answer_day itself."""
+        row = self.conn.execute(
+            f"SELECT {_MAY_HAVE_ANSWERED.format(card=':card')}",
+            {"day": day.isoformat(), "card": card_id},
+        ).fetchone()
+        return self.last_answer_day(card_id) if row[0] else None
 
     def last_answer_day(self, card_id: int) -> date | None:
         """The study day of the card's latest answer that stands (not undone), since

@@ -16,6 +16,8 @@ from studykb.storage import counts
 from studykb.storage.base import RepositoryBase
 from studykb.storage.counts import _ACTIVE_CARD, IN_NODE, DeckSettings, DueCounts, deck_settings
 from studykb.storage.db import named, read_transaction
+from studykb.storage.log import answerable_rows
+from studykb.storage.queue_head import QueueHead
 from studykb.storage.states import moment_key
 
 # The deck of state row `s` (the candidates say which deck's limits they count against).
@@ -26,6 +28,10 @@ _ANSWERED = (
     "EXISTS (SELECT 1 FROM review_log r INDEXED BY ix_review_log_day"
     " WHERE r.study_day = :day AND r.card_id = s.card_id)"
 )
+
+
+# How many reviews and new cards next_card reads at once and keeps (see next_card).
+HEAD_CARDS = 32
 
 
 def _answered(wanted: bool) -> str:
@@ -201,7 +207,9 @@ class QueueQueries(RepositoryBase):
         """When the next card in a step within today (FSRS learning) comes due, if one
         is waiting: the review screen waits for it rather than calling the day done."""
         self._require_node(deck_id)
-        today = self.today()
+        return self._next_step(deck_id, self.today(), self.clock.now())
+
+    def _next_step(self, deck_id: str | None, day: date, now: datetime) -> datetime | None:
         row = (
             named(self.conn)
             .execute(
@@ -209,7 +217,7 @@ class QueueQueries(RepositoryBase):
             SELECT MIN(s.due_at) AS next FROM card_state s INDEXED BY ix_card_state_due_at
             WHERE s.due_at > :now AND s.due <= :day AND EXISTS ({_ACTIVE_CARD})
             """,
-                {"now": self._now_key(), "day": today.isoformat(), "deck": deck_id},
+                {"now": moment_key(now), "day": day.isoformat(), "deck": deck_id},
             )
             .fetchone()
         )
@@ -334,10 +342,34 @@ class QueueQueries(RepositoryBase):
         """The first card of today's queue, found with LIMIT queries as short as the
         limits allow rather than by building the whole queue; what was done today is
         read for the decks of the cards looked at (and none when no deck has options
-        or study-more), the drills only when they can come first (see _queue)."""
+        or study-more), the drills only when they can come first (see _queue).
+
+        The first HEAD_CARDS reviews and new cards (or else the day's drills) are
+        kept (storage.queue_head): while nothing has been written since but answers
+        of them, in order, the next is the head's first, with no query but PRAGMA
+        data_version."""
+        today = self.today()
+        token = self._db_token()
+        now = self.clock.now()
+        head = self._head
+        if head is not None and head.serves(deck_id, today, self.limits, token, now):
+            return head.cards[0][0]
+        self._head = None
         self._require_node(deck_id)
         with read_transaction(self.conn):
-            queue = self._queue(deck_id, self.today(), 1, first=True)
+            queue = self._queue(deck_id, today, HEAD_CARDS, first=True)
+            if queue:
+                self._head = QueueHead(
+                    node=deck_id,
+                    day=today,
+                    limits=self.limits,
+                    token=token,
+                    since=now,
+                    until=self._next_step(deck_id, today, now),
+                    cards=[(e.card_id, e.kind) for e in queue.entries],
+                    # What their answers read, read now: saves a query per answer.
+                    rows=answerable_rows(self.conn, [e.card_id for e in queue.entries], today),
+                )
         entries = queue.entries
         return entries[0].card_id if entries else None
 
