@@ -126,19 +126,22 @@ def named(conn: sqlite3.Connection) -> sqlite3.Cursor:
 _OPEN_UNITS: dict[int, bool] = {}
 # Connections that committed a write: only these refresh the planner's statistics on
 # close (see committed_a_write), so a refused command leaves the file byte for byte.
-_COMMITTED: set[int] = set()
+# Keyed by id but holding the connection: while it is held its id cannot be given to
+# a later connection (one closed without forget_connection once made a refused
+# command look committed, and its PRAGMA optimize changed the file).
+_COMMITTED: dict[int, sqlite3.Connection] = {}
 # What to run once the open unit of work on a connection has committed (see after_commit).
 _AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
 
 
 def committed_a_write(conn: sqlite3.Connection) -> bool:
     """Whether a unit of work that may write has committed on ``conn``."""
-    return id(conn) in _COMMITTED
+    return _COMMITTED.get(id(conn)) is conn
 
 
 def forget_connection(conn: sqlite3.Connection) -> None:
     """Before closing ``conn``: its id may be reused by a later connection."""
-    _COMMITTED.discard(id(conn))
+    _COMMITTED.pop(id(conn), None)
     _AFTER_COMMIT.pop(id(conn), None)
 
 
@@ -181,7 +184,7 @@ def unit_of_work(
         then = _AFTER_COMMIT.pop(key, ())
     conn.execute("ROLLBACK" if dry_run or not write else "COMMIT")
     if write and not dry_run:
-        _COMMITTED.add(key)
+        _COMMITTED[key] = conn
         for run in then:
             run()
 
@@ -259,6 +262,7 @@ def _create_from_schema_sql(path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         raise (damaged(path, str(exc)) if is_damage(exc) else not_damage(path, exc)) from exc
     finally:
+        forget_connection(conn)
         conn.close()
     if stored_revision(text) != SCHEMA_HEAD:
         _run_alembic_upgrade(path)
