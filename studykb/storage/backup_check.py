@@ -374,12 +374,37 @@ def validate_backup(data: Any) -> ValidatedBackup:
     if not problems:
         problems.extend(_check_references(rows))
     if not problems:
+        problems.extend(_check_seqs(rows))
+    if not problems:
         problems.extend(_check_replay(rows, data.get("meta") or {}))
     if not problems and "events" in rows:
         problems.extend(_check_event_replay(rows))
     if problems:
         raise BadInputError(_capped(problems))
     return ValidatedBackup({**data, **rows})
+
+
+def _check_seqs(rows: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """A log's seqs (schema 0013 on): on every row or on none, rising in the order
+    written (the backup's order is the replay's, as the seqs are in the database)."""
+    problems: list[str] = []
+    for section in ("review_log", "events"):
+        found = rows.get(section) or []
+        having = [r.get("seq") is not None for r in found]
+        if any(having) and not all(having):
+            index = having.index(False)
+            problems.append(f"{section}[{index}]: seq: missing (the other rows have one)")
+            continue
+        last = 0
+        for index, row in enumerate(found):
+            seq = row.get("seq")
+            if seq is None:
+                break
+            if seq <= last:
+                problems.append(f"{section}[{index}]: seq: not after the row before it")
+                break
+            last = seq
+    return problems
 
 
 def _check_row(

@@ -218,6 +218,15 @@ def _duplicate_uid(data: dict[str, Any]) -> None:
     data["review_log"][1]["uid"] = data["review_log"][0]["uid"]
 
 
+def _seq_dropped(data: dict[str, Any]) -> None:
+    del data["review_log"][0]["seq"]
+
+
+def _seqs_swapped(data: dict[str, Any]) -> None:
+    log = data["review_log"]
+    log[0]["seq"], log[1]["seq"] = log[1]["seq"], log[0]["seq"]
+
+
 BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("due-not-a-date", _set("cards.one.state.due", "not-a-date"), "cards[0] (toy/one): state.due"),
     ("state-not-json", _set("cards.one.state.state", "abc"), "state.state: must be a JSON object"),
@@ -245,6 +254,8 @@ BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("duplicate-uid", _duplicate_uid, "uid: appears twice"),
     ("cloze-mismatch", _set("cards.eq:c1.cloze_number", 7), "cards[2] (toy/eq:c1): key"),
     ("settings-a-list", _set("settings", []), "settings: Input should be a valid dictionary"),
+    ("seq-dropped", _seq_dropped, "review_log[0]: seq: missing (the other rows have one)"),
+    ("seqs-swapped", _seqs_swapped, "review_log[1]: seq: not after the row before it"),
 ]
 
 
