@@ -361,8 +361,10 @@ def _specs(note: str, fields: CardFields) -> list[CardSpec]:
 
 
 def _new_note_key(taken: Callable[[str], bool]) -> str:
-    """A short key no card of the deck has ("u-3f2a"), longer if short ones are taken."""
-    for size in (2, 2, 2, 3, 4, 8):
+    """A key no card of the deck has ("u-3f2a9c81d07b"): random enough (48 bits) that
+    cards added on two devices between syncs never draw the same one (each device can
+    only check its own cards); longer if one is taken."""
+    for size in (6, 6, 8):
         key = f"u-{secrets.token_hex(size)}"
         if not taken(key) and not taken(key + REVERSED_SUFFIX):
             return key
