@@ -157,8 +157,15 @@ class Sync(UseCases):
         marks = self._repo.sync_marks()
         self._join_backup(folder, marks, report)
         self._write_segment(mine, marks, report)
-        for device_dir in _device_dirs(folder, marks.device):
-            self._apply_device(device_dir, marks, report)
+        while True:
+            skipped, applied = len(report.skipped), len(report.applied)
+            for device_dir in _device_dirs(folder, marks.device):
+                self._apply_device(device_dir, marks, report)
+            if len(report.applied) == applied or len(report.skipped) == skipped:
+                break
+            # A segment refused because it names a card or deck that another device's
+            # segment, applied later in this pass, adds: once more, with those applied.
+            del report.skipped[skipped:]
         self._repo.synced()
         return report
 

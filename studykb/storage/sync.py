@@ -23,8 +23,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, get_args
 
+from studykb.core.reading import READING_STATUSES
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
 from studykb.core.studyday import DayStarts
@@ -33,7 +35,7 @@ from studykb.storage.base import RepositoryBase
 from studykb.storage.card_events import CardContent, content_hash, rebuild_card_columns
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named, read_transaction, write_transaction
-from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS
+from studykb.storage.events import EXPECTED_NOTE, EventKind
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
 from studykb.storage.states import encode
@@ -94,6 +96,9 @@ _STATE_COLUMNS = ("repetitions", "interval", "due", "lapses", "state")
 # Drafts are this machine's work in progress (their ids are local): their events
 # stay here; the card an accepted draft became travels as its card_add.
 _LOCAL_TARGETS = "target NOT LIKE 'draft:%'"
+_EVENT_KINDS = frozenset(get_args(EventKind))
+# Events that change a card's content or presence: its deck no longer matches its file.
+_CONTENT_KINDS = ("card_add", "card_edit", "card_retire", "card_restore")
 
 
 class SegmentRefused(StudykbError):
@@ -159,6 +164,11 @@ def apply_rows(
     """Apply another device's rows inside the caller's transaction (all or nothing:
     SegmentRefused leaves the caller to roll back)."""
     done = Applied()
+    for event in events:
+        if event["kind"] not in _EVENT_KINDS:
+            raise SegmentRefused(f"event {event['uid']}: kind {str(event['kind'])[:40]!r} unknown")
+        if event["kind"] == "paper_status" and event["value"] not in READING_STATUSES:
+            raise SegmentRefused(f"event {event['uid']}: paper status {str(event['value'])[:40]!r}")
     new_events = [e for e in events if not _known(conn, "event", e, EVENT_FIELDS, done)]
     new_log = [r for r in log if not _known(conn, "review_log", r, _LOG_FACTS, done)]
     for row in new_events:
@@ -182,6 +192,14 @@ def apply_rows(
         )
         cards[card_id] = None
         days.add(str(row["study_day"]))
+        if row["voids"] is not None:
+            # The void's trigger took the answer off its own day's counts, once more
+            # if another device had voided it too: that day is counted again.
+            voided = conn.execute(
+                "SELECT study_day FROM review_log WHERE uid = ?", (row["voids"],)
+            ).fetchone()
+            if voided is not None:
+                days.add(str(voided[0]))
     done.answers = len(new_log)
     for deck_id in decks_changed:
         for r in conn.execute("SELECT id FROM card WHERE deck_id = ?", (deck_id,)):
@@ -266,6 +284,13 @@ def _apply_event_targets(
         elif "/" in target:
             if _card_id(conn, target) is None:
                 raise SegmentRefused(f"event on card {target}: no such card here")
+            if any(e["target"] == target and e["kind"] in _CONTENT_KINDS for e in events):
+                # As on the device that wrote it: the deck no longer matches its file,
+                # the next import compares card by card (storage.authoring._forget_file).
+                conn.execute(
+                    "UPDATE deck SET content_hash = '', file_hash = '' WHERE id = ?",
+                    (target.partition("/")[0],),
+                )
             before = _content(conn, target)
             rebuild_card_columns(conn, target, now)
             after = _content(conn, target)
@@ -361,20 +386,40 @@ def _create_card(
 
 
 def _rebuild_paper(conn: sqlite3.Connection, slug: str) -> None:
+    """A paper's status and note, and the dates its status changes set (started,
+    read, changed at), as the replay of its events in seq order gives them: the
+    same on every device, and what storage.papers.set_paper_status wrote on the
+    device that made each change."""
     row = (
         named(conn)
         .execute(
-            f"SELECT p.id AS id, {EXPECTED_STATUS} AS status, {EXPECTED_NOTE} AS note "
-            "FROM paper p WHERE p.slug = ?",
+            f"SELECT p.id AS id, {EXPECTED_NOTE} AS note FROM paper p WHERE p.slug = ?",
             (slug,),
         )
         .fetchone()
     )
     if row is None:
         raise SegmentRefused(f"event on paper {slug}: no such paper here")
+    status, started, read_on, changed_at = "unread", None, None, None
+    for event in named(conn).execute(
+        "SELECT value, at, study_day FROM event WHERE target = ? AND kind = 'paper_status' "
+        "ORDER BY seq",
+        (f"paper:{slug}",),
+    ):
+        value = str(event["value"])
+        if value == status:
+            continue  # no change: set_paper_status writes nothing then
+        if value == "unread":
+            started = None
+        elif started is None:
+            started = str(event["study_day"])
+        read_on = str(event["study_day"]) if value == "read" else None
+        status = value
+        changed_at = datetime.fromisoformat(str(event["at"])).isoformat(timespec="seconds")
     conn.execute(
-        "UPDATE paper SET status = ?, note = ? WHERE id = ? AND (status != ? OR note != ?)",
-        (row["status"], row["note"], row["id"], row["status"], row["note"]),
+        "UPDATE paper SET status = ?, note = ?, started_on = ?, read_on = ?, "
+        "status_changed_at = COALESCE(?, status_changed_at) WHERE id = ?",
+        (status, row["note"], started, read_on, changed_at, row["id"]),
     )
 
 
@@ -383,7 +428,7 @@ def _rederive(
 ) -> set[str]:
     """Replay a card's whole log in seq order; store the state, and give each row
     written under the card's present settings the kind and states the replay gives
-    it. Returns the study days of rows whose kind changed."""
+    it. Returns the study days of rows it changed."""
     card = (
         named(conn)
         .execute(
@@ -423,10 +468,11 @@ def _rederive(
             and stored_after == tuple(after.values())
         ):
             continue
-        if r["kind"] != step.kind:
-            days.add(str(r["study_day"]))
-            if step.kind == "drill":
-                done.drills.append(f"{card['ref']} on {r['study_day']}")
+        # The day's done counts depend on the kind and on the state before (a new
+        # card or a review): recount the day whichever changed.
+        days.add(str(r["study_day"]))
+        if r["kind"] != step.kind and step.kind == "drill":
+            done.drills.append(f"{card['ref']} on {r['study_day']}")
         sets = ", ".join(
             [f"before_{c} = ?" for c in _STATE_COLUMNS] + [f"after_{c} = ?" for c in _STATE_COLUMNS]
         )
@@ -566,6 +612,22 @@ class SyncStore(RepositoryBase):
     ) -> Applied:
         """Apply another device's segment and remember it, in one unit of work."""
         now = self._now_utc()
+        try:
+            return self._apply_segment(device, tag, name, number, sha256, log, events, now)
+        except ValueError as exc:  # a value no studykb writes (a scheduler, a state)
+            raise SegmentRefused(f"cannot be replayed: {str(exc)[:200]}") from exc
+
+    def _apply_segment(
+        self,
+        device: str,
+        tag: int,
+        name: str,
+        number: int,
+        sha256: str,
+        log: Sequence[dict[str, Any]],
+        events: Sequence[dict[str, Any]],
+        now: str,
+    ) -> Applied:
         with write_transaction(self.conn):
             applied = apply_rows(self.conn, log, events, day_starts=self.day_starts(), now=now)
             self.conn.execute(
