@@ -295,7 +295,8 @@ class Replicas(RuleBasedStateMachine):
         first = self.replicas[0]
         data = snapshot(first)
         kinds = sorted(
-            {r["kind"] for r in data["review_log"]} | {e["kind"] for e in data["events"]}
+            {r.get("kind", "taken back") for r in data["review_log"]}
+            | {e["kind"] for e in data["events"]}
         )
         event(
             f"rows: {len(data['review_log']) // 10 * 10}+ answers, {len(data['events']) // 10 * 10}+ events"
@@ -349,3 +350,100 @@ def test_three_replicas_converge() -> None:
         suppress_health_check=[HealthCheck.too_slow],
     )
     Run.TestCase().runTest()
+
+
+# ---------------------------------------------------------------------- known gaps
+# Each found by the machine above and left out of its comparison; each a small
+# deterministic case that should pass once the gap is closed.
+
+
+def _pair(tmp_path: Path) -> tuple[Collection, Collection, FixedClock, FixedClock]:
+    clock_a, clock_b = FixedClock(START), FixedClock(START)
+    a = open_replica(tmp_path / "a.db", clock_a)
+    b = open_replica(tmp_path / "b.db", clock_b)
+    return a, b, clock_a, clock_b
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="storage.sync: created_at/updated_at/retired_at of a card changed elsewhere "
+    "take the applying device's clock, not the event's time",
+)
+def test_card_times_are_the_events_times(tmp_path: Path) -> None:
+    a, b, clock_a, clock_b = _pair(tmp_path)
+    clock_a.advance(timedelta(hours=1))
+    a.authoring.edit("toy/one", CardFields("Question one, edited?", "Answer one."))
+    a.authoring.retire(["toy/two"])
+    a.authoring.add("toy", CardFields("A new one?", "Yes."))
+    a.sync.folder(tmp_path / "f")
+    clock_b.advance(timedelta(hours=5))
+    b.sync.folder(tmp_path / "f")
+    assert_same_with(a, b, with_card_times=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="storage.sync._create_card: a card added elsewhere takes the next position "
+    "in the order cards arrive, so two devices adding cards list them differently",
+)
+def test_added_cards_take_one_order(tmp_path: Path) -> None:
+    a, b, _, _ = _pair(tmp_path)
+    a.authoring.add("toy", CardFields("Added on A?", "A."))
+    b.authoring.add("toy", CardFields("Added on B?", "B."))
+    for replica in (a, b, a):
+        replica.sync.folder(tmp_path / "f")
+    assert_same_with(a, b, with_positions=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="storage.sync._rederive: an answer taken back keeps the states it had when "
+    "its void arrived, which depends on what arrived before it",
+)
+def test_an_answer_taken_back_keeps_one_record(tmp_path: Path) -> None:
+    """A answered early; B answered two days later, not knowing, and undid it. C
+    got A's answer while B's was live (its state before re-derived); B got A's
+    answer after its undo."""
+    a, b, _, clock_b = _pair(tmp_path)
+    c = open_replica(tmp_path / "c.db", FixedClock(START))
+    folder, early = tmp_path / "f", tmp_path / "early"
+    a.review.answer("toy/one", 4)
+    clock_b.advance(timedelta(days=2))
+    b.review.answer("toy/one", 0)
+    b.sync.folder(folder)
+    c.sync.folder(folder)
+    a.sync.folder(folder)
+    device_a = a.sync.status().device
+    shutil.copytree(folder / device_a, early / device_a)
+    c.sync.folder(early)  # A's answer reaches C before B's undo does
+    assert b.review.undo() is not None
+    for replica in (b, c, a, b):
+        replica.sync.folder(folder)
+    assert_same_with(a, b, with_voided_states=True)
+    assert_same_with(b, c, with_voided_states=True)
+
+
+def assert_same_with(a: Collection, b: Collection, **strict: bool) -> None:
+    diff = differences(snapshot(a, **strict), snapshot(b, **strict))
+    assert not diff, "\n".join(diff)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app.authoring._new_note_key: a card added by hand gets a short random key "
+    "(u- and 4 hex digits, 65,536 keys) checked against this device's cards only; two "
+    "devices can draw the same key, and the sync then merges the two cards into one",
+)
+def test_cards_added_on_two_devices_stay_two_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = secrets.token_hex
+    monkeypatch.setattr(secrets, "token_hex", lambda n=16: "3f2a" if n == 2 else real(n))
+    a, b, _, _ = _pair(tmp_path)
+    added_a = a.authoring.add("toy", CardFields("Added on A?", "A."))
+    added_b = b.authoring.add("toy", CardFields("Added on B?", "B."))
+    assert added_a.refs == added_b.refs  # the same key drawn on both (birthday odds)
+    for replica in (a, b, a):
+        replica.sync.folder(tmp_path / "f")
+    fronts = {row["front"] for row in snapshot(a)["cards"]}
+    assert {"Added on A?", "Added on B?"} <= fronts
