@@ -159,14 +159,22 @@ class Sync(UseCases):
         report = SyncReport(str(folder), marks.device)
         mine = folder / marks.device
         mine.mkdir(exist_ok=True)
+        _remove_dead_temps(mine)
         self._write_device_file(mine, marks)
         self._catch_up_own(mine, marks)
         marks = self._repo.sync_marks()
         self._join_backup(folder, marks, report)
         self._repo.record_decks()
         self._write_segment(mine, marks, report)
-        for device_dir in _device_dirs(folder, marks.device):
-            self._apply_device(device_dir, marks, report)
+        while True:
+            skipped, applied = len(report.skipped), len(report.applied)
+            for device_dir in _device_dirs(folder, marks.device):
+                self._apply_device(device_dir, marks, report)
+            if len(report.applied) == applied or len(report.skipped) == skipped:
+                break
+            # A segment refused because it names a card or deck that another device's
+            # segment, applied later in this pass, adds: once more, with those applied.
+            del report.skipped[skipped:]
         self._repo.synced()
         return report
 
@@ -174,11 +182,14 @@ class Sync(UseCases):
         """Sync through a git repository: a clone beside the database (made on first
         use), pulled with rebase, the folder sync run in it, committed and pushed,
         retried when another device pushed first."""
+        # One clone per database and repository: two databases in one folder syncing
+        # at the same time must not share a work tree.
+        key = f"{self._store.path.name}\n{url}"
         clone = (
             work
             or self._store.path.parent
             / "sync-git"
-            / hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
+            / hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
         )
         notes: list[str] = []
         if not (clone / ".git").is_dir():
@@ -325,7 +336,17 @@ class Sync(UseCases):
                 continue
             number = int(match.group(1))
             if number in applied:
-                continue  # never read again: a sync with nothing new reads no segment
+                # Never read again (a sync with nothing new reads no segment); a file
+                # whose size changed since is named: segments are never rewritten.
+                try:
+                    size = path.stat().st_size
+                except OSError:
+                    continue
+                if applied[number] and size != applied[number]:
+                    report.skipped.append(
+                        f"{path}: changed since it was applied (segments are never rewritten)"
+                    )
+                continue
             try:
                 data = path.read_bytes()
             except OSError as exc:
@@ -343,6 +364,7 @@ class Sync(UseCases):
                     segment.log,
                     segment.events,
                     segment.applied,
+                    size=len(data),
                 )
             except (SegmentError, SegmentRefused) as exc:
                 report.skipped.append(f"{path}: {exc}")
@@ -366,6 +388,30 @@ def _device_info(device_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _remove_dead_temps(mine: Path) -> None:
+    """Temporary files of this device's syncs that were killed before their rename
+    (``_write_new``): other devices would name them at every sync. Only this machine
+    writes in this folder, so a temporary file whose process is gone is a leftover."""
+    for path in mine.glob(".*.tmp"):
+        _, _, rest = path.name[1:].rpartition(".tmp")[0].rpartition(".")
+        if not rest.isdigit() or _alive(int(rest)):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _write_new(path: Path, data: bytes) -> None:

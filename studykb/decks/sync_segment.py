@@ -215,5 +215,22 @@ def _rows(
             raise SegmentError(f"{what} {index}: study_day {row['study_day'][:20]!r}")
         if row["seq"] <= 0 or row["seq"] >= 2**63 or row["seq"] & ((1 << TAG_BITS) - 1) != tag:
             raise SegmentError(f"{what} {row['uid']}: seq {row['seq']} is not this device's")
+        when = "answered_at" if section == "log" else "at"
+        if not _is_moment(row[when]):
+            raise SegmentError(f"{what} {row['uid']}: {when} {row[when][:40]!r} is not a time")
+        if not -24 * 60 < row["utc_offset_minutes"] < 24 * 60:
+            raise SegmentError(f"{what} {row['uid']}: utc_offset_minutes out of range")
+        if section == "log" and not 0 <= row["quality"] <= 5:
+            raise SegmentError(f"{what} {row['uid']}: quality {row['quality']} is not 0 to 5")
         found.append({name: row[name] for name in required})
     return found
+
+
+def _is_moment(text: str) -> bool:
+    """An ISO-8601 time with its offset (as studykb writes a row's time)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False

@@ -28,8 +28,6 @@ class DeckStore(PaperStore, QueueQueries):
     """The repository's part for decks."""
 
     # ------------------------------------------------------------------ decks
-    # False while sync applies another device's import (it is not recorded again).
-    _record_imports = True
 
     def import_decks(
         self, decks: Sequence[DeckSpec], *, dry_run: bool = False, theirs: bool = False
@@ -315,7 +313,7 @@ class DeckStore(PaperStore, QueueQueries):
         changed = existing_deck is None or report.added or report.updated or report.retired
         # Recorded once this device syncs (before that, its first sync records every
         # deck as it is then: storage.sync.SyncStore.record_decks).
-        if changed and self._record_imports and has_synced(self.conn):
+        if changed and has_synced(self.conn):
             # The content it brought, for the other devices (sync applies it there as
             # an import of the same deck, without recording it again).
             append_event(

@@ -154,11 +154,13 @@ def append_event(
     value: str = "",
     *,
     action: str | None = None,
+    uid: str | None = None,
 ) -> str:
     """Append one event, inside the caller's transaction (the one writer of event
     rows besides the seeds); returns its uid. ``action``: the uid of the action it
-    belongs to (its first event, or an answer), for undo; None: its own."""
-    uid = _new_uid()
+    belongs to (its first event, or an answer), for undo; None: its own. ``uid``: one
+    the caller derived (the same event made twice must be one row), else a new one."""
+    uid = uid or _new_uid()
     conn.execute(
         _INSERT_EVENT,
         (

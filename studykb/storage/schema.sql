@@ -291,6 +291,7 @@ CREATE TABLE sync_segment (
           number INTEGER NOT NULL,
           sha256 VARCHAR NOT NULL,
           rows INTEGER NOT NULL,
+          bytes INTEGER NOT NULL DEFAULT 0,
           applied_at VARCHAR NOT NULL,
           top_event_seq INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (device, number)

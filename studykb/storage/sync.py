@@ -23,9 +23,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, get_args
 
+from studykb.core.reading import READING_STATUSES
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
@@ -35,7 +36,7 @@ from studykb.errors import StudykbError
 from studykb.storage.card_events import CardContent, content_hash, rebuild_card_columns
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named
-from studykb.storage.events import EXPECTED_NOTE, EXPECTED_STATUS
+from studykb.storage.events import EXPECTED_NOTE, EventKind
 from studykb.storage.owned_events import DECK_PREFIX, rebuild_deck
 from studykb.storage.schedulers import _event, deck_options_and_since, write_state
 from studykb.storage.states import decode, encode, state_columns
@@ -99,6 +100,9 @@ _STATE_COLUMNS = ("repetitions", "interval", "due", "lapses", "state")
 # Drafts are this machine's work in progress (their ids are local): their events
 # stay here; the card an accepted draft became travels as its card_add.
 _LOCAL_TARGETS = "target NOT LIKE 'draft:%'"
+_EVENT_KINDS = frozenset(get_args(EventKind))
+# Events that change a card's content or presence: its deck no longer matches its file.
+_CONTENT_KINDS = ("card_add", "card_edit", "card_retire", "card_restore")
 
 
 class SegmentRefused(StudykbError):
@@ -167,6 +171,11 @@ def apply_rows(
     """Apply another device's rows inside the caller's transaction (all or nothing:
     SegmentRefused leaves the caller to roll back)."""
     done = Applied()
+    for event in events:
+        if event["kind"] not in _EVENT_KINDS:
+            raise SegmentRefused(f"event {event['uid']}: kind {str(event['kind'])[:40]!r} unknown")
+        if event["kind"] == "paper_status" and event["value"] not in READING_STATUSES:
+            raise SegmentRefused(f"event {event['uid']}: paper status {str(event['value'])[:40]!r}")
     held_events = _held(conn, "event", events)
     held_log = _held(conn, "review_log", log)
     new_events = [
@@ -209,6 +218,14 @@ def apply_rows(
         if row["kind"] == "void":
             cards[card_id] = None
         days.add(str(row["study_day"]))
+        if row["voids"] is not None:
+            # The void's trigger took the answer off its own day's counts, once more
+            # if another device had voided it too: that day is counted again.
+            voided = conn.execute(
+                "SELECT study_day FROM review_log WHERE uid = ?", (row["voids"],)
+            ).fetchone()
+            if voided is not None:
+                days.add(str(voided[0]))
     conn.executemany(
         f"INSERT INTO review_log (card_id, {', '.join(LOG_FIELDS)}) "
         f"VALUES (?, {', '.join('?' for _ in LOG_FIELDS)})",
@@ -318,7 +335,10 @@ def _apply_event_targets(
     then rebuild every target they touch from its events. Returns the decks whose
     scheduler changed (their cards are replayed)."""
     targets: dict[str, None] = dict.fromkeys(str(e["target"]) for e in events)
-    for event in sorted(events, key=lambda e: int(e["seq"])):
+    # Decks first (made or imported), then the cards added to them: a device records
+    # its decks at its first sync, after cards it had already added to them.
+    first = ("deck_create", "deck_import")
+    for event in sorted(events, key=lambda e: (e["kind"] not in first, int(e["seq"]))):
         target, kind = str(event["target"]), str(event["kind"])
         if kind == "deck_create" and target.startswith(DECK_PREFIX):
             _create_deck(conn, target.removeprefix(DECK_PREFIX), str(event["value"]), now)
@@ -331,7 +351,7 @@ def _apply_event_targets(
                 raise SegmentRefused(f"deck import {event['uid']}: {exc}") from exc
             if spec.deck_id != target.removeprefix(DECK_PREFIX):
                 raise SegmentRefused(f"deck import {event['uid']}: names deck {spec.deck_id!r}")
-            import_deck(spec)
+            _apply_deck_import(conn, spec, int(event["seq"]), day_starts, now, import_deck)
             done.decks_imported.append(spec.deck_id)
         elif kind == "paper_add" and target.startswith("paper:"):
             _create_paper(conn, target.removeprefix("paper:"), str(event["value"]))
@@ -351,11 +371,113 @@ def _apply_event_targets(
         elif "/" in target:
             if _card_id(conn, target) is None:
                 raise SegmentRefused(f"event on card {target}: no such card here")
+            if any(e["target"] == target and e["kind"] in _CONTENT_KINDS for e in events):
+                # As on the device that wrote it: the deck no longer matches its file,
+                # the next import compares card by card (storage.authoring._forget_file).
+                conn.execute(
+                    "UPDATE deck SET content_hash = '', file_hash = '' WHERE id = ?",
+                    (target.partition("/")[0],),
+                )
             rebuild_card_columns(conn, target, now)
             theirs = [e for e in events if e["target"] == target and e["kind"] == "card_edit"]
             if theirs and _edited_here_unseen(conn, target, theirs, unseen_after):
                 done.edits_lost.append(target)
     return rescheduled
+
+
+def _apply_deck_import(
+    conn: sqlite3.Connection,
+    spec: DeckSpec,
+    seq: int,
+    day_starts: DayStarts,
+    now: str,
+    paper_for_deck: Callable[[DeckSpec], None],
+) -> None:
+    """Another device's deck import, applied without writing anything of this
+    device's own (so that every device ends the same whatever it held): the deck and
+    the cards this database lacks are made; a card with no content event of its own
+    takes the content of the deck's newest import (by seq), as its file's. What was
+    changed, retired or restored is not touched: those changes travel as events."""
+    deck_id = spec.deck_id
+    if conn.execute("SELECT 1 FROM deck WHERE id = ?", (deck_id,)).fetchone() is None:
+        position = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM deck").fetchone()[0]
+        conn.execute(
+            "INSERT INTO deck (id, title, description, paper_id, position, source, "
+            "content_hash, file_hash, imported_at) VALUES (?, ?, ?, NULL, ?, ?, '', '', ?)",
+            (deck_id, spec.title, spec.description, position, spec.source, now),
+        )
+        if spec.paper is not None:
+            paper_for_deck(spec)
+    newest = conn.execute(
+        "SELECT max(seq) FROM event WHERE target = ? AND kind = 'deck_import'",
+        (DECK_PREFIX + deck_id,),
+    ).fetchone()[0]
+    evented = {
+        str(r[0]).partition("/")[2]
+        for r in conn.execute(
+            "SELECT DISTINCT target FROM event WHERE target >= ? AND target < ? "
+            "AND kind IN ('card_add', 'card_edit', 'card_base')",
+            (deck_id + "/", deck_id + "0"),
+        )
+    }
+    have = {
+        str(r["key"]): r
+        for r in named(conn).execute(
+            "SELECT id, key, front, back, tags, source FROM card WHERE deck_id = ?", (deck_id,)
+        )
+    }
+    options, _ = deck_options_and_since(conn, deck_id)
+    scheduler = build_scheduler(options, day_starts)
+    initial = encode(scheduler, scheduler.initial_state())
+    position = conn.execute(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE deck_id = ?", (deck_id,)
+    ).fetchone()[0]
+    for card in spec.cards:
+        found = have.get(card.key)
+        if found is None:
+            cursor = conn.execute(
+                "INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, "
+                "tags, source, position, content_hash, suspended, created_at, updated_at, guid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                (
+                    deck_id,
+                    card.key,
+                    card.note_key,
+                    card.kind,
+                    card.cloze_number,
+                    card.front,
+                    card.back,
+                    json.dumps(list(card.tags), ensure_ascii=False),
+                    card.source,
+                    position,
+                    card.content_hash,
+                    now,
+                    now,
+                    card.guid or None,
+                ),
+            )
+            position += 1
+            conn.execute(
+                "INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses, "
+                "state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (cursor.lastrowid, scheduler.name, *initial.values(), initial.due_at),
+            )
+        elif card.key not in evented and seq == newest:
+            content = CardContent(card.front, card.back, tuple(card.tags), card.source)
+            if CardContent.of_row(found) != content:
+                conn.execute(
+                    "UPDATE card SET front = ?, back = ?, tags = ?, source = ?, "
+                    "content_hash = ?, updated_at = ? WHERE id = ?",
+                    (
+                        card.front,
+                        card.back,
+                        json.dumps(list(card.tags), ensure_ascii=False),
+                        card.source,
+                        card.content_hash,
+                        now,
+                        found["id"],
+                    ),
+                )
 
 
 def _edited_here_unseen(
@@ -485,20 +607,40 @@ def _create_paper(conn: sqlite3.Connection, slug: str, value: str) -> None:
 
 
 def _rebuild_paper(conn: sqlite3.Connection, slug: str) -> None:
+    """A paper's status and note, and the dates its status changes set (started,
+    read, changed at), as the replay of its events in seq order gives them: the
+    same on every device, and what storage.papers.set_paper_status wrote on the
+    device that made each change."""
     row = (
         named(conn)
         .execute(
-            f"SELECT p.id AS id, {EXPECTED_STATUS} AS status, {EXPECTED_NOTE} AS note "
-            "FROM paper p WHERE p.slug = ?",
+            f"SELECT p.id AS id, {EXPECTED_NOTE} AS note FROM paper p WHERE p.slug = ?",
             (slug,),
         )
         .fetchone()
     )
     if row is None:
         raise SegmentRefused(f"event on paper {slug}: no such paper here")
+    status, started, read_on, changed_at = "unread", None, None, None
+    for event in named(conn).execute(
+        "SELECT value, at, study_day FROM event WHERE target = ? AND kind = 'paper_status' "
+        "ORDER BY seq",
+        (f"paper:{slug}",),
+    ):
+        value = str(event["value"])
+        if value == status:
+            continue  # no change: set_paper_status writes nothing then
+        if value == "unread":
+            started = None
+        elif started is None:
+            started = str(event["study_day"])
+        read_on = str(event["study_day"]) if value == "read" else None
+        status = value
+        changed_at = datetime.fromisoformat(str(event["at"])).isoformat(timespec="seconds")
     conn.execute(
-        "UPDATE paper SET status = ?, note = ? WHERE id = ? AND (status != ? OR note != ?)",
-        (row["status"], row["note"], row["id"], row["status"], row["note"]),
+        "UPDATE paper SET status = ?, note = ?, started_on = ?, read_on = ?, "
+        "status_changed_at = COALESCE(?, status_changed_at) WHERE id = ?",
+        (status, row["note"], started, read_on, changed_at, row["id"]),
     )
 
 
@@ -515,7 +657,7 @@ def _rederive(
     under the card's present settings the kind and states the replay gives it.
     ``after``: the rows up to this seq are replayed already (the stored state and
     the day of the last answer are theirs): only the later ones are. Returns the
-    study days of rows whose kind changed."""
+    study days of rows it changed."""
     card = (
         named(conn)
         .execute(
@@ -566,10 +708,11 @@ def _rederive(
             and stored_after == after_state.values()
         ):
             continue
-        if r["kind"] != step.kind:
-            days.add(str(r["study_day"]))
-            if step.kind == "drill":
-                done.drills.append(f"{card['ref']} on {r['study_day']}")
+        # The day's done counts depend on the kind and on the state before (a new
+        # card or a review): recount the day whichever changed.
+        days.add(str(r["study_day"]))
+        if r["kind"] != step.kind and step.kind == "drill":
+            done.drills.append(f"{card['ref']} on {r['study_day']}")
         sets = ", ".join(
             [f"before_{c} = ?" for c in _STATE_COLUMNS] + [f"after_{c} = ?" for c in _STATE_COLUMNS]
         )

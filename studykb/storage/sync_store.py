@@ -5,6 +5,7 @@ Applying rows is storage.sync."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from typing import Any
 
 from studykb.core.specs import CardSpec, DeckSpec, PaperSpec, deck_to_json
 from studykb.storage.base import RepositoryBase
+from studykb.storage.card_events import BY_FILE, CardContent
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import append_event
 from studykb.storage.owned_events import DECK_PREFIX
@@ -85,13 +87,19 @@ class SyncStore(RepositoryBase):
             if not decks:
                 return 0
             moment = self._moment_for_write()
+            device, _ = ensure_device(self.conn)
             for deck_id in decks:
+                value = deck_to_json(deck_spec_of(self.conn, deck_id))
+                # Derived from what it records: a sync killed and run again records
+                # the same event, not another one.
+                digest = hashlib.sha256(f"{device}\0{deck_id}\0{value}".encode()).hexdigest()
                 append_event(
                     self.conn,
                     moment,
                     "deck_import",
                     DECK_PREFIX + deck_id,
-                    deck_to_json(deck_spec_of(self.conn, deck_id)),
+                    value,
+                    uid=digest[:32],
                 )
         return len(decks)
 
@@ -131,11 +139,12 @@ class SyncStore(RepositoryBase):
         ).fetchall()
         return {str(d): int(n) for d, n in rows}
 
-    def applied_segments(self, device: str) -> dict[int, str]:
+    def applied_segments(self, device: str) -> dict[int, int]:
+        """The segments of ``device`` applied here, each with its file's size then."""
         rows = self.conn.execute(
-            "SELECT number, sha256 FROM sync_segment WHERE device = ?", (device,)
+            "SELECT number, bytes FROM sync_segment WHERE device = ?", (device,)
         ).fetchall()
-        return {int(n): str(sha) for n, sha in rows}
+        return {int(n): int(size) for n, size in rows}
 
     def apply_segment(
         self,
@@ -147,9 +156,27 @@ class SyncStore(RepositoryBase):
         log: Sequence[dict[str, Any]],
         events: Sequence[dict[str, Any]],
         knew: dict[str, int] | None = None,
+        size: int = 0,
     ) -> Applied:
         """Apply another device's segment and remember it, in one unit of work.
         ``knew``: the segments the other device had applied when it wrote this one."""
+        try:
+            return self._apply_segment(device, tag, name, number, sha256, log, events, knew, size)
+        except ValueError as exc:  # a value no studykb writes (a scheduler, a state)
+            raise SegmentRefused(f"cannot be replayed: {str(exc)[:200]}") from exc
+
+    def _apply_segment(
+        self,
+        device: str,
+        tag: int,
+        name: str,
+        number: int,
+        sha256: str,
+        log: Sequence[dict[str, Any]],
+        events: Sequence[dict[str, Any]],
+        knew: dict[str, int] | None,
+        size: int,
+    ) -> Applied:
         now = self._now_utc()
         with write_transaction(self.conn):
             unseen_after = None
@@ -172,9 +199,9 @@ class SyncStore(RepositoryBase):
                 unseen_after=unseen_after,
             )
             self.conn.execute(
-                "INSERT INTO sync_segment (device, number, sha256, rows, applied_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (device, number, sha256, len(log) + len(events), now),
+                "INSERT INTO sync_segment (device, number, sha256, rows, bytes, applied_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (device, number, sha256, len(log) + len(events), size, now),
             )
             last = max(
                 [str(r["answered_at"]) for r in log] + [str(e["at"]) for e in events],
@@ -191,16 +218,12 @@ class SyncStore(RepositoryBase):
         return applied
 
     def _import_for_sync(self, spec: DeckSpec) -> None:
-        """Another device's deck import, applied here as an import of the same deck
-        (your edits kept, as any import keeps them), not recorded again."""
-        importer = getattr(self, "import_decks", None)
-        if importer is None:
-            raise SegmentRefused("a deck import cannot be applied by this store")
-        self._record_imports = False
-        try:
-            importer([spec])
-        finally:
-            self._record_imports = True
+        """The paper of a deck another device imported, linked as an import links it."""
+        upsert = getattr(self, "_upsert_paper_for_deck", None)
+        if upsert is None or spec.paper is None:
+            return
+        paper_id = upsert(spec.deck_id, spec.paper)
+        self.conn.execute("UPDATE deck SET paper_id = ? WHERE id = ?", (paper_id, spec.deck_id))
 
     def note_device(self, device: str, tag: int, name: str) -> None:
         with write_transaction(self.conn):
@@ -257,29 +280,52 @@ def deck_spec_of(conn: sqlite3.Connection, deck_id: str) -> DeckSpec:
             after=tuple(json.loads(deck["after"])),
             description=deck["paper_description"],
         )
-    cards = tuple(
-        CardSpec(
-            key=str(c["key"]),
-            note_key=str(c["note_key"]),
-            kind="cloze" if c["kind"] == "cloze" else "basic",
-            front=str(c["front"]),
-            back=str(c["back"]),
-            tags=tuple(json.loads(c["tags"])),
-            source=str(c["source"]),
-            cloze_number=c["cloze_number"],
-            guid=str(c["guid"] or ""),
+    # What its file gave each card: the version kept before the first change here
+    # (card_base), else the card as it is; cards added here, and cards the file
+    # dropped, are not the file's. Changes made here travel as their own events.
+    added: set[str] = set()
+    base: dict[str, CardContent] = {}
+    dropped: dict[str, bool] = {}
+    for r in named(conn).execute(
+        "SELECT target, kind, value FROM event WHERE target >= ? AND target < ? "
+        "AND kind IN ('card_add', 'card_base', 'card_retire', 'card_restore') ORDER BY seq",
+        (deck_id + "/", deck_id + "0"),
+    ):
+        key = str(r["target"]).partition("/")[2]
+        if r["kind"] == "card_add":
+            added.add(key)
+        elif r["kind"] == "card_base":
+            base.setdefault(key, CardContent.from_json(str(r["value"])))
+        else:
+            dropped[key] = r["kind"] == "card_retire" and r["value"] == BY_FILE
+    cards = []
+    for c in named(conn).execute(
+        "SELECT key, note_key, kind, front, back, tags, source, cloze_number, guid, retired_at "
+        "FROM card WHERE deck_id = ? ORDER BY position, id",
+        (deck_id,),
+    ):
+        key = str(c["key"])
+        if key in added or dropped.get(key, c["retired_at"] is not None):
+            continue
+        content = base.get(key) or CardContent.of_row(c)
+        cards.append(
+            CardSpec(
+                key=key,
+                note_key=str(c["note_key"]),
+                kind="cloze" if c["kind"] == "cloze" else "basic",
+                front=content.front,
+                back=content.back,
+                tags=content.tags,
+                source=content.source,
+                cloze_number=c["cloze_number"],
+                guid=str(c["guid"] or ""),
+            )
         )
-        for c in named(conn).execute(
-            "SELECT key, note_key, kind, front, back, tags, source, cloze_number, guid "
-            "FROM card WHERE deck_id = ? AND retired_at IS NULL ORDER BY position, id",
-            (deck_id,),
-        )
-    )
     return DeckSpec(
         deck_id=deck_id,
         title=str(deck["title"]),
         source=str(deck["source"]),
         description=str(deck["description"]),
         paper=paper,
-        cards=cards,
+        cards=tuple(cards),
     )

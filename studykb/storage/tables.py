@@ -300,6 +300,8 @@ class SyncSegment(SQLModel, table=True):
     number: int = Field(primary_key=True)
     sha256: str
     rows: int
+    # The file's size when applied: a segment changed since is named (read no more).
+    bytes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     applied_at: str
     # Own segments: the newest event seq in it (which of our edits another device
     # had seen, from the segments its header says it had applied).
