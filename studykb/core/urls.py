@@ -20,7 +20,10 @@ _ARXIV = re.compile(
 
 def paper_key(url: str) -> str:
     text = url.strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
+    try:
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+    except ValueError:  # not a URL urllib can read ("https://[host"): the text is its key
+        return text.lower()
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/")
     match = _ARXIV.match(f"{host}{path}")
@@ -30,5 +33,8 @@ def paper_key(url: str) -> str:
 
 
 def is_web_url(url: str) -> bool:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from studykb.core.reading import PaperView, next_paper
 from studykb.core.stats import classify, streak
-from studykb.core.urls import paper_key
+from studykb.core.urls import is_web_url, paper_key
 
 
 def test_arxiv_forms_share_a_key() -> None:
@@ -72,3 +72,10 @@ def test_classify() -> None:
     assert classify(reviewed=True, repetitions=0, interval=1, **kw) == "learning"
     assert classify(reviewed=True, repetitions=3, interval=20, **kw) == "young"
     assert classify(reviewed=True, repetitions=4, interval=21, **kw) == "mature"
+
+
+def test_a_url_urllib_cannot_read_is_its_own_key_and_no_web_url() -> None:
+    # Found by the hostile deck-file property test: an unclosed IPv6 bracket made
+    # urllib raise, and the import crashed instead of going on.
+    assert paper_key("https://[arxiv.org/abs/2001.00001") == "https://[arxiv.org/abs/2001.00001"
+    assert not is_web_url("https://[arxiv.org/abs/2001.00001")
