@@ -38,7 +38,7 @@ from studykb.storage.db import SCHEMA_HEAD
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS = ROOT / "benchmarks" / "results"
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 # Anki's engine is run beside studykb up to this size; the million-card figures are
 # held against studykb's own at 1,000 (issue 15: growth within 2x).
