@@ -278,24 +278,36 @@ asyncio.run(main())
 
 def _as_device(db: Path, number: int) -> None:
     """Make a copy of the bench collection another device (its own id and tag) that
-    has sent everything it holds: the copies share a history, as two machines do
-    after their first sync."""
+    has synced before and sent everything it holds: the copies share a history, as
+    two machines do after their first sync (which records every deck: done here)."""
     conn = sqlite3.connect(db)
     with conn:
         for key, value in (
             ("device_id", f"{number:032x}"),
             ("device_tag", str(1000 + number)),
             ("device_name", f"bench-{number}"),
-            ("sync_last_at", NOW.isoformat()),  # joined before: no backup on this sync
-            (
-                "sync_sent_log_seq",
-                str(conn.execute("SELECT max(seq) FROM review_log").fetchone()[0]),
-            ),
-            (
-                "sync_sent_event_seq",
-                str(conn.execute("SELECT COALESCE(max(seq), 0) FROM event").fetchone()[0]),
-            ),
         ):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+    conn.close()
+    store = open_store(db, clock=FixedClock(NOW), settings=Settings(), seed_bundled=False)
+    store.repo.record_decks()
+    store.close()
+    conn = sqlite3.connect(db)
+    with conn:
+        for key, sql in (
+            ("sync_sent_log_seq", "SELECT max(seq) FROM review_log"),
+            ("sync_sent_event_seq", "SELECT COALESCE(max(seq), 0) FROM event"),
+        ):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, (" + sql + ")) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key,),
+            )
+        for key, value in (("sync_next_segment", "1"), ("sync_last_at", NOW.isoformat())):
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -58,6 +58,9 @@ class Store:
         conn = self.repo.conn
         if committed_a_write(conn):
             with contextlib.suppress(sqlite3.Error):
+                # Bounded: an ANALYZE of a 1.8M-row log took 0.4 s on close (a sync
+                # with nothing new, at 100k cards); sampled statistics are enough.
+                conn.execute("PRAGMA analysis_limit = 1000")
                 conn.execute("PRAGMA optimize")
         forget_connection(conn)
         conn.close()
