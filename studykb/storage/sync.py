@@ -204,14 +204,21 @@ def apply_rows(
     days: set[str] = set()
     ids = _card_ids(conn, {str(r["card_ref"]) for r in new_log})
     ordered = sorted(new_log, key=lambda r: int(r["seq"]))
+    # Each card's newest row before this apply (one statement for all of them).
+    tops: dict[int, int | None] = {
+        int(card): top
+        for card, top in conn.execute(
+            "SELECT j.value, (SELECT max(r.seq) FROM review_log r WHERE r.card_id = j.value) "
+            "FROM json_each(?) j",
+            (json.dumps(sorted(set(ids.values()))),),
+        )
+    }
     for row in ordered:
         card_id = ids.get(str(row["card_ref"]))
         if card_id is None:
             raise SegmentRefused(f"answer {row['uid']}: card {row['card_ref']} is not here")
         if card_id not in cards:
-            top = conn.execute(
-                "SELECT max(seq) FROM review_log WHERE card_id = ?", (card_id,)
-            ).fetchone()[0]
+            top = tops.get(card_id)
             # Rows that all come after the card's own continue its replay; one that
             # lands between them, or an undo (it may name any row), replays it all.
             cards[card_id] = int(top or 0) if top is None or top < int(row["seq"]) else None
@@ -236,8 +243,11 @@ def apply_rows(
         for r in conn.execute("SELECT id FROM card WHERE deck_id = ?", (deck_id,)):
             cards[int(r[0])] = None
     decks: dict[str, tuple[Scheduler[Any], str | None]] = {}
+    ahead = _read_ahead(conn, cards)
     for card_id, after in cards.items():
-        days |= _rederive(conn, card_id, day_starts, done, after=after, decks=decks)
+        days |= _rederive(
+            conn, card_id, day_starts, done, after=after, decks=decks, ahead=ahead.get(card_id)
+        )
     done.cards = len(cards)
     if days:
         _recount_days(conn, sorted(days))
@@ -652,6 +662,7 @@ def _rederive(
     *,
     after: int | None = None,
     decks: dict[str, tuple[Scheduler[Any], str | None]] | None = None,
+    ahead: _ReadAhead | None = None,
 ) -> set[str]:
     """Replay a card's log in seq order; store the state, and give each row written
     under the card's present settings the kind and states the replay gives it.
@@ -659,14 +670,9 @@ def _rederive(
     the day of the last answer are theirs): only the later ones are. Returns the
     study days of rows it changed."""
     card = (
-        named(conn)
-        .execute(
-            "SELECT c.deck_id AS deck_id, c.deck_id || '/' || c.key AS ref, "
-            f"s.scheduler AS stored, {state_columns('s')} "
-            "FROM card c JOIN card_state s ON s.card_id = c.id WHERE c.id = ?",
-            (card_id,),
-        )
-        .fetchone()
+        ahead.card
+        if ahead is not None
+        else named(conn).execute(f"{_CARD_STATE} WHERE c.id = ?", (card_id,)).fetchone()
     )
     deck_id = str(card["deck_id"])
     cached = None if decks is None else decks.get(deck_id)
@@ -678,19 +684,19 @@ def _rederive(
     scheduler, since = cached
     start = None
     if after is not None and card["stored"] == scheduler.name:
-        start = (decode(scheduler, card), _last_answer_day(conn, card_id, after))
-    rows = (
-        named(conn)
-        .execute(
-            "SELECT seq, card_id, uid, answered_at, utc_offset_minutes, study_day, quality, "
-            "kind, voids, scheduler, before_repetitions, before_interval, before_due, "
-            "before_lapses, before_state, after_repetitions, after_interval, after_due, "
-            "after_lapses, after_state FROM review_log WHERE card_id = ? AND seq > ? "
-            "ORDER BY seq",
-            (card_id, after if start is not None else -1),
+        last_day = ahead.last_day if ahead is not None else _last_answer_day(conn, card_id, after)
+        start = (decode(scheduler, card), last_day)
+    if start is not None and ahead is not None:
+        rows = ahead.rows
+    else:
+        rows = (
+            named(conn)
+            .execute(
+                f"SELECT {_ROW_COLUMNS} FROM review_log WHERE card_id = ? AND seq > ? ORDER BY seq",
+                (card_id, after if start is not None else -1),
+            )
+            .fetchall()
         )
-        .fetchall()
-    )
     result = replay_card(scheduler, (_event(r) for r in rows), presorted=True, start=start)
     days: set[str] = set()
     for r in rows:
@@ -722,6 +728,72 @@ def _rederive(
         )
     write_state(conn, scheduler, card_id, result.state)
     return days
+
+
+_CARD_STATE = (
+    "SELECT c.id AS id, c.deck_id AS deck_id, c.deck_id || '/' || c.key AS ref, "
+    f"s.scheduler AS stored, {state_columns('s')} "
+    "FROM card c JOIN card_state s ON s.card_id = c.id"
+)
+_ROW_COLUMNS = (
+    "seq, card_id, uid, answered_at, utc_offset_minutes, study_day, quality, kind, voids, "
+    "scheduler, before_repetitions, before_interval, before_due, before_lapses, before_state, "
+    "after_repetitions, after_interval, after_due, after_lapses, after_state"
+)
+# A replay's memory at a row: the study day of the card's latest standing answer up to
+# it, since its last standing reset (one statement for every card: :pairs [card, upto]).
+_LAST_DAYS = f"""
+SELECT j.value ->> 0 AS card, (
+  SELECT max(r.study_day) FROM review_log r
+  WHERE r.card_id = j.value ->> 0 AND r.seq <= j.value ->> 1 AND {LIVE_ANSWER}
+    AND r.seq > COALESCE((SELECT max(x.seq) FROM review_log x WHERE x.card_id = j.value ->> 0
+                          AND x.kind = 'reset' AND x.seq <= j.value ->> 1 AND x.uid NOT IN
+                          (SELECT v.voids FROM review_log v WHERE v.voids = x.uid)), 0)
+) AS last_day
+FROM json_each(:pairs) j
+"""
+
+
+@dataclass
+class _ReadAhead:
+    """What _rederive reads of one card, read for every card of an apply at once."""
+
+    card: sqlite3.Row
+    rows: list[sqlite3.Row]
+    last_day: date | None
+
+
+def _read_ahead(conn: sqlite3.Connection, cards: dict[int, int | None]) -> dict[int, _ReadAhead]:
+    """For the cards whose replay continues (``after`` known): their state, their
+    rows after it and the day of their last answer, in three statements."""
+    going_on = {card: after for card, after in cards.items() if after is not None}
+    if not going_on:
+        return {}
+    pairs = json.dumps([[card, after] for card, after in going_on.items()])
+    ids = json.dumps(list(going_on))
+    states = {
+        int(r["id"]): r
+        for r in named(conn).execute(
+            f"{_CARD_STATE} WHERE c.id IN (SELECT value FROM json_each(?))", (ids,)
+        )
+    }
+    rows: dict[int, list[sqlite3.Row]] = {card: [] for card in going_on}
+    for r in named(conn).execute(
+        f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+        "FROM json_each(:pairs) j CROSS JOIN review_log r "
+        "ON r.card_id = j.value ->> 0 AND r.seq > j.value ->> 1 ORDER BY r.card_id, r.seq",
+        {"pairs": pairs},
+    ):
+        rows[int(r["card_id"])].append(r)
+    days = {
+        int(r["card"]): None if r["last_day"] is None else date.fromisoformat(str(r["last_day"]))
+        for r in named(conn).execute(_LAST_DAYS, {"pairs": pairs})
+    }
+    return {
+        card: _ReadAhead(states[card], rows[card], days.get(card))
+        for card in going_on
+        if card in states
+    }
 
 
 def _last_answer_day(conn: sqlite3.Connection, card_id: int, upto: int) -> date | None:
