@@ -30,10 +30,10 @@ from studykb.core.reading import READING_STATUSES
 from studykb.core.scheduling.options import build_scheduler
 from studykb.core.scheduling.protocol import Scheduler
 from studykb.core.scheduling.replay import replay_card, same_settings
-from studykb.core.specs import DeckSpec, deck_from_json
+from studykb.core.specs import CardSpec, DeckSpec, deck_from_json
 from studykb.core.studyday import DayStarts
 from studykb.errors import StudykbError
-from studykb.storage.card_events import CardContent, content_hash, rebuild_card_columns
+from studykb.storage.card_events import CardContent, rebuild_card_columns
 from studykb.storage.counts import LIVE_ANSWER
 from studykb.storage.db import named
 from studykb.storage.events import EXPECTED_NOTE, EventKind
@@ -82,19 +82,9 @@ EVENT_FIELDS = (
     "action",
     "after_answer",
 )
-# The facts of a row: equal on every machine that holds it (the rest is re-derived).
-_LOG_FACTS = (
-    "seq",
-    "uid",
-    "card_ref",
-    "answered_at",
-    "utc_offset_minutes",
-    "study_day",
-    "quality",
-    "answer_ms",
-    "scheduler",
-    "voids",
-)
+# The facts of a row: equal on every machine that holds it (its kind and the states
+# before and after are the replay's record, re-derived: see _rederive).
+_LOG_FACTS = tuple(f for f in LOG_FIELDS if f != "kind" and not f.startswith(("before_", "after_")))
 # A state's log columns, in the order of StoredState.values().
 _STATE_COLUMNS = ("repetitions", "interval", "due", "lapses", "state")
 # Drafts are this machine's work in progress (their ids are local): their events
@@ -119,7 +109,6 @@ class Applied:
     cards: int = 0  # cards rebuilt by replay
     drills: list[str] = field(default_factory=list)  # answers the merge made drills
     edits_lost: list[str] = field(default_factory=list)  # cards whose edit a later one won
-    decks_imported: list[str] = field(default_factory=list)
 
 
 def own_rows(
@@ -165,7 +154,7 @@ def apply_rows(
     *,
     day_starts: DayStarts,
     now: str,
-    import_deck: Callable[[DeckSpec], None] | None = None,
+    link_paper: Callable[[DeckSpec], None] | None = None,
     unseen_after: int | None = None,
 ) -> Applied:
     """Apply another device's rows inside the caller's transaction (all or nothing:
@@ -197,7 +186,7 @@ def apply_rows(
     )
     done.events = len(new_events)
     decks_changed = _apply_event_targets(
-        conn, new_events, day_starts, now, done, import_deck, unseen_after
+        conn, new_events, day_starts, now, done, link_paper, unseen_after
     )
     # card -> the seq after which its replay must run again (None: from the start)
     cards: dict[int, int | None] = {}
@@ -338,7 +327,7 @@ def _apply_event_targets(
     day_starts: DayStarts,
     now: str,
     done: Applied,
-    import_deck: Callable[[DeckSpec], None] | None,
+    link_paper: Callable[[DeckSpec], None] | None,
     unseen_after: int | None = None,
 ) -> list[str]:
     """Make what the new events describe (decks and cards first made elsewhere),
@@ -353,16 +342,13 @@ def _apply_event_targets(
         if kind == "deck_create" and target.startswith(DECK_PREFIX):
             _create_deck(conn, target.removeprefix(DECK_PREFIX), str(event["value"]), now)
         elif kind == "deck_import" and target.startswith(DECK_PREFIX):
-            if import_deck is None:
-                raise SegmentRefused(f"event {event['uid']}: a deck import cannot be applied here")
             try:
                 spec = deck_from_json(str(event["value"]))
             except ValueError as exc:
                 raise SegmentRefused(f"deck import {event['uid']}: {exc}") from exc
             if spec.deck_id != target.removeprefix(DECK_PREFIX):
                 raise SegmentRefused(f"deck import {event['uid']}: names deck {spec.deck_id!r}")
-            _apply_deck_import(conn, spec, int(event["seq"]), day_starts, now, import_deck)
-            done.decks_imported.append(spec.deck_id)
+            _apply_deck_import(conn, spec, int(event["seq"]), day_starts, now, link_paper)
         elif kind == "paper_add" and target.startswith("paper:"):
             _create_paper(conn, target.removeprefix("paper:"), str(event["value"]))
         elif kind == "card_add":
@@ -401,7 +387,7 @@ def _apply_deck_import(
     seq: int,
     day_starts: DayStarts,
     now: str,
-    paper_for_deck: Callable[[DeckSpec], None],
+    link_paper: Callable[[DeckSpec], None] | None,
 ) -> None:
     """Another device's deck import, applied without writing anything of this
     device's own (so that every device ends the same whatever it held): the deck and
@@ -416,8 +402,8 @@ def _apply_deck_import(
             "content_hash, file_hash, imported_at) VALUES (?, ?, ?, NULL, ?, ?, '', '', ?)",
             (deck_id, spec.title, spec.description, position, spec.source, now),
         )
-        if spec.paper is not None:
-            paper_for_deck(spec)
+        if spec.paper is not None and link_paper is not None:
+            link_paper(spec)
     newest = conn.execute(
         "SELECT max(seq) FROM event WHERE target = ? AND kind = 'deck_import'",
         (DECK_PREFIX + deck_id,),
@@ -438,40 +424,12 @@ def _apply_deck_import(
     }
     options, _ = deck_options_and_since(conn, deck_id)
     scheduler = build_scheduler(options, day_starts)
-    initial = encode(scheduler, scheduler.initial_state())
-    position = conn.execute(
-        "SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE deck_id = ?", (deck_id,)
-    ).fetchone()[0]
+    position = _next_position(conn, deck_id)
     for card in spec.cards:
         found = have.get(card.key)
         if found is None:
-            cursor = conn.execute(
-                "INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, "
-                "tags, source, position, content_hash, suspended, created_at, updated_at, guid) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                (
-                    deck_id,
-                    card.key,
-                    card.note_key,
-                    card.kind,
-                    card.cloze_number,
-                    card.front,
-                    card.back,
-                    json.dumps(list(card.tags), ensure_ascii=False),
-                    card.source,
-                    position,
-                    card.content_hash,
-                    now,
-                    now,
-                    card.guid or None,
-                ),
-            )
+            _insert_card(conn, deck_id, card, position, scheduler, now)
             position += 1
-            conn.execute(
-                "INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses, "
-                "state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (cursor.lastrowid, scheduler.name, *initial.values(), initial.due_at),
-            )
         elif card.key not in evented and seq == newest:
             content = CardContent(card.front, card.back, tuple(card.tags), card.source)
             if CardContent.of_row(found) != content:
@@ -514,19 +472,6 @@ def _edited_here_unseen(
     return False
 
 
-def _content(conn: sqlite3.Connection, ref: str) -> CardContent | None:
-    deck_id, _, key = ref.partition("/")
-    row = (
-        named(conn)
-        .execute(
-            "SELECT front, back, tags, source FROM card WHERE deck_id = ? AND key = ?",
-            (deck_id, key),
-        )
-        .fetchone()
-    )
-    return None if row is None else CardContent.of_row(row)
-
-
 def _create_deck(conn: sqlite3.Connection, deck_id: str, value: str, now: str) -> None:
     if conn.execute("SELECT 1 FROM deck WHERE id = ?", (deck_id,)).fetchone() is not None:
         return
@@ -557,40 +502,65 @@ def _create_card(
         data = json.loads(value)
     except ValueError as exc:
         raise SegmentRefused(f"card {ref}: its fields cannot be read ({exc})") from exc
-    note_key = str(data.get("note_key") or key)
-    kind = str(data.get("kind") or "basic")
     cloze = data.get("cloze_number")
-    cloze_number = cloze if isinstance(cloze, int) and not isinstance(cloze, bool) else None
-    position = conn.execute(
-        "SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE deck_id = ?", (deck_id,)
-    ).fetchone()[0]
-    row = {"key": key, "note_key": note_key, "kind": kind, "cloze_number": cloze_number}
-    cursor = conn.execute(
-        "INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, tags, "
-        "source, position, content_hash, suspended, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        (
-            deck_id,
-            key,
-            note_key,
-            kind,
-            cloze_number,
-            content.front,
-            content.back,
-            json.dumps(list(content.tags), ensure_ascii=False),
-            content.source,
-            position,
-            content_hash(row, content),  # type: ignore[arg-type]
-            now,
-            now,
-        ),
+    spec = CardSpec(
+        key=key,
+        note_key=str(data.get("note_key") or key),
+        kind="cloze" if data.get("kind") == "cloze" else "basic",
+        front=content.front,
+        back=content.back,
+        tags=content.tags,
+        source=content.source,
+        cloze_number=cloze if isinstance(cloze, int) and not isinstance(cloze, bool) else None,
     )
     options, _ = deck_options_and_since(conn, deck_id)
     scheduler = build_scheduler(options, day_starts)
+    _insert_card(conn, deck_id, spec, _next_position(conn, deck_id), scheduler, now)
+
+
+def _next_position(conn: sqlite3.Connection, deck_id: str) -> int:
+    return int(
+        conn.execute(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE deck_id = ?", (deck_id,)
+        ).fetchone()[0]
+    )
+
+
+def _insert_card(
+    conn: sqlite3.Connection,
+    deck_id: str,
+    card: CardSpec,
+    position: int,
+    scheduler: Scheduler[Any],
+    now: str,
+) -> None:
+    """A card another device made (added by hand, or brought by a deck import), new
+    to its scheduler."""
+    cursor = conn.execute(
+        "INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, "
+        "tags, source, position, content_hash, suspended, created_at, updated_at, guid) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        (
+            deck_id,
+            card.key,
+            card.note_key,
+            card.kind,
+            card.cloze_number,
+            card.front,
+            card.back,
+            json.dumps(list(card.tags), ensure_ascii=False),
+            card.source,
+            position,
+            card.content_hash,
+            now,
+            now,
+            card.guid or None,
+        ),
+    )
     initial = encode(scheduler, scheduler.initial_state())
     conn.execute(
-        "INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses, state, "
-        "due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO card_state (card_id, scheduler, repetitions, interval, due, lapses, "
+        "state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (cursor.lastrowid, scheduler.name, *initial.values(), initial.due_at),
     )
 
@@ -683,17 +653,15 @@ def _rederive(
             decks[deck_id] = cached
     scheduler, since = cached
     start = None
-    if after is not None and card["stored"] == scheduler.name:
-        last_day = ahead.last_day if ahead is not None else _last_answer_day(conn, card_id, after)
-        start = (decode(scheduler, card), last_day)
-    if start is not None and ahead is not None:
+    if ahead is not None and after is not None and card["stored"] == scheduler.name:
+        start = (decode(scheduler, card), ahead.last_day)
         rows = ahead.rows
     else:
         rows = (
             named(conn)
             .execute(
-                f"SELECT {_ROW_COLUMNS} FROM review_log WHERE card_id = ? AND seq > ? ORDER BY seq",
-                (card_id, after if start is not None else -1),
+                f"SELECT {_ROW_COLUMNS} FROM review_log WHERE card_id = ? ORDER BY seq",
+                (card_id,),
             )
             .fetchall()
         )
@@ -794,22 +762,6 @@ def _read_ahead(conn: sqlite3.Connection, cards: dict[int, int | None]) -> dict[
         for card in going_on
         if card in states
     }
-
-
-def _last_answer_day(conn: sqlite3.Connection, card_id: int, upto: int) -> date | None:
-    """The study day of the card's latest answer that stands, among its rows up to
-    ``upto``, since its last reset to new (what a replay remembers: replay.py)."""
-    row = conn.execute(
-        f"""
-        SELECT max(r.study_day) FROM review_log r
-        WHERE r.card_id = :card AND r.seq <= :upto AND {LIVE_ANSWER}
-          AND r.seq > COALESCE((SELECT max(x.seq) FROM review_log x WHERE x.card_id = :card
-                                AND x.kind = 'reset' AND x.seq <= :upto AND x.uid NOT IN
-                                (SELECT v.voids FROM review_log v WHERE v.voids = x.uid)), 0)
-        """,
-        {"card": card_id, "upto": upto},
-    ).fetchone()
-    return None if row[0] is None else date.fromisoformat(str(row[0]))
 
 
 def _recount_days(conn: sqlite3.Connection, days: Iterable[str]) -> None:

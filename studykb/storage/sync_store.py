@@ -20,7 +20,9 @@ from studykb.storage.events import append_event
 from studykb.storage.owned_events import DECK_PREFIX
 from studykb.storage.sync import Applied, SegmentRefused, apply_rows, own_rows, pending_counts
 from studykb.storage.uids import (
+    DEVICE_ID_KEY,
     DEVICE_NAME_KEY,
+    DEVICE_TAG_KEY,
     NEXT_SEGMENT_KEY,
     device_id,
     ensure_device,
@@ -47,20 +49,24 @@ class SyncStore(RepositoryBase):
     """The repository's part for sync: this device, its marks, segments applied."""
 
     def sync_marks(self) -> SyncMarks:
-        with write_transaction(self.conn):
-            ident, tag = ensure_device(self.conn)
-            meta = dict(
-                self.conn.execute(
-                    "SELECT key, value FROM meta WHERE key IN (?, ?, ?, ?, ?)",
-                    (
-                        SENT_LOG_KEY,
-                        SENT_EVENT_KEY,
-                        NEXT_SEGMENT_KEY,
-                        LAST_SYNC_KEY,
-                        DEVICE_NAME_KEY,
-                    ),
-                ).fetchall()
-            )
+        """This device and its marks: a read (the home screen shows them), a write
+        only the first time, when the device is made."""
+        keys = (
+            DEVICE_ID_KEY,
+            DEVICE_TAG_KEY,
+            DEVICE_NAME_KEY,
+            SENT_LOG_KEY,
+            SENT_EVENT_KEY,
+            NEXT_SEGMENT_KEY,
+            LAST_SYNC_KEY,
+        )
+        query = f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' for _ in keys)})"
+        meta = dict(self.conn.execute(query, keys).fetchall())
+        if DEVICE_ID_KEY not in meta or DEVICE_TAG_KEY not in meta:
+            with write_transaction(self.conn):
+                ensure_device(self.conn)
+                meta = dict(self.conn.execute(query, keys).fetchall())
+        ident, tag = str(meta[DEVICE_ID_KEY]), int(meta[DEVICE_TAG_KEY])
         return SyncMarks(
             ident,
             tag,
@@ -159,10 +165,11 @@ class SyncStore(RepositoryBase):
         size: int = 0,
     ) -> Applied:
         """Apply another device's segment and remember it, in one unit of work.
-        ``knew``: the segments the other device had applied when it wrote this one."""
+        ``knew``: the segments the other device had applied when it wrote this one.
+        A value no studykb writes (a scheduler, a state) refuses it, rolled back."""
         try:
             return self._apply_segment(device, tag, name, number, sha256, log, events, knew, size)
-        except ValueError as exc:  # a value no studykb writes (a scheduler, a state)
+        except ValueError as exc:
             raise SegmentRefused(f"cannot be replayed: {str(exc)[:200]}") from exc
 
     def _apply_segment(
@@ -181,12 +188,12 @@ class SyncStore(RepositoryBase):
         with write_transaction(self.conn):
             unseen_after = None
             if knew is not None:
-                seen = knew.get(device_id(self.conn), 0)
+                me = device_id(self.conn)
                 unseen_after = int(
                     self.conn.execute(
                         "SELECT COALESCE(max(top_event_seq), 0) FROM sync_segment "
                         "WHERE device = ? AND number <= ?",
-                        (device_id(self.conn), seen),
+                        (me, knew.get(me, 0)),
                     ).fetchone()[0]
                 )
             applied = apply_rows(
@@ -195,7 +202,7 @@ class SyncStore(RepositoryBase):
                 events,
                 day_starts=self.day_starts(),
                 now=now,
-                import_deck=self._import_for_sync,
+                link_paper=self._link_deck_paper,
                 unseen_after=unseen_after,
             )
             self.conn.execute(
@@ -217,22 +224,13 @@ class SyncStore(RepositoryBase):
             )
         return applied
 
-    def _import_for_sync(self, spec: DeckSpec) -> None:
+    def _link_deck_paper(self, spec: DeckSpec) -> None:
         """The paper of a deck another device imported, linked as an import links it."""
         upsert = getattr(self, "_upsert_paper_for_deck", None)
         if upsert is None or spec.paper is None:
             return
         paper_id = upsert(spec.deck_id, spec.paper)
         self.conn.execute("UPDATE deck SET paper_id = ? WHERE id = ?", (paper_id, spec.deck_id))
-
-    def note_device(self, device: str, tag: int, name: str) -> None:
-        with write_transaction(self.conn):
-            self.conn.execute(
-                "INSERT INTO sync_device (device, tag, name, last_seen_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (device) DO UPDATE SET name = excluded.name, "
-                "last_seen_at = excluded.last_seen_at",
-                (device, tag, name, self._now_utc()),
-            )
 
     def synced(self) -> None:
         with write_transaction(self.conn):
