@@ -160,7 +160,8 @@ def append_event(
     rows besides the seeds); returns its uid. ``action``: the uid of the action it
     belongs to (its first event, or an answer), for undo; None: its own. ``uid``: one
     the caller derived (the same event made twice must be one row), else a new one."""
-    uid = uid or _new_uid()
+    ms = moment_ms(moment)
+    uid = uid or _new_uid(ms)
     conn.execute(
         _INSERT_EVENT,
         (
@@ -172,7 +173,7 @@ def append_event(
             target,
             value,
             action,
-            next_seq(conn, "event", moment_ms(moment)),
+            next_seq(conn, "event", ms),
         ),
     )
     return uid

@@ -267,8 +267,9 @@ class AnswerLog(RepositoryBase):
         voids: str | None = None,
     ) -> str:
         """Append one row to the log (it only grows); returns its uid."""
-        uid = _new_uid()
-        seq = next_seq(self.conn, "review_log", moment_ms(moment))
+        ms = moment_ms(moment)
+        uid = _new_uid(ms)
+        seq = next_seq(self.conn, "review_log", ms)
         self.conn.execute(
             _INSERT_LOG,
             (

@@ -84,13 +84,21 @@ def decode(scheduler: Scheduler[Any], row: sqlite3.Row, prefix: str = "") -> Any
     ``due``, ``lapses`` and ``state``, each led by ``prefix`` (``before_``,
     ``after_``). ValueError when the stored state is not one the scheduler reads."""
     try:
-        rest = json.loads(row[f"{prefix}state"])
+        rest = _state_fields(row[f"{prefix}state"])
     except (TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{prefix}state is not JSON: {exc}") from exc
-    if not isinstance(rest, dict):
+    if rest is None:
         raise ValueError(f"{prefix}state is not a JSON object")
     shared = {key: row[f"{prefix}{key}"] for key in SHARED}
-    return scheduler.from_dict({**rest, **shared})
+    return scheduler.from_dict({**dict(rest), **shared})
+
+
+@functools.lru_cache(maxsize=4096)
+def _state_fields(text: str) -> tuple[tuple[str, Any], ...] | None:
+    """A state column's JSON object as its items (None: not an object). Cached: the
+    answer path decodes a state each time, and SM-2's states share few JSON texts."""
+    value = json.loads(text)
+    return tuple(value.items()) if isinstance(value, dict) else None
 
 
 def decode_named(row: sqlite3.Row, prefix: str = "") -> Any:

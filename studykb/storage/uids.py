@@ -20,6 +20,7 @@ order in the milliseconds part: they all come before any row written since.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from studykb.core.studyday import Moment
@@ -46,11 +47,12 @@ _NEXT = {
 }
 
 
-def _new_uid() -> str:
-    """A globally unique id for a log row or event (logs of two databases can be merged)."""
-    import uuid  # imported on first write: `studykb due` never pays for it
-
-    return uuid.uuid4().hex
+def _new_uid(ms: int) -> str:
+    """A globally unique id for a log row or event (logs of two databases can be
+    merged): 32 hex digits, the row's UTC milliseconds then 80 random bits. Led by
+    the time, a new uid lands at the end of the unique index (one page written per
+    row, as for the log itself) where a random one landed on any of its pages."""
+    return f"{ms & 0xFFFFFFFFFFFF:012x}{os.urandom(10).hex()}"
 
 
 def next_seq(conn: sqlite3.Connection, table: str, ms: int) -> int:
