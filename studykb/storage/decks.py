@@ -23,6 +23,31 @@ from studykb.storage.schedulers import deck_scheduler
 from studykb.storage.states import encode
 from studykb.storage.uids import has_synced
 
+_NEW_CARD_COLUMNS = (
+    "deck_id, key, note_key, kind, cloze_number, front, back, tags, source, position, "
+    "content_hash, created_at, updated_at, guid"
+)
+
+
+def insert_cards(conn: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert new cards (``_NEW_CARD_COLUMNS``, in order; not suspended), inside the
+    caller's transaction, in one INSERT ... SELECT from a temporary table. Row by
+    row, the search index's trigger makes FTS5 flush its pending terms at each
+    statement (a new segment per card, merged again later): 10,000 cards took
+    3x as long (0.34 s against 0.11 s). Ids follow the rows' order."""
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS new_card ({_NEW_CARD_COLUMNS})")
+    conn.execute("DELETE FROM temp.new_card")
+    conn.executemany(
+        f"INSERT INTO temp.new_card ({_NEW_CARD_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute(
+        f"INSERT INTO main.card ({_NEW_CARD_COLUMNS}, suspended) "
+        f"SELECT {_NEW_CARD_COLUMNS}, 0 FROM temp.new_card ORDER BY rowid"
+    )
+    conn.execute("DELETE FROM temp.new_card")
+
 
 class DeckStore(PaperStore, QueueQueries):
     """The repository's part for decks."""
@@ -188,7 +213,7 @@ class DeckStore(PaperStore, QueueQueries):
                 card.cloze_number,
                 card.front,
                 card.back,
-                json.dumps(list(card.tags), ensure_ascii=False),
+                json.dumps(list(card.tags), ensure_ascii=False) if card.tags else "[]",
                 card.source,
                 position,
                 card.content_hash,
@@ -247,15 +272,7 @@ class DeckStore(PaperStore, QueueQueries):
             )
             report.updated += 1
         if inserts:
-            self.conn.executemany(
-                """
-                INSERT INTO card (deck_id, key, note_key, kind, cloze_number, front, back, tags,
-                                  source, position, content_hash, suspended, created_at,
-                                  updated_at, guid)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                """,
-                inserts,
-            )
+            insert_cards(self.conn, inserts)
             # A new card starts at the initial state of its deck's scheduler.
             scheduler = deck_scheduler(self.conn, spec.deck_id, self.day_starts())
             initial = encode(scheduler, scheduler.initial_state())

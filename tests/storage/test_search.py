@@ -215,3 +215,44 @@ def test_a_dense_search_walks_the_due_order_and_bounds_its_count(
     first = collection.browser.search("the", limit=1)
     assert [r.ref for r in first.rows] == ["diff/plain"]
     assert (first.total, first.exact) == (1, False)  # "1+ cards": more than counted
+
+
+def test_a_large_import_indexes_every_card_in_the_files_order(
+    db_path: Path, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Cards go in by one INSERT ... SELECT (storage.decks.insert_cards): each is in
+    the search index, ids follow the file, a second deck leaves the index whole
+    and the temporary table empty."""
+
+    def deck(deck_id: str, words: list[str]) -> str:
+        cards = "".join(
+            f'\n[[cards]]\nid = "k{i}"\nfront = "Front {w}?"\nback = "Back {i}."\n'
+            for i, w in enumerate(words)
+        )
+        return f'[deck]\nid = "{deck_id}"\ntitle = "{deck_id}"\n{cards}'
+
+    words = [f"w{i:04d}x" for i in range(1500)]
+    store = open_store(db_path, clock=clock, settings=Settings(), seed_bundled=False)
+    try:
+        repo = store.repo
+        repo.import_decks(read_decks([write(tmp_path / "a.toml", deck("a", words[:1000]))]))
+        repo.import_decks(read_decks([write(tmp_path / "b.toml", deck("b", words[1000:]))]))
+        conn = repo.conn
+        conn.execute("INSERT INTO card_fts(card_fts) VALUES ('integrity-check')")
+        keys = [r[0] for r in conn.execute("SELECT deck_id || '/' || key FROM card ORDER BY id")]
+        assert keys == [f"a/k{i}" for i in range(1000)] + [f"b/k{i}" for i in range(500)]
+        for i in (0, 499, 999, 1000, 1499):
+            found = conn.execute(
+                "SELECT deck_id || '/' || key FROM card WHERE id IN "
+                "(SELECT rowid FROM card_fts WHERE card_fts MATCH ?)",
+                (f'"{words[i]}"',),
+            ).fetchall()
+            assert found == [(f"a/k{i}" if i < 1000 else f"b/k{i - 1000}",)]
+        leftover = conn.execute("SELECT COUNT(*) FROM temp.new_card").fetchone()[0]
+        assert leftover == 0
+    finally:
+        store.close()
+    assert refs(
+        Collection(open_store(db_path, clock=clock, settings=Settings(), seed_bundled=False)),
+        words[1234],
+    ) == ["b/k234"]
