@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.actions import parse as parse_action
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.theme import Theme
@@ -80,6 +81,9 @@ class StudyApp(App[None]):
         self._review_on_start = review
         self._review_deck = review_deck
         self._review_tag = review_tag
+        # Opened straight into a review, home is made when the review is left, not
+        # before the first card (composing it there cost ~75 ms of the start).
+        self._home_pending = False
         # Counts the writes made here that the screens were told of by a message.
         self.changes = 0
         self.syncing = False
@@ -100,12 +104,12 @@ class StudyApp(App[None]):
 
         if configured(self.collection.settings):
             self.sync_now()  # at start, in the background: the first screen does not wait
-        home = HomeScreen(defer_load=self._review_on_start)
-        self.push_screen(home)
         if self._review_on_start:
+            self._home_pending = True
             self.start_review(self._review_deck, self._review_tag)
-            # From now on home loads whenever it is shown (the first time: after review).
-            self.call_after_refresh(setattr, home, "defer_load", False)
+        if len(self.screen_stack) == 1:  # home first (or no such deck to review: home)
+            self._home_pending = False
+            self.push_screen(HomeScreen())
 
     # ------------------------------------------------------------------ sync
     def action_sync_now(self) -> None:
@@ -199,6 +203,16 @@ class StudyApp(App[None]):
     def go_home(self) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        if self._home_pending and len(self.screen_stack) == 2:
+            self.pop_screen()  # the review opened at start gives its place to home
+
+    def pop_screen(self) -> AwaitComplete:
+        """As Textual's, but leaving the review the app opened with (or the summary that
+        replaced it) shows home, made now, rather than the empty default screen."""
+        if self._home_pending and len(self.screen_stack) == 2:
+            self._home_pending = False
+            return self.switch_screen(HomeScreen())
+        return super().pop_screen()
 
     def start_review(self, deck_id: str | None, tag: str | None = None) -> None:
         if deck_id is not None and not self.collection.review.node_exists(deck_id):

@@ -240,3 +240,50 @@ async def test_opened_into_review_home_loads_when_shown(toy_store: Store, make_a
         table = app.screen.query_one("#decks", DataTable)
         assert table.row_count == 1
         assert "Done 1" in str(app.screen.query_one("#home-today").render())
+
+
+async def test_opened_into_a_review_home_is_made_when_the_review_is_left(
+    toy_store: Store,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    """`studykb review`: no home behind the first card (it is not composed before it);
+    leaving the review shows home, loaded, with the answer given counted."""
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)
+        await pilot.press("space", "5")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert len(app.screen_stack) == 2  # the default screen, home
+        assert "Done 1" in str(app.screen.query_one("#home-today").render())
+        await pilot.press("r")  # review again, then leave: back to the same home
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and len(app.screen_stack) == 2
+
+
+async def test_opened_into_a_review_of_no_such_deck_shows_home(
+    toy_store: Store,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    app = make_app(toy_store, review=True, review_deck="nope")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and len(app.screen_stack) == 2
+
+
+async def test_opened_into_a_review_another_screen_opens_over_home(
+    toy_store: Store,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    app = make_app(toy_store, review=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.go("stats")
+        await pilot.pause()
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen", "StatsScreen"]

@@ -121,11 +121,6 @@ class HomeScreen(StudyScreen):
     # Columns other than the title take this many cells; the title gets the rest.
     FIXED_COLUMNS = 52
 
-    def __init__(self, *, defer_load: bool = False) -> None:
-        super().__init__()
-        # Opened straight into a review, home is hidden: it loads when first shown.
-        self.defer_load = defer_load
-
     def on_mount(self) -> None:
         self._title_width = 0
         self._rows: list[TreeRow] = []
@@ -134,8 +129,7 @@ class HomeScreen(StudyScreen):
         self._tag_decks: dict[str, frozenset[str]] = {}
         self.tag: str | None = None  # the tag filter, None for all
         self._shown: object = None  # the app's data_state when last loaded
-        if not self.defer_load:
-            self.refresh_data()
+        self.refresh_data()
 
     def on_resize(self) -> None:
         self._fill_table()  # a new width needs new columns, not new data
@@ -157,7 +151,7 @@ class HomeScreen(StudyScreen):
     def on_screen_resume(self) -> None:
         # Reload only if something changed since home was last shown: an answer,
         # an import, a status (announced by a message), another process's commit.
-        if not self.defer_load and self.study.data_state() != self._shown:
+        if self.study.data_state() != self._shown:
             self.refresh_data()
 
     def refresh_data(self) -> None:
