@@ -176,8 +176,15 @@ def unit_of_work(
     _OPEN_UNITS[key] = write
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        # SQLite may have rolled the transaction back itself (a full disk or temp
+        # directory, an interrupt): a ROLLBACK then fails, and its "no transaction
+        # is active" must not hide the error that caused it.
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error as failed:
+                exc.add_note(f"(and the rollback failed: {failed})")
         raise
     finally:
         del _OPEN_UNITS[key]

@@ -63,3 +63,24 @@ def test_units_join_and_an_error_rolls_the_outer_one_back(store: Store) -> None:
     ):
         pass
     assert not conn.in_transaction
+
+
+def test_an_error_that_sqlite_rolled_back_itself_is_the_error_raised(store: Store) -> None:
+    """A full disk, a full temp directory or an interrupt make SQLite roll the whole
+    transaction back before unit_of_work sees the error: the error raised is that
+    one, not the failed ROLLBACK's "no transaction is active"."""
+    conn = store.repo.conn
+    conn.execute("CREATE TEMP TABLE doomed (x)")
+    conn.execute(
+        "CREATE TEMP TRIGGER doom AFTER INSERT ON doomed "
+        "BEGIN SELECT RAISE(ROLLBACK, 'the disk gave up'); END"
+    )
+    before = conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0]
+    with pytest.raises(sqlite3.IntegrityError, match="the disk gave up"), unit_of_work(conn):
+        conn.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+        conn.execute("INSERT INTO doomed VALUES (1)")
+    assert not conn.in_transaction
+    assert conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == before
+    with unit_of_work(conn):  # the connection is usable again
+        conn.execute("INSERT INTO meta (key, value) VALUES ('after', 'ok')")
+    assert conn.execute("SELECT value FROM meta WHERE key = 'after'").fetchone()[0] == "ok"
