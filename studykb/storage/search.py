@@ -16,6 +16,7 @@ prefix while it is being typed.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import unicodedata
@@ -376,9 +377,17 @@ def _matching(n: int, phrase: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _cloze_question(text: str, number: int) -> str:
+    """A cloze card's question as the browser lists it; cached, as each keystroke
+    lists the same few hundred cards again."""
+    return cloze.front(text, number)
+
+
 def _card_row(r: sqlite3.Row, today: date) -> CardRow:
     kind, number, front = r["kind"], r["cloze_number"], r["front"]
-    question = cloze.front(front, number) if kind == "cloze" and number is not None else front
+    question = _cloze_question(front, number) if kind == "cloze" and number is not None else front
+    tags = r["tags"]
     return CardRow(
         id=int(r["id"]),
         deck_id=r["deck_id"],
@@ -387,7 +396,7 @@ def _card_row(r: sqlite3.Row, today: date) -> CardRow:
         question=question,
         front=front,
         back=r["back"],
-        tags=tuple(json.loads(r["tags"])),
+        tags=() if tags == "[]" else tuple(json.loads(tags)),
         source=r["source"],
         state=state_of(
             retired=r["retired_at"] is not None,
