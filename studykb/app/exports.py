@@ -9,6 +9,7 @@ from studykb.errors import StudykbError
 from studykb.storage.backup import describe_file_error
 from studykb.storage.counts import NOT_VOIDED
 from studykb.storage.db import named
+from studykb.storage.papers import DECK_PAPER_COLUMNS, paper_spec_of
 from studykb.storage.states import sm2_easiness_x100
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     import json
     from dataclasses import replace
 
-    from studykb.core.specs import ExportAnswer, ExportCard, ExportDeck, ExportNote, PaperSpec
+    from studykb.core.specs import ExportAnswer, ExportCard, ExportDeck, ExportNote
 
     repo = store.repo
     if deck_id is not None and not repo.deck_exists(deck_id):
@@ -68,26 +69,14 @@ def export_decks(store: Store, deck_id: str | None) -> list[ExportDeck]:
     for row in (
         named(repo.conn)
         .execute(
-            "SELECT d.id, d.title, d.description, p.title AS paper_title, p.url, p.authors, "
-            "p.year, p.worth_reading, p.section, p.after, p.description AS paper_description "
+            f"SELECT d.id, d.title, d.description, {DECK_PAPER_COLUMNS} "
             "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id "
             "WHERE (:d IS NULL OR d.id = :d) ORDER BY d.position, d.id",
             {"d": deck_id},
         )
         .fetchall()
     ):
-        paper = None
-        if row["url"] is not None:
-            paper = PaperSpec(
-                title=row["paper_title"],
-                url=row["url"],
-                authors=tuple(json.loads(row["authors"])),
-                year=row["year"],
-                worth_reading=row["worth_reading"],
-                section=row["section"],
-                after=tuple(json.loads(row["after"])),
-                description=row["paper_description"],
-            )
+        paper = paper_spec_of(row)
         answers: dict[int, list[ExportAnswer]] = {}
         for a in named(repo.conn).execute(
             "SELECT r.card_id, r.answered_at, r.quality, r.kind, r.answer_ms, "

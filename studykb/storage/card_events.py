@@ -239,8 +239,9 @@ def has_content_events(conn: sqlite3.Connection, target: str) -> bool:
     )
 
 
-def content_hash(row: sqlite3.Row, content: CardContent) -> str:
-    """The hash an import compares (core.specs.CardSpec), of a card with this content."""
+def card_spec(row: sqlite3.Row, content: CardContent, *, guid: str = "") -> CardSpec:
+    """A card (its row's key, note key, kind and cloze number) with this content, as
+    an import would bring it."""
     return CardSpec(
         key=str(row["key"]),
         note_key=str(row["note_key"]),
@@ -250,7 +251,13 @@ def content_hash(row: sqlite3.Row, content: CardContent) -> str:
         tags=content.tags,
         source=content.source,
         cloze_number=row["cloze_number"],
-    ).content_hash
+        guid=guid,
+    )
+
+
+def content_hash(row: sqlite3.Row, content: CardContent) -> str:
+    """The hash an import compares (core.specs.CardSpec), of a card with this content."""
+    return card_spec(row, content).content_hash
 
 
 def set_content(conn: sqlite3.Connection, card_id: int, content: CardContent, now: str) -> None:

@@ -13,7 +13,7 @@ from studykb.core.reading import (
     PaperView,
     next_paper,
 )
-from studykb.core.specs import ImportReport, ReadingListEntry
+from studykb.core.specs import ImportReport, PaperSpec, ReadingListEntry
 from studykb.core.stats import MATURE_INTERVAL
 from studykb.core.urls import paper_key
 from studykb.errors import NotFoundError, StudykbError
@@ -21,6 +21,28 @@ from studykb.storage.base import RepositoryBase
 from studykb.storage.db import named, unit_of_work, write_transaction
 from studykb.storage.events import append_event, paper_target
 from studykb.storage.records import PaperRow, _d
+
+# A deck's paper, joined as ``LEFT JOIN paper p``: the columns paper_spec_of reads.
+DECK_PAPER_COLUMNS = (
+    "p.title AS paper_title, p.url, p.authors, p.year, p.worth_reading, p.section, "
+    "p.after, p.description AS paper_description"
+)
+
+
+def paper_spec_of(row: sqlite3.Row) -> PaperSpec | None:
+    """The paper of a row read with DECK_PAPER_COLUMNS (None: the deck has none)."""
+    if row["url"] is None:
+        return None
+    return PaperSpec(
+        title=str(row["paper_title"]),
+        url=str(row["url"]),
+        authors=tuple(json.loads(row["authors"])),
+        year=row["year"],
+        worth_reading=row["worth_reading"],
+        section=row["section"],
+        after=tuple(json.loads(row["after"])),
+        description=row["paper_description"],
+    )
 
 
 class _PaperIndex:

@@ -6,18 +6,18 @@ Applying rows is storage.sync."""
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from studykb.core.specs import CardSpec, DeckSpec, PaperSpec, deck_to_json
+from studykb.core.specs import DeckSpec, deck_to_json
 from studykb.storage.base import RepositoryBase
-from studykb.storage.card_events import BY_FILE, CardContent
+from studykb.storage.card_events import BY_FILE, CardContent, card_spec
 from studykb.storage.db import named, read_transaction, write_transaction
 from studykb.storage.events import append_event
 from studykb.storage.owned_events import DECK_PREFIX
+from studykb.storage.papers import DECK_PAPER_COLUMNS, paper_spec_of
 from studykb.storage.sync import Applied, SegmentRefused, apply_rows, own_rows, pending_counts
 from studykb.storage.uids import (
     DEVICE_ID_KEY,
@@ -168,61 +168,47 @@ class SyncStore(RepositoryBase):
         ``knew``: the segments the other device had applied when it wrote this one.
         A value no studykb writes (a scheduler, a state) refuses it, rolled back."""
         try:
-            return self._apply_segment(device, tag, name, number, sha256, log, events, knew, size)
+            now = self._now_utc()
+            with write_transaction(self.conn):
+                unseen_after = None
+                if knew is not None:
+                    me = device_id(self.conn)
+                    unseen_after = int(
+                        self.conn.execute(
+                            "SELECT COALESCE(max(top_event_seq), 0) FROM sync_segment "
+                            "WHERE device = ? AND number <= ?",
+                            (me, knew.get(me, 0)),
+                        ).fetchone()[0]
+                    )
+                applied = apply_rows(
+                    self.conn,
+                    log,
+                    events,
+                    day_starts=self.day_starts(),
+                    now=now,
+                    link_paper=self._link_deck_paper,
+                    unseen_after=unseen_after,
+                )
+                self.conn.execute(
+                    "INSERT INTO sync_segment (device, number, sha256, rows, bytes, applied_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (device, number, sha256, len(log) + len(events), size, now),
+                )
+                last = max(
+                    [str(r["answered_at"]) for r in log] + [str(e["at"]) for e in events],
+                    default=None,
+                )
+                self.conn.execute(
+                    "INSERT INTO sync_device (device, tag, name, last_event_at, last_seen_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET tag = excluded.tag, "
+                    "name = excluded.name, last_seen_at = excluded.last_seen_at, "
+                    "last_event_at = max(COALESCE(last_event_at, ''), "
+                    "COALESCE(excluded.last_event_at, ''))",
+                    (device, tag, name, last, now),
+                )
+            return applied
         except ValueError as exc:
             raise SegmentRefused(f"cannot be replayed: {str(exc)[:200]}") from exc
-
-    def _apply_segment(
-        self,
-        device: str,
-        tag: int,
-        name: str,
-        number: int,
-        sha256: str,
-        log: Sequence[dict[str, Any]],
-        events: Sequence[dict[str, Any]],
-        knew: dict[str, int] | None,
-        size: int,
-    ) -> Applied:
-        now = self._now_utc()
-        with write_transaction(self.conn):
-            unseen_after = None
-            if knew is not None:
-                me = device_id(self.conn)
-                unseen_after = int(
-                    self.conn.execute(
-                        "SELECT COALESCE(max(top_event_seq), 0) FROM sync_segment "
-                        "WHERE device = ? AND number <= ?",
-                        (me, knew.get(me, 0)),
-                    ).fetchone()[0]
-                )
-            applied = apply_rows(
-                self.conn,
-                log,
-                events,
-                day_starts=self.day_starts(),
-                now=now,
-                link_paper=self._link_deck_paper,
-                unseen_after=unseen_after,
-            )
-            self.conn.execute(
-                "INSERT INTO sync_segment (device, number, sha256, rows, bytes, applied_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (device, number, sha256, len(log) + len(events), size, now),
-            )
-            last = max(
-                [str(r["answered_at"]) for r in log] + [str(e["at"]) for e in events],
-                default=None,
-            )
-            self.conn.execute(
-                "INSERT INTO sync_device (device, tag, name, last_event_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET tag = excluded.tag, "
-                "name = excluded.name, last_seen_at = excluded.last_seen_at, "
-                "last_event_at = max(COALESCE(last_event_at, ''), "
-                "COALESCE(excluded.last_event_at, ''))",
-                (device, tag, name, last, now),
-            )
-        return applied
 
     def _link_deck_paper(self, spec: DeckSpec) -> None:
         """The paper of a deck another device imported, linked as an import links it."""
@@ -258,26 +244,12 @@ def deck_spec_of(conn: sqlite3.Connection, deck_id: str) -> DeckSpec:
     deck = (
         named(conn)
         .execute(
-            "SELECT d.title, d.description, d.source, p.title AS paper_title, p.url, "
-            "p.authors, p.year, p.worth_reading, p.section, p.after, "
-            "p.description AS paper_description "
+            f"SELECT d.title, d.description, d.source, {DECK_PAPER_COLUMNS} "
             "FROM deck d LEFT JOIN paper p ON p.id = d.paper_id WHERE d.id = ?",
             (deck_id,),
         )
         .fetchone()
     )
-    paper = None
-    if deck["url"] is not None:
-        paper = PaperSpec(
-            title=str(deck["paper_title"]),
-            url=str(deck["url"]),
-            authors=tuple(json.loads(deck["authors"])),
-            year=deck["year"],
-            worth_reading=deck["worth_reading"],
-            section=deck["section"],
-            after=tuple(json.loads(deck["after"])),
-            description=deck["paper_description"],
-        )
     # What its file gave each card: the version kept before the first change here
     # (card_base), else the card as it is; cards added here, and cards the file
     # dropped, are not the file's. Changes made here travel as their own events.
@@ -306,24 +278,12 @@ def deck_spec_of(conn: sqlite3.Connection, deck_id: str) -> DeckSpec:
         if key in added or dropped.get(key, c["retired_at"] is not None):
             continue
         content = base.get(key) or CardContent.of_row(c)
-        cards.append(
-            CardSpec(
-                key=key,
-                note_key=str(c["note_key"]),
-                kind="cloze" if c["kind"] == "cloze" else "basic",
-                front=content.front,
-                back=content.back,
-                tags=content.tags,
-                source=content.source,
-                cloze_number=c["cloze_number"],
-                guid=str(c["guid"] or ""),
-            )
-        )
+        cards.append(card_spec(c, content, guid=str(c["guid"] or "")))
     return DeckSpec(
         deck_id=deck_id,
         title=str(deck["title"]),
         source=str(deck["source"]),
         description=str(deck["description"]),
-        paper=paper,
+        paper=paper_spec_of(deck),
         cards=tuple(cards),
     )
